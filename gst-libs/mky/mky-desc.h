@@ -1,0 +1,124 @@
+/* mky: MIKEY protocol core (private)
+ * A payload is described once, as a list of fields; one walker uses that
+ * description to parse, serialize, free and print it, so the four can never
+ * disagree.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <stddef.h>
+#include "mky-payload.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MKY_F_UINT,       /* unsigned integer of @bits bits, stored in @size bytes */
+  MKY_F_NEXT,       /* the 8-bit Next payload field (not stored in the struct) */
+  MKY_F_BYTES,      /* MkyBytes; length from field @ref (or @len_fn) */
+  MKY_F_REPEAT,     /* GPtrArray of @sub; element count from field @ref */
+  MKY_F_LIST,       /* GPtrArray of @sub, filling @ref bytes */
+  MKY_F_STRUCT,     /* an embedded struct described by @sub */
+  MKY_F_CHECK,      /* no wire bytes: @check validates the values so far */
+} MkyFieldKind;
+
+typedef enum {
+  MKY_FF_SECRET = 1 << 0,       /* key material: wiped on free, hidden in dumps */
+  MKY_FF_TEXT = 1 << 1,         /* printable as text when it is */
+  MKY_FF_HIDDEN = 1 << 2,       /* length/count fields: not printed */
+} MkyFieldFlags;
+
+typedef struct {
+  guint value;
+  const char *name;
+} MkyValueName;
+
+typedef struct _MkyDesc MkyDesc;
+
+typedef struct {
+  const char *name;             /* as in the RFC */
+  MkyFieldKind kind;
+  guint8 bits;                  /* MKY_F_UINT */
+  guint8 size;                  /* storage size of a MKY_F_UINT */
+  guint8 flags;
+  gint8 ref;                    /* index of the length/count field, or -1 */
+  guint16 offset;
+  /* byte length of a MKY_F_BYTES that has no length field; -1 = unknown */
+  gssize (*len_fn) (const void *s);
+  /* the field is on the wire only when this returns TRUE */
+  gboolean (*cond) (const void *s);
+  /* MKY_F_CHECK: FALSE (with @error set) rejects the payload */
+  gboolean (*check) (const void *s, GError **error);
+  const MkyDesc *sub;
+  const MkyValueName *names;    /* value names for printing */
+} MkyField;
+
+struct _MkyDesc {
+  const char *name;
+  gsize struct_size;
+  guint n_fields;
+  const MkyField *fields;
+};
+
+/* The description of payload @type, or NULL if the codec does not know it. */
+const MkyDesc *mky_desc_for_type (guint type);
+
+/* Parse one described structure from @data[*pos..len) (bit exact). */
+gboolean mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data,
+    gsize len, gsize *pos, guint *next, GError **error);
+gboolean mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
+    GByteArray *out, GError **error);
+void mky_desc_clear (const MkyDesc *desc, void *s);
+
+const char *mky_value_name (const MkyValueName *names, guint value);
+
+#define MKY_MEMBER_SIZE(T, m) ((guint8) sizeof (((T *) 0)->m))
+
+#define MKY_UINT(T, m, nm, b, nms) \
+  { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = MKY_MEMBER_SIZE (T, m), \
+    .ref = -1, .offset = offsetof (T, m), .names = nms }
+#define MKY_UINT_IF(T, m, nm, b, c) \
+  { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = MKY_MEMBER_SIZE (T, m), \
+    .ref = -1, .offset = offsetof (T, m), .cond = c }
+/* A length or count field whose value lives only on the wire. */
+#define MKY_LEN(nm, b) \
+  { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = 0, .ref = -1, \
+    .flags = MKY_FF_HIDDEN }
+#define MKY_LEN_IF(nm, b, c) \
+  { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = 0, .ref = -1, \
+    .flags = MKY_FF_HIDDEN, .cond = c }
+#define MKY_RESERVED(T, m, nm, b) MKY_UINT (T, m, nm, b, NULL)
+#define MKY_NEXT_FIELD \
+  { .name = "Next payload", .kind = MKY_F_NEXT, .bits = 8, .ref = -1 }
+#define MKY_BYTES(T, m, nm, r, fl) \
+  { .name = nm, .kind = MKY_F_BYTES, .ref = r, .offset = offsetof (T, m), \
+    .flags = fl }
+#define MKY_BYTES_IF(T, m, nm, r, fl, c) \
+  { .name = nm, .kind = MKY_F_BYTES, .ref = r, .offset = offsetof (T, m), \
+    .flags = fl, .cond = c }
+#define MKY_BYTES_FN(T, m, nm, fn, fl) \
+  { .name = nm, .kind = MKY_F_BYTES, .ref = -1, .offset = offsetof (T, m), \
+    .len_fn = fn, .flags = fl }
+#define MKY_REPEAT_IF(T, m, nm, r, sd, c) \
+  { .name = nm, .kind = MKY_F_REPEAT, .ref = r, .offset = offsetof (T, m), \
+    .sub = sd, .cond = c }
+#define MKY_LIST(T, m, nm, r, sd) \
+  { .name = nm, .kind = MKY_F_LIST, .ref = r, .offset = offsetof (T, m), \
+    .sub = sd }
+#define MKY_STRUCT(T, m, nm, sd) \
+  { .name = nm, .kind = MKY_F_STRUCT, .ref = -1, .offset = offsetof (T, m), \
+    .sub = sd }
+#define MKY_CHECK(fn) \
+  { .name = NULL, .kind = MKY_F_CHECK, .ref = -1, .check = fn }
+
+#define MKY_DESC(T, nm, f) \
+  { .name = nm, .struct_size = sizeof (T), .n_fields = G_N_ELEMENTS (f), \
+    .fields = f }
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+extern const MkyValueName mky_data_type_names[];
+extern const MkyValueName mky_mac_names[];
+extern const MkyValueName mky_sp_param_names[];
+G_END_DECLS

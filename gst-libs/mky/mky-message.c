@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "mky-message.h"
+#include "mky-desc.h"
+#include "mky-error.h"
+
+MkyMessage *
+mky_message_new (MkyDataType type, guint32 csb_id)
+{
+  MkyMessage *msg = g_new0 (MkyMessage, 1);
+  msg->hdr = mky_payload_new (MKY_PT_HDR);
+  msg->hdr->u.hdr.data_type = type;
+  msg->hdr->u.hdr.csb_id = csb_id;
+  msg->payloads =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  return msg;
+}
+
+void
+mky_message_free (MkyMessage *msg)
+{
+  if (msg == NULL)
+    return;
+  mky_payload_free (msg->hdr);
+  g_ptr_array_unref (msg->payloads);
+  g_clear_pointer (&msg->raw, g_bytes_unref);
+  g_free (msg);
+}
+
+/* Payloads no exchange carries twice (RFC 3830 §3, 4738 §3, 6043 §4.2,
+ * 6267 §4.2, 6509 §2.1). SP, ERR, ID, CERT, DH, IDR, RANDR, TR, General
+ * Ext. and Key data may repeat. */
+static gboolean
+at_most_once (guint type)
+{
+  switch (type) {
+    case MKY_PT_KEMAC: case MKY_PT_PKE: case MKY_PT_SIGN: case MKY_PT_T:
+    case MKY_PT_CHASH: case MKY_PT_V: case MKY_PT_RAND: case MKY_PT_TP:
+    case MKY_PT_TICKET: case MKY_PT_IBAKE: case MKY_PT_ESK:
+    case MKY_PT_SAKKE:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+MkyMessage *
+mky_message_parse (const guint8 *data, gsize len, GError **error)
+{
+  g_autoptr (MkyMessage) msg = g_new0 (MkyMessage, 1);
+  gsize pos = 0;
+  guint first = MKY_PT_LAST;
+  guint32 seen = 0;
+
+  msg->hdr = g_new0 (MkyPayload, 1);
+  msg->hdr->type = MKY_PT_HDR;
+  if (!mky_desc_parse (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, data, len,
+          &pos, &first, error))
+    return NULL;
+  msg->hdr->length = pos;
+
+  msg->payloads = mky_payload_chain_parse (data, len, pos, first, error);
+  if (msg->payloads == NULL)
+    return NULL;
+
+  for (guint i = 0; i < msg->payloads->len; i++) {
+    const MkyPayload *p = msg->payloads->pdata[i];
+    if (at_most_once (p->type)) {
+      if (seen & (1u << p->type)) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_DUPLICATE_PAYLOAD,
+            "%s payload occurs twice", mky_payload_type_name (p->type));
+        return NULL;
+      }
+      seen |= 1u << p->type;
+    }
+  }
+  msg->raw = g_bytes_new (data, len);
+  return g_steal_pointer (&msg);
+}
+
+MkyMessage *
+mky_message_parse_bytes (GBytes *bytes, GError **error)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  return mky_message_parse (data, len, error);
+}
+
+GBytes *
+mky_message_serialize (MkyMessage *msg, GError **error)
+{
+  GByteArray *out = g_byte_array_new ();
+  guint first = msg->payloads->len
+      ? ((MkyPayload *) msg->payloads->pdata[0])->type : MKY_PT_LAST;
+
+  if (!mky_desc_serialize (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, first,
+          out, error)
+      || !mky_payload_chain_serialize (msg->payloads, 0, out, error)) {
+    g_byte_array_unref (out);
+    return NULL;
+  }
+  msg->hdr->length = msg->payloads->len
+      ? ((MkyPayload *) msg->payloads->pdata[0])->offset : out->len;
+  g_clear_pointer (&msg->raw, g_bytes_unref);
+  msg->raw = g_byte_array_free_to_bytes (out);
+  return g_bytes_ref (msg->raw);
+}
+
+MkyPayload *
+mky_message_add (MkyMessage *msg, MkyPayloadType type)
+{
+  MkyPayload *p = mky_payload_new (type);
+  guint n = msg->payloads->len;
+  if (n && ((MkyPayload *) msg->payloads->pdata[n - 1])->type == MKY_PT_SIGN)
+    g_ptr_array_insert (msg->payloads, n - 1, p);
+  else
+    g_ptr_array_add (msg->payloads, p);
+  return p;
+}
+
+MkyPayload *
+mky_message_find (const MkyMessage *msg, guint type, guint nth)
+{
+  for (guint i = 0; i < msg->payloads->len; i++) {
+    MkyPayload *p = msg->payloads->pdata[i];
+    if (p->type == type && nth-- == 0)
+      return p;
+  }
+  return NULL;
+}
+
+guint
+mky_message_count (const MkyMessage *msg, guint type)
+{
+  guint n = 0;
+  for (guint i = 0; i < msg->payloads->len; i++)
+    n += ((MkyPayload *) msg->payloads->pdata[i])->type == type;
+  return n;
+}

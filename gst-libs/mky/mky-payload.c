@@ -1,0 +1,137 @@
+/* mky: MIKEY protocol core
+ * Payloads and chains of payloads, on top of the descriptions.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "mky-desc.h"
+#include "mky-error.h"
+
+MkyPayload *
+mky_payload_new (MkyPayloadType type)
+{
+  MkyPayload *p;
+  g_return_val_if_fail (mky_desc_for_type (type) != NULL, NULL);
+  p = g_new0 (MkyPayload, 1);
+  p->type = type;
+  if (type == MKY_PT_HDR)
+    p->u.hdr.version = MKY_VERSION_1;
+  return p;
+}
+
+void
+mky_payload_free (MkyPayload *p)
+{
+  if (p == NULL)
+    return;
+  mky_desc_clear (mky_desc_for_type (p->type), &p->u);
+  g_free (p);
+}
+
+void
+mky_sp_add_param (MkySp *sp, guint8 type, const guint8 *value, gsize len)
+{
+  MkySpParam *param = g_new0 (MkySpParam, 1);
+  param->type = type;
+  mky_bytes_set (&param->value, value, len);
+  if (sp->params == NULL)
+    sp->params = g_ptr_array_new ();
+  g_ptr_array_add (sp->params, param);
+}
+
+void
+mky_sp_add_param_u8 (MkySp *sp, guint8 type, guint8 value)
+{
+  mky_sp_add_param (sp, type, &value, 1);
+}
+
+const MkySpParam *
+mky_sp_find_param (const MkySp *sp, guint8 type)
+{
+  for (guint i = 0; sp->params && i < sp->params->len; i++) {
+    const MkySpParam *param = sp->params->pdata[i];
+    if (param->type == type)
+      return param;
+  }
+  return NULL;
+}
+
+void
+mky_hdr_add_cs_srtp (MkyHdr *hdr, guint8 policy, guint32 ssrc, guint32 roc)
+{
+  MkyCsSrtp *cs = g_new0 (MkyCsSrtp, 1);
+  cs->policy = policy;
+  cs->ssrc = ssrc;
+  cs->roc = roc;
+  if (hdr->cs_srtp == NULL)
+    hdr->cs_srtp = g_ptr_array_new ();
+  g_ptr_array_add (hdr->cs_srtp, cs);
+  hdr->n_cs = hdr->cs_srtp->len;
+}
+
+GPtrArray *
+mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
+    guint first, GError **error)
+{
+  g_autoptr (GPtrArray) out =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  gsize pos = start_pos;
+  guint type = first;
+
+  while (type != MKY_PT_LAST) {
+    const MkyDesc *desc = mky_desc_for_type (type);
+    MkyPayload *p;
+    guint next = MKY_PT_LAST;
+    gsize start = pos;
+
+    if (desc == NULL || type == MKY_PT_HDR || type == MKY_PT_THDR) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_UNKNOWN_PAYLOAD,
+          "unknown next payload %u at offset %" G_GSIZE_FORMAT, type,
+          pos);
+      return NULL;
+    }
+    p = g_new0 (MkyPayload, 1);
+    p->type = type;
+    p->offset = pos;
+    g_ptr_array_add (out, p);
+    if (!mky_desc_parse (desc, &p->u, data, len, &pos, &next, error)) {
+      g_prefix_error (error, "payload at offset %" G_GSIZE_FORMAT ": ",
+          start);
+      return NULL;
+    }
+    p->length = pos - start;
+    /* SIGN has no Next payload field and is always last (RFC 3830 §6.5) */
+    type = type == MKY_PT_SIGN ? MKY_PT_LAST : next;
+  }
+
+  if (pos != len) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_TRAILING_DATA,
+        "%" G_GSIZE_FORMAT " bytes after the last payload at offset %"
+        G_GSIZE_FORMAT, len - pos, pos);
+    return NULL;
+  }
+  return g_steal_pointer (&out);
+}
+
+gboolean
+mky_payload_chain_serialize (GPtrArray *payloads, guint from, GByteArray *out,
+    GError **error)
+{
+  for (guint i = from; i < payloads->len; i++) {
+    MkyPayload *p = payloads->pdata[i];
+    guint next = i + 1 < payloads->len
+        ? ((MkyPayload *) payloads->pdata[i + 1])->type : MKY_PT_LAST;
+    gsize start = out->len;
+
+    if (p->type == MKY_PT_SIGN && next != MKY_PT_LAST) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+          "SIGN must be the last payload");
+      return FALSE;
+    }
+    if (!mky_desc_serialize (mky_desc_for_type (p->type), &p->u, next, out,
+            error))
+      return FALSE;
+    p->offset = start;
+    p->length = out->len - start;
+  }
+  return TRUE;
+}
