@@ -7,3 +7,12 @@
 #include <mky/mky-error.h>
 #include <mky/mky-payload.h>
 #include <mky/mky-message.h>
+#include <mky/mky-prf.h>
+#include <mky/mky-kemac.h>
+#include <mky/mky-time.h>
+#include <mky/mky-replay.h>
+#include <mky/mky-csb.h>
+#include <mky/mky-psk.h>
+#include <mky/mky-srtp.h>
+#include <mky/mky-rfc4567.h>
+#include <mky/mky-dump.h>
