@@ -1,2 +1,322 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+#include <gnutls/crypto.h>
+
 #include "mky-csb.h"
+#include "mky-error.h"
+#include "mky-prf.h"
+
+MkyCsb *
+mky_csb_new (guint32 csb_id)
+{
+  MkyCsb *csb = g_new0 (MkyCsb, 1);
+  csb->ref_count = 1;
+  /* RFC 3830 §6.1: RECOMMENDED random */
+  while (csb_id == 0)
+    gnutls_rnd (GNUTLS_RND_NONCE, &csb_id, sizeof csb_id);
+  csb->csb_id = csb_id;
+  csb->map_type = MKY_MAP_SRTP_ID;
+  csb->cs = g_ptr_array_new_with_free_func (g_free);
+  csb->policies =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  csb->keys = g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  return csb;
+}
+
+MkyCsb *
+mky_csb_ref (MkyCsb *csb)
+{
+  g_atomic_int_inc (&csb->ref_count);
+  return csb;
+}
+
+void
+mky_csb_unref (MkyCsb *csb)
+{
+  if (csb == NULL || !g_atomic_int_dec_and_test (&csb->ref_count))
+    return;
+  g_ptr_array_unref (csb->cs);
+  g_ptr_array_unref (csb->policies);
+  g_ptr_array_unref (csb->keys);
+  mky_bytes_clear (&csb->rand, FALSE);
+  g_free (csb);
+}
+
+void
+mky_csb_add_cs (MkyCsb *csb, guint8 policy_no, guint32 ssrc, guint32 roc)
+{
+  MkyCsSrtp *cs = g_new0 (MkyCsSrtp, 1);
+  cs->policy = policy_no;
+  cs->ssrc = ssrc;
+  cs->roc = roc;
+  g_ptr_array_add (csb->cs, cs);
+}
+
+const MkySp *
+mky_csb_find_policy (const MkyCsb *csb, guint8 policy_no)
+{
+  for (guint i = 0; i < csb->policies->len; i++) {
+    const MkyPayload *p = csb->policies->pdata[i];
+    if (p->u.sp.policy_no == policy_no)
+      return &p->u.sp;
+  }
+  return NULL;
+}
+
+void
+mky_csb_set_policy (MkyCsb *csb, guint8 policy_no, const MkySrtpPolicy *policy,
+    gboolean gstreamer_form)
+{
+  MkyPayload *p = mky_payload_new (MKY_PT_SP);
+
+  for (guint i = 0; i < csb->policies->len; i++)
+    if (((MkyPayload *) csb->policies->pdata[i])->u.sp.policy_no == policy_no)
+      g_ptr_array_remove_index (csb->policies, i--);
+  p->u.sp.policy_no = policy_no;
+  p->u.sp.prot_type = MKY_PROT_SRTP;
+  mky_srtp_policy_to_sp (policy, gstreamer_form, &p->u.sp);
+  g_ptr_array_add (csb->policies, p);
+}
+
+static void
+set_or_draw (MkyBytes *b, const guint8 *data, gsize len)
+{
+  if (data) {
+    mky_bytes_set (b, data, len);
+    return;
+  }
+  mky_bytes_clear (b, TRUE);
+  b->len = len;
+  b->data = g_malloc (MAX (len, 1));
+  gnutls_rnd (GNUTLS_RND_KEY, b->data, len);
+}
+
+MkyKeyData *
+mky_csb_add_key (MkyCsb *csb, MkyKeyDataType type, const guint8 *key,
+    gsize key_len, const guint8 *salt, gsize salt_len, const guint8 *mki,
+    gsize mki_len)
+{
+  MkyPayload *p = mky_payload_new (MKY_PT_KEY_DATA);
+  MkyKeyData *kd = &p->u.key_data;
+
+  kd->type = type;
+  set_or_draw (&kd->key, key, key_len);
+  if (mky_key_data_type_has_salt (type))
+    set_or_draw (&kd->salt, salt, salt_len);
+  if (mki_len) {
+    kd->kv.kv = MKY_KV_SPI;
+    mky_bytes_set (&kd->kv.spi, mki, mki_len);
+  }
+  g_ptr_array_add (csb->keys, p);
+  return kd;
+}
+
+void
+mky_csb_clear_keys (MkyCsb *csb)
+{
+  g_ptr_array_set_size (csb->keys, 0);
+}
+
+void
+mky_secure_array_free (GByteArray *a)
+{
+  if (a == NULL)
+    return;
+  explicit_bzero (a->data, a->len);
+  g_byte_array_unref (a);
+}
+
+GByteArray *
+mky_csb_keys_serialize (const MkyCsb *csb, GError **error)
+{
+  GByteArray *out = g_byte_array_new ();
+  if (!mky_payload_chain_serialize (csb->keys, 0, out, error)) {
+    mky_secure_array_free (out);
+    return NULL;
+  }
+  return out;
+}
+
+guint
+mky_csb_n_sessions (const MkyCsb *csb)
+{
+  return MAX (csb->cs->len, 1);
+}
+
+void
+mky_srtp_keying_clear (MkySrtpKeying *k)
+{
+  explicit_bzero (k, sizeof *k);
+}
+
+/* Master key and salt of one crypto session from one Key data sub-payload:
+ * RFC 3830 §4.1.3 for a TGK, App. A.1 for a TEK. A carried salt SHALL be
+ * used; without one a TGK gives the salt through the PRF. */
+static gboolean
+master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
+    const MkySrtpPolicy *pol, MkySpCompat compat, MkySrtpMasterKey *mk,
+    GError **error)
+{
+  gboolean carried_salt = mky_key_data_type_has_salt (kd->type);
+
+  mk->key_len = pol->key_len;
+  mk->salt_len = pol->salt_len;
+  switch (kd->type) {
+    case MKY_KD_TGK:
+    case MKY_KD_TGK_SALT:
+      if (csb->cs->len == 0) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+            "a TGK needs a crypto session map to derive keys for");
+        return FALSE;
+      }
+      if (!mky_prf_derive (csb->prf, kd->key.data, kd->key.len, MKY_CONST_TEK,
+              cs_id, csb->csb_id, csb->rand.data, csb->rand.len, mk->key,
+              mk->key_len)) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+            "cannot derive from an empty TGK");
+        return FALSE;
+      }
+      if (!carried_salt)
+        mky_prf_derive (csb->prf, kd->key.data, kd->key.len, MKY_CONST_SALT,
+            cs_id, csb->csb_id, csb->rand.data, csb->rand.len, mk->salt,
+            mk->salt_len);
+      break;
+
+    case MKY_KD_TEK:
+    case MKY_KD_TEK_SALT:
+      if (kd->key.len == pol->key_len && carried_salt) {
+        memcpy (mk->key, kd->key.data, mk->key_len);
+      } else if (kd->type == MKY_KD_TEK && compat == MKY_SP_COMPAT_ACCEPT_GSTREAMER
+          && kd->key.len == pol->key_len + pol->salt_len) {
+        /* GStreamer, live555 and ONVIF cameras send key || salt as one TEK */
+        memcpy (mk->key, kd->key.data, mk->key_len);
+        memcpy (mk->salt, kd->key.data + mk->key_len, mk->salt_len);
+        return TRUE;
+      } else {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+            "TEK of %" G_GSIZE_FORMAT " bytes%s does not fit a %u-byte key and "
+            "%u-byte salt", kd->key.len,
+            carried_salt ? " with salt" : " without salt", pol->key_len,
+            pol->salt_len);
+        return FALSE;
+      }
+      break;
+
+    default:
+      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+          "key data type %u does not key SRTP", kd->type);
+      return FALSE;
+  }
+  if (carried_salt) {
+    if (kd->salt.len != pol->salt_len) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+          "salt of %" G_GSIZE_FORMAT " bytes, the policy needs %u",
+          kd->salt.len, pol->salt_len);
+      return FALSE;
+    }
+    memcpy (mk->salt, kd->salt.data, mk->salt_len);
+  }
+  return TRUE;
+}
+
+gboolean
+mky_csb_get_srtp (const MkyCsb *csb, guint index, MkySpCompat compat,
+    MkySrtpKeying *out, GError **error)
+{
+  const MkySp *sp;
+
+  mky_srtp_keying_clear (out);
+  if (index >= mky_csb_n_sessions (csb)) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+        "no crypto session %u", index);
+    return FALSE;
+  }
+  if (csb->cs->len) {
+    const MkyCsSrtp *cs = csb->cs->pdata[index];
+    out->cs_id = index + 1;
+    out->ssrc = cs->ssrc;
+    out->roc = cs->roc;
+    out->policy_no = cs->policy;
+  }
+  sp = mky_csb_find_policy (csb, out->policy_no);
+  /* with no SP at all, every parameter takes its SRTP default */
+  if (sp == NULL && csb->policies->len) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP,
+        "no security policy number %u", out->policy_no);
+    return FALSE;
+  }
+  if (!mky_srtp_policy_from_sp (sp, compat, &out->policy, error))
+    return FALSE;
+
+  if (csb->keys->len == 0 || csb->keys->len > MKY_SRTP_MAX_KEYS) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+        "%u keys (1 to %u needed)", csb->keys->len, MKY_SRTP_MAX_KEYS);
+    return FALSE;
+  }
+  for (guint i = 0; i < csb->keys->len; i++) {
+    const MkyKeyData *kd = &((MkyPayload *) csb->keys->pdata[i])->u.key_data;
+    MkySrtpMasterKey *mk = &out->keys[i];
+
+    if (!master_key (csb, kd, out->cs_id, &out->policy, compat, mk, error))
+      goto fail;
+    if (kd->kv.kv == MKY_KV_SPI) {
+      if (kd->kv.spi.len > sizeof mk->mki) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+            "MKI of %" G_GSIZE_FORMAT " bytes", kd->kv.spi.len);
+        goto fail;
+      }
+      memcpy (mk->mki, kd->kv.spi.data, kd->kv.spi.len);
+      mk->mki_len = kd->kv.spi.len;
+    }
+    /* srtpdec tells several keys apart only by MKIs of one length */
+    if (csb->keys->len > 1 && (mk->mki_len == 0
+            || mk->mki_len != out->keys[0].mki_len)) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+          "several keys need MKIs (KV SPI) of one length");
+      goto fail;
+    }
+    out->n_keys++;
+  }
+  return TRUE;
+
+fail:
+  mky_srtp_keying_clear (out);
+  return FALSE;
+}
+
+static void
+append_hex_field (GString *s, const char *name, guint n, const guint8 *a,
+    gsize a_len, const guint8 *b, gsize b_len)
+{
+  g_string_append_printf (s, ", %s%u=(buffer)", name, n);
+  for (gsize i = 0; i < a_len; i++)
+    g_string_append_printf (s, "%02x", a[i]);
+  for (gsize i = 0; i < b_len; i++)
+    g_string_append_printf (s, "%02x", b[i]);
+}
+
+char *
+mky_srtp_keying_caps_string (const MkySrtpKeying *k, GError **error)
+{
+  const MkySrtpMasterKey *mk = &k->keys[0];
+  g_autofree char *first = NULL;
+  GString *s;
+
+  if (k->n_keys == 0) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA, "no keys");
+    return NULL;
+  }
+  first = mky_srtp_caps_string (&k->policy, k->ssrc, k->roc, mk->key,
+      mk->key_len, mk->salt, mk->salt_len, mk->mki, mk->mki_len, error);
+  if (first == NULL)
+    return NULL;
+  s = g_string_new (first);
+  explicit_bzero (first, strlen (first));
+  for (guint i = 1; i < k->n_keys; i++) {
+    mk = &k->keys[i];
+    append_hex_field (s, "srtp-key", i + 1, mk->key, mk->key_len, mk->salt,
+        mk->salt_len);
+    append_hex_field (s, "mki", i + 1, mk->mki, mk->mki_len, NULL, 0);
+  }
+  return g_string_free (s, FALSE);
+}

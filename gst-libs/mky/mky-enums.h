@@ -188,11 +188,11 @@ typedef enum {
 } MkySrtpEncrAlg;
 
 typedef enum {
-  MKY_SRTP_AUTH_NULL = 0,
-  MKY_SRTP_AUTH_HMAC_SHA_1 = 1,
-  MKY_SRTP_AUTH_RCCM1 = 2,
-  MKY_SRTP_AUTH_RCCM2 = 3,
-  MKY_SRTP_AUTH_RCCM3 = 4,
+  MKY_SRTP_AUTH_ALG_NULL = 0,
+  MKY_SRTP_AUTH_ALG_HMAC_SHA_1 = 1,
+  MKY_SRTP_AUTH_ALG_RCCM1 = 2,
+  MKY_SRTP_AUTH_ALG_RCCM2 = 3,
+  MKY_SRTP_AUTH_ALG_RCCM3 = 4,
 } MkySrtpAuthAlg;
 
 typedef enum {

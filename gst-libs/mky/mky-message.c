@@ -21,7 +21,7 @@ mky_message_free (MkyMessage *msg)
   if (msg == NULL)
     return;
   mky_payload_free (msg->hdr);
-  g_ptr_array_unref (msg->payloads);
+  g_clear_pointer (&msg->payloads, g_ptr_array_unref);
   g_clear_pointer (&msg->raw, g_bytes_unref);
   g_free (msg);
 }

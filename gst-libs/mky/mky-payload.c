@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "mky-desc.h"
+#include <string.h>
+
 #include "mky-error.h"
 
 MkyPayload *
@@ -25,6 +27,25 @@ mky_payload_free (MkyPayload *p)
     return;
   mky_desc_clear (mky_desc_for_type (p->type), &p->u);
   g_free (p);
+}
+
+MkyPayload *
+mky_payload_copy (const MkyPayload *p)
+{
+  const MkyDesc *desc = mky_desc_for_type (p->type);
+  g_autoptr (GByteArray) wire = g_byte_array_new ();
+  MkyPayload *copy = g_new0 (MkyPayload, 1);
+  gsize pos = 0;
+  guint next;
+  gboolean ok;
+
+  copy->type = p->type;
+  ok = mky_desc_serialize (desc, &p->u, 0, wire, NULL)
+      && mky_desc_parse (desc, &copy->u, wire->data, wire->len, &pos, &next,
+      NULL);
+  explicit_bzero (wire->data, wire->len);
+  g_assert (ok);                /* a payload that serializes parses back */
+  return copy;
 }
 
 void

@@ -237,6 +237,9 @@ gboolean mky_key_data_type_has_salt (guint type);
 
 MkyPayload *mky_payload_new (MkyPayloadType type);
 void mky_payload_free (MkyPayload *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyPayload, mky_payload_free)
+/* A deep copy, made through the payload's description. */
+MkyPayload *mky_payload_copy (const MkyPayload *p);
 const char *mky_payload_type_name (guint type);
 
 /* Convenience for building: new SP parameter / CS entry / key data. */

@@ -1,2 +1,710 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+#include <gnutls/crypto.h>
+
 #include "mky-psk.h"
+#include "mky-error.h"
+#include "mky-time.h"
+
+#define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
+
+void
+mky_psk_config_init (MkyPskConfig *cfg)
+{
+  memset (cfg, 0, sizeof *cfg);
+  cfg->prf = MKY_PRF_MIKEY_1;
+  cfg->encr_alg = MKY_ENCR_AES_CM_128;
+  cfg->mac_alg = MKY_MAC_HMAC_SHA_1_160;
+  cfg->ts_type = MKY_TS_NTP_UTC;
+  cfg->id_type = MKY_ID_URI;
+  cfg->skew_us = 5 * 60 * G_USEC_PER_SEC;
+  cfg->replay_capacity = 1024;
+  cfg->max_csbs = 1024;
+  cfg->compat = MKY_SP_COMPAT_ACCEPT_GSTREAMER;
+}
+
+void
+mky_psk_config_clear (MkyPskConfig *cfg)
+{
+  g_clear_pointer (&cfg->psk, g_bytes_unref);
+  g_clear_pointer (&cfg->id_i, g_free);
+  g_clear_pointer (&cfg->id_r, g_free);
+}
+
+/* The PSK is wiped when its last reference goes */
+typedef struct {
+  gsize len;
+  guint8 data[];
+} Secret;
+
+static void
+secret_free (gpointer p)
+{
+  Secret *s = p;
+  explicit_bzero (s->data, s->len);
+  g_free (s);
+}
+
+void
+mky_psk_config_set_psk (MkyPskConfig *cfg, const guint8 *psk, gsize len)
+{
+  Secret *s = g_malloc (sizeof *s + len);
+  s->len = len;
+  memcpy (s->data, psk, len);
+  g_clear_pointer (&cfg->psk, g_bytes_unref);
+  cfg->psk = g_bytes_new_with_free_func (s->data, len, secret_free, s);
+}
+
+static void
+config_copy (MkyPskConfig *dst, const MkyPskConfig *src)
+{
+  *dst = *src;
+  dst->psk = src->psk ? g_bytes_ref (src->psk) : NULL;
+  dst->id_i = g_strdup (src->id_i);
+  dst->id_r = g_strdup (src->id_r);
+}
+
+static const guint8 *
+psk_data (const MkyPskConfig *cfg, gsize *len)
+{
+  if (cfg->psk == NULL) {
+    *len = 0;
+    return NULL;
+  }
+  return g_bytes_get_data (cfg->psk, len);
+}
+
+static gboolean
+is_null_protection (guint encr, guint mac)
+{
+  return encr == MKY_ENCR_NULL || mac == MKY_MAC_NULL;
+}
+
+/* Identity_i || Identity_r || Timestamp that follows a verification or
+ * error message under its MAC (RFC 3830 §5.2). Reading: the identities are
+ * the ID data (not whole payloads, as RFC 6043 §5.5 words it) and the
+ * timestamp the TS value as transported. */
+static GByteArray *
+verify_extra (const MkyBytes *idi, const MkyBytes *idr, const MkyT *t)
+{
+  GByteArray *a = g_byte_array_new ();
+  guint8 ts[8];
+  gsize ts_len = t->ts_type <= MKY_TS_NTP ? 8 : 4;
+
+  if (idi && idi->len)
+    g_byte_array_append (a, idi->data, idi->len);
+  if (idr && idr->len)
+    g_byte_array_append (a, idr->data, idr->len);
+  for (gsize i = 0; i < ts_len; i++)
+    ts[i] = t->ts >> (8 * (ts_len - 1 - i));
+  g_byte_array_append (a, ts, ts_len);
+  return a;
+}
+
+static void
+add_id (MkyMessage *msg, MkyIdType type, const char *id)
+{
+  MkyPayload *p = mky_message_add (msg, MKY_PT_ID);
+  p->u.id.type = type;
+  mky_bytes_set (&p->u.id.data, (const guint8 *) id, strlen (id));
+}
+
+static void
+copy_map (MkyHdr *hdr, GPtrArray *cs)
+{
+  hdr->map_type = MKY_MAP_SRTP_ID;
+  for (guint i = 0; i < cs->len; i++) {
+    const MkyCsSrtp *c = cs->pdata[i];
+    mky_hdr_add_cs_srtp (hdr, c->policy, c->ssrc, c->roc);
+  }
+}
+
+/* HDR, T (echoed), {ERR}, {SP}, [V]: RFC 3830 §5.1.2. With @keys NULL the
+ * message is not authenticated, as after an authentication failure. */
+static GBytes *
+build_error (const MkyHdr *req, const MkyT *t, MkyErrNo err_no,
+    const MkyPayload *offer, const MkyMsgKeys *keys, const MkyBytes *idi,
+    const MkyBytes *idr)
+{
+  g_autoptr (MkyMessage) msg = mky_message_new (MKY_TYPE_ERROR, req->csb_id);
+  MkyPayload *p;
+  GBytes *out;
+
+  mky_message_hdr (msg)->prf = req->prf <= MKY_PRF_HMAC_SHA_256 ? req->prf : 0;
+  mky_message_hdr (msg)->map_type = MKY_MAP_EMPTY;
+  p = mky_message_add (msg, MKY_PT_T);
+  p->u.t = *t;
+  p = mky_message_add (msg, MKY_PT_ERR);
+  p->u.err.err_no = err_no;
+  if (offer)
+    g_ptr_array_add (msg->payloads, mky_payload_copy (offer));
+  if (keys && keys->mac_alg != MKY_MAC_NULL) {
+    g_autoptr (GByteArray) extra = verify_extra (idi, idr, t);
+    mky_message_add (msg, MKY_PT_V);
+    out = mky_message_seal_mac (msg, keys, extra->data, extra->len, NULL);
+  } else {
+    out = mky_message_serialize (msg, NULL);
+  }
+  return out;
+}
+
+/* ---- Initiator ---- */
+
+struct _MkyPskInitiator {
+  MkyPskConfig cfg;
+  gboolean pending;
+  guint32 pending_csb_id;
+  MkyT pending_t;
+  guint8 pending_encr, pending_mac;
+};
+
+MkyPskInitiator *
+mky_psk_initiator_new (const MkyPskConfig *cfg)
+{
+  MkyPskInitiator *ini = g_new0 (MkyPskInitiator, 1);
+  config_copy (&ini->cfg, cfg);
+  return ini;
+}
+
+void
+mky_psk_initiator_free (MkyPskInitiator *ini)
+{
+  if (ini == NULL)
+    return;
+  mky_psk_config_clear (&ini->cfg);
+  g_free (ini);
+}
+
+/* Every Initiator message needs a timestamp of its own (RFC 3830 §5.2):
+ * two in one clock tick get consecutive values. */
+static gboolean
+unique_time (MkyT *t, const MkyT *last, MkyTsType type, gint64 now_us,
+    GError **error)
+{
+  if (!mky_t_set_time (t, type, now_us, error))
+    return FALSE;
+  if (last->ts_type == t->ts_type && t->ts <= last->ts)
+    t->ts = last->ts + 1;
+  return TRUE;
+}
+
+GBytes *
+mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
+    gboolean want_verify, gint64 now_us, GError **error)
+{
+  const MkyPskConfig *cfg = &ini->cfg;
+  g_autoptr (MkyMessage) msg = NULL;
+  GByteArray *plain = NULL;
+  MkyMsgKeys keys;
+  MkyPayload *p;
+  MkyT t;
+  gboolean initial = csb->rand.len == 0;
+  gsize psk_len;
+  const guint8 *psk = psk_data (cfg, &psk_len);
+  GBytes *out = NULL;
+
+  if (is_null_protection (cfg->encr_alg, cfg->mac_alg) && !cfg->allow_null) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR,
+        "NULL encryption or MAC needs allow-null (MIKEY-NULL)");
+    return NULL;
+  }
+  if (!unique_time (&t, &csb->t, cfg->ts_type, now_us, error))
+    return NULL;
+  if (initial) {
+    csb->prf = cfg->prf;
+    csb->rand.data = g_malloc (RAND_LEN);
+    csb->rand.len = RAND_LEN;
+    gnutls_rnd (GNUTLS_RND_NONCE, csb->rand.data, RAND_LEN);
+  }
+  if (!mky_msg_keys_derive (&keys, csb->prf, cfg->encr_alg, cfg->mac_alg, psk,
+          psk_len, csb->csb_id, csb->rand.data, csb->rand.len, error))
+    return NULL;
+
+  msg = mky_message_new (MKY_TYPE_PSK_INIT, csb->csb_id);
+  mky_message_hdr (msg)->v = want_verify;
+  mky_message_hdr (msg)->prf = csb->prf;
+  copy_map (mky_message_hdr (msg), csb->cs);
+  p = mky_message_add (msg, MKY_PT_T);
+  p->u.t = t;
+  if (initial) {
+    p = mky_message_add (msg, MKY_PT_RAND);
+    mky_bytes_set (&p->u.rand.rand, csb->rand.data, csb->rand.len);
+  }
+  if (cfg->id_i)
+    add_id (msg, cfg->id_type, cfg->id_i);
+  if (cfg->id_r) {
+    /* IDr is the second ID payload: without IDi it could not be told apart */
+    if (cfg->id_i == NULL)
+      add_id (msg, cfg->id_type, "");
+    add_id (msg, cfg->id_type, cfg->id_r);
+  }
+  for (guint i = 0; i < csb->policies->len; i++)
+    g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
+  p = mky_message_add (msg, MKY_PT_KEMAC);
+
+  plain = mky_csb_keys_serialize (csb, error);
+  if (plain && mky_kemac_seal_data (&p->u.kemac, &keys, csb->csb_id,
+          mky_t_value64 (&t), plain, error))
+    out = mky_message_seal_mac (msg, &keys, NULL, 0, error);
+  mky_secure_array_free (plain);
+  mky_msg_keys_clear (&keys);
+  if (out == NULL)
+    return NULL;
+
+  csb->t = t;
+  ini->pending = want_verify;
+  ini->pending_csb_id = csb->csb_id;
+  ini->pending_t = t;
+  ini->pending_encr = cfg->encr_alg;
+  ini->pending_mac = cfg->mac_alg;
+  return out;
+}
+
+static const MkyBytes *
+id_data (const MkyMessage *msg, guint nth)
+{
+  const MkyPayload *p = mky_message_find (msg, MKY_PT_ID, nth);
+  return p ? &p->u.id.data : NULL;
+}
+
+gboolean
+mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
+    GBytes *response, GError **error)
+{
+  const MkyPskConfig *cfg = &ini->cfg;
+  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (response, error);
+  g_autoptr (GByteArray) extra = NULL;
+  const MkyPayload *t, *last;
+  MkyBytes idi = { (guint8 *) cfg->id_i, cfg->id_i ? strlen (cfg->id_i) : 0 };
+  MkyBytes idr_sent = { (guint8 *) cfg->id_r, cfg->id_r ? strlen (cfg->id_r) : 0 };
+  const MkyBytes *idr;
+  MkyMsgKeys keys;
+  gboolean authentic = FALSE, ok;
+  guint type;
+  gsize psk_len;
+  const guint8 *psk = psk_data (cfg, &psk_len);
+
+  if (msg == NULL)
+    return FALSE;
+  type = mky_message_hdr (msg)->data_type;
+  if (type != MKY_TYPE_PSK_VERIFY && type != MKY_TYPE_ERROR) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
+        "data type %u is not a PSK verification or error message", type);
+    return FALSE;
+  }
+  if (!ini->pending || mky_message_hdr (msg)->csb_id != ini->pending_csb_id
+      || csb->csb_id != ini->pending_csb_id) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
+        "no request of CSB ID %08x awaits an answer",
+        mky_message_hdr (msg)->csb_id);
+    return FALSE;
+  }
+  /* the Responder echoes our timestamp: this is what makes a response
+   * fresh (RFC 3830 §5.4: an Initiator refuses all but answers) */
+  t = mky_message_find (msg, MKY_PT_T, 0);
+  if (t == NULL || t->u.t.ts_type != ini->pending_t.ts_type
+      || t->u.t.ts != ini->pending_t.ts) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_TS_MISMATCH,
+        "the answer does not echo the timestamp of the request");
+    return FALSE;
+  }
+
+  last = msg->payloads->pdata[msg->payloads->len - 1];
+  idr = id_data (msg, 0);
+  extra = verify_extra (&idi, idr ? idr : &idr_sent, &t->u.t);
+  if (!mky_msg_keys_derive (&keys, csb->prf, ini->pending_encr,
+          ini->pending_mac, psk, psk_len, csb->csb_id, csb->rand.data,
+          csb->rand.len, error))
+    return FALSE;
+  if (last->type == MKY_PT_V) {
+    ok = mky_message_verify_mac (msg, &keys, extra->data, extra->len, error);
+    mky_msg_keys_clear (&keys);
+    if (!ok)
+      return FALSE;
+    authentic = TRUE;
+  } else if (type == MKY_TYPE_PSK_VERIFY) {
+    mky_msg_keys_clear (&keys);
+    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
+        "verification message without V payload");
+    return FALSE;
+  }
+  mky_msg_keys_clear (&keys);
+
+  if (type == MKY_TYPE_ERROR) {
+    const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
+    guint err_no = err ? err->u.err.err_no : MKY_ERR_UNSPECIFIED;
+    /* an unauthenticated error is only a hint (RFC 3830 §5.1.2): the
+     * request stays pending, so a forged one cannot end the exchange */
+    if (authentic)
+      ini->pending = FALSE;
+    g_set_error (error, MKY_ERROR, MKY_ERROR_PEER_ERROR,
+        "peer reported %s (%u), %s", mky_err_no_name (err_no) ?
+        mky_err_no_name (err_no) : "an unknown error", err_no,
+        authentic ? "authenticated" : "not authenticated");
+    return FALSE;
+  }
+  ini->pending = FALSE;
+  return TRUE;
+}
+
+/* ---- Responder ---- */
+
+struct _MkyPskResponder {
+  MkyPskConfig cfg;
+  MkyReplayCache *replay;
+  GHashTable *csbs;             /* csb_id -> MkyCsb */
+  GQueue csb_order;             /* csb_ids, oldest first */
+};
+
+MkyPskResponder *
+mky_psk_responder_new (const MkyPskConfig *cfg, gint64 now_us,
+    gboolean state_lost)
+{
+  MkyPskResponder *r = g_new0 (MkyPskResponder, 1);
+  config_copy (&r->cfg, cfg);
+  r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
+      now_us, state_lost);
+  r->csbs = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) mky_csb_unref);
+  return r;
+}
+
+void
+mky_psk_responder_free (MkyPskResponder *r)
+{
+  if (r == NULL)
+    return;
+  mky_psk_config_clear (&r->cfg);
+  mky_replay_cache_free (r->replay);
+  g_hash_table_unref (r->csbs);
+  g_queue_clear (&r->csb_order);
+  g_free (r);
+}
+
+const MkyReplayCache *
+mky_psk_responder_get_replay_cache (MkyPskResponder *r)
+{
+  return r->replay;
+}
+
+static void
+store_csb (MkyPskResponder *r, MkyCsb *csb)
+{
+  gpointer key = GUINT_TO_POINTER (csb->csb_id);
+  if (g_hash_table_contains (r->csbs, key))
+    g_queue_remove (&r->csb_order, key);
+  while (g_hash_table_size (r->csbs) >= MAX (r->cfg.max_csbs, 1))
+    g_hash_table_remove (r->csbs, g_queue_pop_head (&r->csb_order));
+  g_hash_table_replace (r->csbs, key, mky_csb_ref (csb));
+  g_queue_push_tail (&r->csb_order, key);
+}
+
+/* Payloads a PSK I_MESSAGE may carry: HDR, T, RAND, [IDi], [IDr], {SP},
+ * KEMAC (RFC 3830 §3.1), and General Extensions (RFC 4567 SDP IDs...). */
+static gboolean
+check_psk_init_payloads (const MkyMessage *msg, GError **error)
+{
+  const MkyPayload *last;
+  for (guint i = 0; i < msg->payloads->len; i++) {
+    guint type = ((const MkyPayload *) msg->payloads->pdata[i])->type;
+    switch (type) {
+      case MKY_PT_T: case MKY_PT_RAND: case MKY_PT_ID: case MKY_PT_SP:
+      case MKY_PT_KEMAC: case MKY_PT_GEN_EXT:
+        break;
+      default:
+        g_set_error (error, MKY_ERROR, MKY_ERROR_UNEXPECTED_PAYLOAD,
+            "%s payload in a PSK I_MESSAGE", mky_payload_type_name (type));
+        return FALSE;
+    }
+  }
+  if (mky_message_count (msg, MKY_PT_ID) > 2) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_UNEXPECTED_PAYLOAD,
+        "more than two ID payloads");
+    return FALSE;
+  }
+  last = msg->payloads->len ? msg->payloads->pdata[msg->payloads->len - 1] : NULL;
+  if (last == NULL || last->type != MKY_PT_KEMAC) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
+        "a PSK I_MESSAGE ends with a KEMAC");
+    return FALSE;
+  }
+  if (mky_message_find (msg, MKY_PT_T, 0) == NULL) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD, "no T payload");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+id_matches (const char *want, const MkyBytes *got)
+{
+  return want == NULL || (got && got->len == strlen (want)
+      && memcmp (got->data, want, got->len) == 0);
+}
+
+/* The bundle an authenticated I_MESSAGE leaves: a new one, or @old with the
+ * update applied (RFC 3830 §4.5: new keys, policies or map replace the old). */
+static MkyCsb *
+apply_message (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
+{
+  const MkyHdr *hdr = mky_message_hdr (msg);
+  const MkyPayload *rand = mky_message_find (msg, MKY_PT_RAND, 0);
+  MkyCsb *csb = mky_csb_new (hdr->csb_id);
+
+  csb->prf = hdr->prf;
+  csb->t = mky_message_find (msg, MKY_PT_T, 0)->u.t;
+  if (old && !rand) {
+    mky_bytes_set (&csb->rand, old->rand.data, old->rand.len);
+    for (guint i = 0; i < old->cs->len; i++)
+      g_ptr_array_add (csb->cs, g_memdup2 (old->cs->pdata[i], sizeof (MkyCsSrtp)));
+    for (guint i = 0; i < old->policies->len; i++)
+      g_ptr_array_add (csb->policies, mky_payload_copy (old->policies->pdata[i]));
+    if (keys->len == 0)
+      for (guint i = 0; i < old->keys->len; i++)
+        g_ptr_array_add (csb->keys, mky_payload_copy (old->keys->pdata[i]));
+  } else {
+    mky_bytes_set (&csb->rand, rand->u.rand.rand.data, rand->u.rand.rand.len);
+  }
+  if (hdr->n_cs && hdr->cs_srtp) {
+    g_ptr_array_set_size (csb->cs, 0);
+    for (guint i = 0; i < hdr->cs_srtp->len; i++)
+      g_ptr_array_add (csb->cs, g_memdup2 (hdr->cs_srtp->pdata[i], sizeof (MkyCsSrtp)));
+  }
+  for (guint i = 0; i < msg->payloads->len; i++) {
+    const MkyPayload *p = msg->payloads->pdata[i];
+    if (p->type == MKY_PT_SP) {
+      for (guint k = 0; k < csb->policies->len; k++)
+        if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
+          g_ptr_array_remove_index (csb->policies, k--);
+      g_ptr_array_add (csb->policies, mky_payload_copy (p));
+    }
+  }
+  for (guint i = 0; i < keys->len; i++)
+    g_ptr_array_add (csb->keys, mky_payload_copy (keys->pdata[i]));
+  return csb;
+}
+
+/* Every crypto session must give usable SRTP keying. */
+static gboolean
+check_keying (const MkyCsb *csb, MkySpCompat compat, GError **error)
+{
+  for (guint i = 0; i < mky_csb_n_sessions (csb); i++) {
+    MkySrtpKeying k;
+    gboolean ok = mky_csb_get_srtp (csb, i, compat, &k, error);
+    mky_srtp_keying_clear (&k);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static MkyErrNo
+keying_err_no (const GError *error)
+{
+  return g_error_matches (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP)
+      ? MKY_ERR_INVALID_SPPAR : MKY_ERR_UNSPECIFIED;
+}
+
+/* How far an I_MESSAGE got, for the answer RFC 3830 §5.1.2 wants */
+typedef struct {
+  gboolean reply;               /* an Error message is due */
+  MkyErrNo err_no;
+  gboolean authentic;           /* the MAC verified: @keys protect a reply */
+  MkyMsgKeys keys;
+} Opened;
+
+static gboolean
+refuse (Opened *o, MkyErrNo err_no)
+{
+  o->reply = TRUE;
+  o->err_no = err_no;
+  return FALSE;
+}
+
+/* RFC 3830 §5.3 for a PSK I_MESSAGE: checks, then (with @replay) time and
+ * replay, then the MAC, then the contents. @old is the bundle an update
+ * (no RAND) refers to. */
+static MkyCsb *
+open_init (const MkyPskConfig *cfg, const MkyMessage *msg, const MkyCsb *old,
+    const MkyReplayCache *replay, gint64 now_us, Opened *o, GError **error)
+{
+  const MkyHdr *hdr = mky_message_hdr (msg);
+  const MkyPayload *rand, *kemac, *t;
+  const MkyBytes *idi = id_data (msg, 0), *idr = id_data (msg, 1);
+  g_autoptr (GPtrArray) keys = NULL;
+  MkyCsb *csb;
+  gsize psk_len;
+  const guint8 *psk = psk_data (cfg, &psk_len);
+  const guint8 *rand_data;
+  gsize rand_len;
+
+  memset (o, 0, sizeof *o);
+  if (hdr->data_type != MKY_TYPE_PSK_INIT) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
+        "data type %u is not a PSK I_MESSAGE", hdr->data_type);
+    refuse (o, MKY_ERR_INVALID_DT);
+    return NULL;
+  }
+  if (!check_psk_init_payloads (msg, error))
+    return NULL;
+  t = mky_message_find (msg, MKY_PT_T, 0);
+  if (replay && !mky_replay_cache_check (replay, msg, now_us, error))
+    return NULL;
+  if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
+        hdr->prf);
+    refuse (o, MKY_ERR_INVALID_PRF);
+    return NULL;
+  }
+  rand = mky_message_find (msg, MKY_PT_RAND, 0);
+  if (rand) {
+    rand_data = rand->u.rand.rand.data;
+    rand_len = rand->u.rand.rand.len;
+    old = NULL;
+  } else if (old && old->prf == hdr->prf) {
+    rand_data = old->rand.data;
+    rand_len = old->rand.len;
+  } else {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
+        "update (no RAND) of unknown CSB ID %08x, or with another PRF",
+        hdr->csb_id);
+    return NULL;
+  }
+
+  kemac = msg->payloads->pdata[msg->payloads->len - 1];
+  if (is_null_protection (kemac->u.kemac.encr_alg, kemac->u.kemac.mac_alg)
+      && !cfg->allow_null) {
+    gboolean encr = kemac->u.kemac.encr_alg == MKY_ENCR_NULL;
+    g_set_error (error, MKY_ERROR, encr ? MKY_ERROR_BAD_ENCR
+        : MKY_ERROR_BAD_MAC_ALG, "NULL %s refused (MIKEY-NULL not allowed)",
+        encr ? "encryption" : "MAC");
+    refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
+    return NULL;
+  }
+  if (!mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
+          kemac->u.kemac.mac_alg, psk, psk_len, hdr->csb_id, rand_data,
+          rand_len, error)) {
+    refuse (o, mky_error_to_err_no (*error));
+    return NULL;
+  }
+  if (!mky_message_verify_mac (msg, &o->keys, NULL, 0, error)) {
+    refuse (o, MKY_ERR_INVALID_MAC);
+    return NULL;
+  }
+  o->authentic = TRUE;
+
+  if (!id_matches (cfg->id_i, idi) || (idr && !id_matches (cfg->id_r, idr))) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
+        "identity not the one configured");
+    refuse (o, MKY_ERR_INVALID_ID);
+    return NULL;
+  }
+  keys = mky_kemac_open_data (&kemac->u.kemac, &o->keys, hdr->csb_id,
+      mky_t_value64 (&t->u.t), MKY_PT_KEY_DATA, error);
+  for (guint i = 0; keys && i < keys->len; i++)
+    if (((MkyPayload *) keys->pdata[i])->type != MKY_PT_KEY_DATA) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+          "KEMAC holds a %s payload",
+          mky_payload_type_name (((MkyPayload *) keys->pdata[i])->type));
+      g_clear_pointer (&keys, g_ptr_array_unref);
+    }
+  if (keys == NULL) {
+    refuse (o, MKY_ERR_UNSPECIFIED);
+    return NULL;
+  }
+
+  csb = apply_message (old, msg, keys);
+  if (!check_keying (csb, cfg->compat, error)) {
+    refuse (o, keying_err_no (*error));
+    mky_csb_unref (csb);
+    return NULL;
+  }
+  return csb;
+}
+
+MkyCsb *
+mky_psk_open (const MkyPskConfig *cfg, GBytes *message, const MkyCsb *previous,
+    GError **error)
+{
+  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (message, error);
+  Opened o;
+  MkyCsb *csb;
+
+  if (msg == NULL)
+    return NULL;
+  csb = open_init (cfg, msg, previous, NULL, 0, &o, error);
+  mky_msg_keys_clear (&o.keys);
+  return csb;
+}
+
+MkyCsb *
+mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
+    GBytes **reply, GError **error)
+{
+  g_autoptr (MkyMessage) msg = NULL;
+  const MkyHdr *hdr;
+  const MkyPayload *t;
+  const MkyBytes *idi, *idr;
+  MkyCsb *csb;
+  Opened o;
+
+  *reply = NULL;
+  msg = mky_message_parse_bytes (message, error);
+  if (msg == NULL)
+    return NULL;
+  hdr = mky_message_hdr (msg);
+  t = mky_message_find (msg, MKY_PT_T, 0);
+  idi = id_data (msg, 0);
+  idr = id_data (msg, 1);
+
+  csb = open_init (&r->cfg, msg,
+      g_hash_table_lookup (r->csbs, GUINT_TO_POINTER (hdr->csb_id)),
+      r->replay, now_us, &o, error);
+  /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
+  if (o.authentic)
+    mky_replay_cache_add (r->replay, msg, now_us);
+
+  if (csb == NULL) {
+    g_autoptr (MkyPayload) offer = NULL;
+    if (o.reply && t) {
+      if (o.err_no == MKY_ERR_INVALID_SPPAR) {
+        /* RFC 3830 §5.1.1: say what we support */
+        MkySrtpPolicy def;
+        mky_srtp_policy_from_sp (NULL, MKY_SP_COMPAT_STRICT, &def, NULL);
+        offer = mky_payload_new (MKY_PT_SP);
+        offer->u.sp.prot_type = MKY_PROT_SRTP;
+        mky_srtp_policy_to_sp (&def, FALSE, &offer->u.sp);
+      }
+      /* after an authentication failure the answer is not authenticated */
+      *reply = build_error (hdr, &t->u.t, o.err_no, offer,
+          o.authentic ? &o.keys : NULL, idi, idr);
+    }
+    mky_msg_keys_clear (&o.keys);
+    return NULL;
+  }
+  store_csb (r, csb);
+
+  if (hdr->v) {
+    g_autoptr (MkyMessage) v = mky_message_new (MKY_TYPE_PSK_VERIFY,
+        hdr->csb_id);
+    g_autoptr (GByteArray) extra = NULL;
+    MkyPayload *p;
+    const MkyBytes *idr_out = NULL;
+
+    mky_message_hdr (v)->prf = hdr->prf;
+    copy_map (mky_message_hdr (v), csb->cs);
+    p = mky_message_add (v, MKY_PT_T);
+    p->u.t = t->u.t;
+    if (r->cfg.id_r) {
+      add_id (v, r->cfg.id_type, r->cfg.id_r);
+      idr_out = id_data (v, 0);
+    }
+    mky_message_add (v, MKY_PT_V);
+    extra = verify_extra (idi, idr_out ? idr_out : idr, &t->u.t);
+    *reply = mky_message_seal_mac (v, &o.keys, extra->data, extra->len, error);
+    if (*reply == NULL)
+      g_clear_pointer (&csb, mky_csb_unref);
+  }
+  mky_msg_keys_clear (&o.keys);
+  return csb;
+}
