@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
-#include <gnutls/crypto.h>
 #include <nettle/aes.h>
 #include <nettle/ctr.h>
 #include <nettle/memops.h>
@@ -9,6 +8,7 @@
 #include "mky-kemac.h"
 #include "mky-error.h"
 #include "mky-prf.h"
+#include "mky-hmac.h"
 
 static gboolean
 encr_sizes (MkyEncrAlg alg, gsize *key, gsize *salt)
@@ -221,26 +221,20 @@ mky_kemac_open_data (const MkyKemac *kemac, const MkyMsgKeys *keys,
   return chain;
 }
 
-static gnutls_mac_algorithm_t
-gnutls_mac (MkyMacAlg alg)
-{
-  return alg == MKY_MAC_HMAC_SHA_256_256 ? GNUTLS_MAC_SHA256 : GNUTLS_MAC_SHA1;
-}
-
 void
 mky_mac_compute (const MkyMsgKeys *keys, const guint8 *data, gsize len,
     const guint8 *extra, gsize extra_len, guint8 *mac)
 {
-  gnutls_hmac_hd_t h;
+  MkyHmac h;
 
   if (keys->mac_alg == MKY_MAC_NULL)
     return;
-  gnutls_hmac_init (&h, gnutls_mac (keys->mac_alg), keys->auth_key,
+  mky_hmac_init (&h, keys->mac_alg == MKY_MAC_HMAC_SHA_256_256, keys->auth_key,
       keys->auth_key_len);
-  gnutls_hmac (h, data, len);
-  if (extra_len)
-    gnutls_hmac (h, extra, extra_len);
-  gnutls_hmac_deinit (h, mac);
+  mky_hmac_update (&h, data, len);
+  mky_hmac_update (&h, extra, extra_len);
+  mky_hmac_digest (&h, mac);
+  mky_hmac_clear (&h);
 }
 
 gboolean

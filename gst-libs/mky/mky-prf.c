@@ -1,37 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
-#include <gnutls/crypto.h>
 
 #include "mky-prf.h"
-
-#define MAX_HASH 32
+#include "mky-hmac.h"
 
 /* P(s, label, m) of RFC 3830 §4.1.2, XORed into @out */
 static void
-p_xor (gnutls_mac_algorithm_t alg, gsize hlen, const guint8 *s, gsize s_len,
-    const guint8 *label, gsize label_len, guint8 *out, gsize out_len)
+p_xor (gboolean sha256, const guint8 *s, gsize s_len, const guint8 *label,
+    gsize label_len, guint8 *out, gsize out_len)
 {
-  guint8 a[MAX_HASH], block[MAX_HASH];
-  gnutls_hmac_hd_t h;
-  gsize done = 0;
+  guint8 a[MKY_HMAC_MAX], block[MKY_HMAC_MAX];
+  MkyHmac h;
+  gsize hlen = mky_hmac_init (&h, sha256, s, s_len);
 
   /* A_1 = HMAC (s, label) */
-  gnutls_hmac_fast (alg, s, s_len, label, label_len, a);
-  gnutls_hmac_init (&h, alg, s, s_len);
-  while (done < out_len) {
-    gsize n = MIN (hlen, out_len - done);
-    gnutls_hmac (h, a, hlen);
-    gnutls_hmac (h, label, label_len);
-    gnutls_hmac_output (h, block);
-    for (gsize i = 0; i < n; i++)
+  mky_hmac_update (&h, label, label_len);
+  mky_hmac_digest (&h, a);
+  for (gsize done = 0; done < out_len; done += hlen) {
+    mky_hmac_update (&h, a, hlen);
+    mky_hmac_update (&h, label, label_len);
+    mky_hmac_digest (&h, block);
+    for (gsize i = 0; i < MIN (hlen, out_len - done); i++)
       out[done + i] ^= block[i];
-    done += n;
-    if (done < out_len) {
-      gnutls_hmac (h, a, hlen);
-      gnutls_hmac_output (h, a);
+    if (done + hlen < out_len) {
+      mky_hmac_update (&h, a, hlen);
+      mky_hmac_digest (&h, a);
     }
   }
-  gnutls_hmac_deinit (h, NULL);
+  mky_hmac_clear (&h);
   explicit_bzero (a, sizeof a);
   explicit_bzero (block, sizeof block);
 }
@@ -40,30 +36,15 @@ gboolean
 mky_prf (MkyPrf prf, const guint8 *inkey, gsize inkey_len,
     const guint8 *label, gsize label_len, guint8 *out, gsize out_len)
 {
-  gnutls_mac_algorithm_t alg;
-  gsize hlen;
-
-  switch (prf) {
-    case MKY_PRF_MIKEY_1:
-      alg = GNUTLS_MAC_SHA1;
-      hlen = 20;
-      break;
-    case MKY_PRF_HMAC_SHA_256:
-      alg = GNUTLS_MAC_SHA256;
-      hlen = 32;
-      break;
-    default:
-      return FALSE;
-  }
-  if (inkey_len == 0)
+  if ((prf != MKY_PRF_MIKEY_1 && prf != MKY_PRF_HMAC_SHA_256) || inkey_len == 0)
     return FALSE;
 
   memset (out, 0, out_len);
   /* inkey = s_1 || ... || s_n, 256-bit pieces, the last one possibly
    * shorter: a whole multiple of 32 bytes has no empty last piece. */
   for (gsize off = 0; off < inkey_len; off += 32)
-    p_xor (alg, hlen, inkey + off, MIN (32, inkey_len - off), label,
-        label_len, out, out_len);
+    p_xor (prf == MKY_PRF_HMAC_SHA_256, inkey + off, MIN (32, inkey_len - off),
+        label, label_len, out, out_len);
   return TRUE;
 }
 
