@@ -143,15 +143,25 @@ mky_csb_n_sessions (const MkyCsb *csb)
   return MAX (csb->cs->len, 1);
 }
 
+/* Wipe what get_srtp may have written: the fixed part and the keys up to
+ * the one it was working on. */
 void
 mky_srtp_keying_clear (MkySrtpKeying *k)
 {
-  explicit_bzero (k, sizeof *k);
+  guint n = MIN (k->n_keys + 1, MKY_SRTP_MAX_KEYS);
+  explicit_bzero (k, offsetof (MkySrtpKeying, keys) + n * sizeof k->keys[0]);
+}
+
+static gsize
+mki_len (const MkyKeyData *kd)
+{
+  return kd->kv.kv == MKY_KV_SPI ? kd->kv.spi.len : 0;
 }
 
 /* Master key and salt of one crypto session from one Key data sub-payload:
  * RFC 3830 §4.1.3 for a TGK, App. A.1 for a TEK. A carried salt SHALL be
- * used; without one a TGK gives the salt through the PRF. */
+ * used; without one a TGK gives the salt through the PRF. With @mk NULL,
+ * only check that it would work. */
 static gboolean
 master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
     const MkySrtpPolicy *pol, MkySpCompat compat, MkySrtpMasterKey *mk,
@@ -159,8 +169,6 @@ master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
 {
   gboolean carried_salt = mky_key_data_type_has_salt (kd->type);
 
-  mk->key_len = pol->key_len;
-  mk->salt_len = pol->salt_len;
   switch (kd->type) {
     case MKY_KD_TGK:
     case MKY_KD_TGK_SALT:
@@ -169,29 +177,34 @@ master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
             "a TGK needs a crypto session map to derive keys for");
         return FALSE;
       }
-      if (!mky_prf_derive (csb->prf, kd->key.data, kd->key.len, MKY_CONST_TEK,
-              cs_id, csb->csb_id, csb->rand.data, csb->rand.len, mk->key,
-              mk->key_len)) {
-        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
-            "cannot derive from an empty TGK");
+      if (kd->key.len == 0) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA, "empty TGK");
         return FALSE;
       }
-      if (!carried_salt)
-        mky_prf_derive (csb->prf, kd->key.data, kd->key.len, MKY_CONST_SALT,
-            cs_id, csb->csb_id, csb->rand.data, csb->rand.len, mk->salt,
-            mk->salt_len);
+      if (mk) {
+        MkyPrfKey tgk;
+        mky_prf_key_init (&tgk, csb->prf, kd->key.data, kd->key.len);
+        mky_prf_key_derive (&tgk, MKY_CONST_TEK, cs_id, csb->csb_id,
+            csb->rand.data, csb->rand.len, mk->key, pol->key_len);
+        if (!carried_salt)
+          mky_prf_key_derive (&tgk, MKY_CONST_SALT, cs_id, csb->csb_id,
+              csb->rand.data, csb->rand.len, mk->salt, pol->salt_len);
+        mky_prf_key_clear (&tgk);
+      }
       break;
 
     case MKY_KD_TEK:
     case MKY_KD_TEK_SALT:
       if (kd->key.len == pol->key_len && carried_salt) {
-        memcpy (mk->key, kd->key.data, mk->key_len);
+        if (mk)
+          memcpy (mk->key, kd->key.data, pol->key_len);
       } else if (kd->type == MKY_KD_TEK && compat == MKY_SP_COMPAT_ACCEPT_GSTREAMER
           && kd->key.len == pol->key_len + pol->salt_len) {
         /* GStreamer, live555 and ONVIF cameras send key || salt as one TEK */
-        memcpy (mk->key, kd->key.data, mk->key_len);
-        memcpy (mk->salt, kd->key.data + mk->key_len, mk->salt_len);
-        return TRUE;
+        if (mk) {
+          memcpy (mk->key, kd->key.data, pol->key_len);
+          memcpy (mk->salt, kd->key.data + pol->key_len, pol->salt_len);
+        }
       } else {
         g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
             "TEK of %" G_GSIZE_FORMAT " bytes%s does not fit a %u-byte key and "
@@ -214,18 +227,34 @@ master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
           kd->salt.len, pol->salt_len);
       return FALSE;
     }
-    memcpy (mk->salt, kd->salt.data, mk->salt_len);
+    if (mk)
+      memcpy (mk->salt, kd->salt.data, pol->salt_len);
+  }
+  if (kd->kv.kv == MKY_KV_SPI && kd->kv.spi.len > sizeof mk->mki) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+        "MKI of %" G_GSIZE_FORMAT " bytes", kd->kv.spi.len);
+    return FALSE;
+  }
+  if (mk) {
+    mk->key_len = pol->key_len;
+    mk->salt_len = pol->salt_len;
+    mk->mki_len = mki_len (kd);
+    if (mk->mki_len)
+      memcpy (mk->mki, kd->kv.spi.data, mk->mki_len);
   }
   return TRUE;
 }
 
-gboolean
-mky_csb_get_srtp (const MkyCsb *csb, guint index, MkySpCompat compat,
-    MkySrtpKeying *out, GError **error)
+/* Session @index's policy and keys; with @out->keys not to be filled
+ * (@derive FALSE) only the checks run, no key is derived. */
+static gboolean
+session_keying (const MkyCsb *csb, guint index, MkySpCompat compat,
+    gboolean derive, MkySrtpKeying *out, GError **error)
 {
   const MkySp *sp;
+  gsize mki0;
 
-  mky_srtp_keying_clear (out);
+  memset (out, 0, offsetof (MkySrtpKeying, keys));
   if (index >= mky_csb_n_sessions (csb)) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
         "no crypto session %u", index);
@@ -253,35 +282,43 @@ mky_csb_get_srtp (const MkyCsb *csb, guint index, MkySpCompat compat,
         "%u keys (1 to %u needed)", csb->keys->len, MKY_SRTP_MAX_KEYS);
     return FALSE;
   }
+  mki0 = mki_len (&((MkyPayload *) csb->keys->pdata[0])->u.key_data);
   for (guint i = 0; i < csb->keys->len; i++) {
     const MkyKeyData *kd = &((MkyPayload *) csb->keys->pdata[i])->u.key_data;
-    MkySrtpMasterKey *mk = &out->keys[i];
 
-    if (!master_key (csb, kd, out->cs_id, &out->policy, compat, mk, error))
-      goto fail;
-    if (kd->kv.kv == MKY_KV_SPI) {
-      if (kd->kv.spi.len > sizeof mk->mki) {
-        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
-            "MKI of %" G_GSIZE_FORMAT " bytes", kd->kv.spi.len);
-        goto fail;
-      }
-      memcpy (mk->mki, kd->kv.spi.data, kd->kv.spi.len);
-      mk->mki_len = kd->kv.spi.len;
-    }
     /* srtpdec tells several keys apart only by MKIs of one length */
-    if (csb->keys->len > 1 && (mk->mki_len == 0
-            || mk->mki_len != out->keys[0].mki_len)) {
+    if (csb->keys->len > 1 && (mki_len (kd) == 0 || mki_len (kd) != mki0)) {
       g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
           "several keys need MKIs (KV SPI) of one length");
-      goto fail;
+      return FALSE;
     }
-    out->n_keys++;
+    if (!master_key (csb, kd, out->cs_id, &out->policy, compat,
+            derive ? &out->keys[i] : NULL, error))
+      return FALSE;
+    if (derive)
+      out->n_keys++;
   }
   return TRUE;
+}
 
-fail:
+gboolean
+mky_csb_get_srtp (const MkyCsb *csb, guint index, MkySpCompat compat,
+    MkySrtpKeying *out, GError **error)
+{
+  if (session_keying (csb, index, compat, TRUE, out, error))
+    return TRUE;
   mky_srtp_keying_clear (out);
   return FALSE;
+}
+
+gboolean
+mky_csb_check (const MkyCsb *csb, MkySpCompat compat, GError **error)
+{
+  MkySrtpKeying k;
+  for (guint i = 0; i < mky_csb_n_sessions (csb); i++)
+    if (!session_keying (csb, i, compat, FALSE, &k, error))
+      return FALSE;
+  return TRUE;
 }
 
 static void

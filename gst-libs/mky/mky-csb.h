@@ -76,6 +76,8 @@ guint mky_csb_n_sessions (const MkyCsb *csb);
  * (as GStreamer sends) has one session, of SSRC 0, keyed by TEK. */
 gboolean mky_csb_get_srtp (const MkyCsb *csb, guint index,
     MkySpCompat compat, MkySrtpKeying *out, GError **error);
+/* That every crypto session would give usable keying, without deriving */
+gboolean mky_csb_check (const MkyCsb *csb, MkySpCompat compat, GError **error);
 void mky_srtp_keying_clear (MkySrtpKeying *k);
 /* The srtpdec caps of @k: mky_srtp_caps_string() for the first key, then
  * srtp-key2/mki2 ... for the others (MKI selects among them). */

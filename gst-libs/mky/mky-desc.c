@@ -185,7 +185,8 @@ parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
         *arr = g_ptr_array_new ();
         while (sub.bit < sub.len * 8) {
           if (!parse_element (f->sub, *arr, &sub, error)) {
-            if (g_error_matches (*error, MKY_ERROR, MKY_ERROR_TRUNCATED))
+            if (error
+                && g_error_matches (*error, MKY_ERROR, MKY_ERROR_TRUNCATED))
               (*error)->code = MKY_ERROR_BAD_LENGTH;
             g_prefix_error (error, "%s: %s overruns its length field: ",
                 d->name, f->name);

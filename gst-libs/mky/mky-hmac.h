@@ -41,6 +41,12 @@ mky_hmac_update (MkyHmac *h, const guint8 *data, gsize len)
     hmac_sha1_update (&h->u.sha1, len, data);
 }
 
+static inline gsize
+mky_hmac_len (const MkyHmac *h)
+{
+  return h->sha256 ? SHA256_DIGEST_SIZE : SHA1_DIGEST_SIZE;
+}
+
 /* Writes the full digest and resets to the keyed state */
 static inline void
 mky_hmac_digest (MkyHmac *h, guint8 *out)

@@ -22,35 +22,33 @@ encr_sizes (MkyEncrAlg alg, gsize *key, gsize *salt)
   }
 }
 
-gboolean
-mky_msg_keys_derive (MkyMsgKeys *keys, MkyPrf prf, MkyEncrAlg encr,
-    MkyMacAlg mac, const guint8 *inkey, gsize inkey_len, guint32 csb_id,
-    const guint8 *rand, gsize rand_len, GError **error)
+static gboolean
+check_algs (MkyEncrAlg encr, MkyMacAlg mac, gsize *ek, gsize *sk,
+    GError **error)
 {
-  gssize mac_len = mky_mac_len (mac);
-  gsize ek, sk;
-
-  memset (keys, 0, sizeof *keys);
-  if (!encr_sizes (encr, &ek, &sk)) {
+  if (!encr_sizes (encr, ek, sk)) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR,
         "KEMAC encryption algorithm %u not supported", encr);
     return FALSE;
   }
-  if (mac_len < 0) {
+  if (mky_mac_len (mac) < 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC_ALG,
         "MAC algorithm %u not supported", mac);
     return FALSE;
   }
-  if (prf != MKY_PRF_MIKEY_1 && prf != MKY_PRF_HMAC_SHA_256) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF,
-        "PRF %u not supported", prf);
+  return TRUE;
+}
+
+gboolean
+mky_msg_keys_derive_keyed (MkyMsgKeys *keys, const MkyPrfKey *inkey,
+    MkyEncrAlg encr, MkyMacAlg mac, guint32 csb_id, const guint8 *rand,
+    gsize rand_len, GError **error)
+{
+  gsize ek, sk;
+
+  memset (keys, 0, sizeof *keys);
+  if (!check_algs (encr, mac, &ek, &sk, error))
     return FALSE;
-  }
-  if (inkey_len == 0 && (ek || mac_len)) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
-        "no pre-shared or envelope key");
-    return FALSE;
-  }
   if (rand_len > 255) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT, "RAND too long");
     return FALSE;
@@ -60,17 +58,51 @@ mky_msg_keys_derive (MkyMsgKeys *keys, MkyPrf prf, MkyEncrAlg encr,
   keys->encr_key_len = ek;
   keys->salt_key_len = sk;
   /* the MAC key is as long as the MAC (RFC 3830 §4.2.4, RFC 6043 §6.2) */
-  keys->auth_key_len = mac_len;
+  keys->auth_key_len = mky_mac_len (mac);
   if (ek)
-    mky_prf_derive (prf, inkey, inkey_len, MKY_CONST_MSG_ENCR,
-        MKY_LABEL_MSG_KEYS, csb_id, rand, rand_len, keys->encr_key, ek);
+    mky_prf_key_derive (inkey, MKY_CONST_MSG_ENCR, MKY_LABEL_MSG_KEYS, csb_id,
+        rand, rand_len, keys->encr_key, ek);
   if (sk)
-    mky_prf_derive (prf, inkey, inkey_len, MKY_CONST_MSG_SALT,
-        MKY_LABEL_MSG_KEYS, csb_id, rand, rand_len, keys->salt_key, sk);
-  if (mac_len)
-    mky_prf_derive (prf, inkey, inkey_len, MKY_CONST_MSG_AUTH,
-        MKY_LABEL_MSG_KEYS, csb_id, rand, rand_len, keys->auth_key, mac_len);
+    mky_prf_key_derive (inkey, MKY_CONST_MSG_SALT, MKY_LABEL_MSG_KEYS, csb_id,
+        rand, rand_len, keys->salt_key, sk);
+  if (keys->auth_key_len)
+    mky_prf_key_derive (inkey, MKY_CONST_MSG_AUTH, MKY_LABEL_MSG_KEYS, csb_id,
+        rand, rand_len, keys->auth_key, keys->auth_key_len);
   return TRUE;
+}
+
+gboolean
+mky_msg_keys_derive (MkyMsgKeys *keys, MkyPrf prf, MkyEncrAlg encr,
+    MkyMacAlg mac, const guint8 *inkey, gsize inkey_len, guint32 csb_id,
+    const guint8 *rand, gsize rand_len, GError **error)
+{
+  MkyPrfKey key;
+  gsize ek, sk;
+  gboolean ok;
+
+  memset (keys, 0, sizeof *keys);
+  if (!check_algs (encr, mac, &ek, &sk, error))
+    return FALSE;
+  if (prf != MKY_PRF_MIKEY_1 && prf != MKY_PRF_HMAC_SHA_256) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF,
+        "PRF %u not supported", prf);
+    return FALSE;
+  }
+  if (ek == 0 && mky_mac_len (mac) == 0) {
+    /* MIKEY-NULL: nothing to derive, and no key needed */
+    keys->encr_alg = encr;
+    keys->mac_alg = mac;
+    return TRUE;
+  }
+  if (!mky_prf_key_init (&key, prf, inkey, inkey_len)) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+        "no pre-shared or envelope key");
+    return FALSE;
+  }
+  ok = mky_msg_keys_derive_keyed (keys, &key, encr, mac, csb_id, rand,
+      rand_len, error);
+  mky_prf_key_clear (&key);
+  return ok;
 }
 
 void

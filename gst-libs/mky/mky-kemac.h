@@ -9,6 +9,7 @@
 #pragma once
 
 #include "mky-message.h"
+#include "mky-prf.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,11 @@ typedef struct {
 gboolean mky_msg_keys_derive (MkyMsgKeys *keys, MkyPrf prf, MkyEncrAlg encr,
     MkyMacAlg mac, const guint8 *inkey, gsize inkey_len, guint32 csb_id,
     const guint8 *rand, gsize rand_len, GError **error);
+/* The same from an inkey already prepared with mky_prf_key_init(), for a
+ * Responder that derives from one PSK for every message. */
+gboolean mky_msg_keys_derive_keyed (MkyMsgKeys *keys, const MkyPrfKey *inkey,
+    MkyEncrAlg encr, MkyMacAlg mac, guint32 csb_id, const guint8 *rand,
+    gsize rand_len, GError **error);
 void mky_msg_keys_clear (MkyMsgKeys *keys);
 
 /* The 64-bit timestamp value used in the AES-CM IV and in verification

@@ -43,14 +43,17 @@ at_most_once (guint type)
   }
 }
 
-MkyMessage *
-mky_message_parse (const guint8 *data, gsize len, GError **error)
+/* Parses @raw, which the message keeps (consumed) */
+static MkyMessage *
+parse_raw (GBytes *raw, GError **error)
 {
   g_autoptr (MkyMessage) msg = g_new0 (MkyMessage, 1);
-  gsize pos = 0;
+  gsize pos = 0, len;
+  const guint8 *data = g_bytes_get_data (raw, &len);
   guint first = MKY_PT_LAST;
   guint32 seen = 0;
 
+  msg->raw = raw;
   msg->hdr = g_new0 (MkyPayload, 1);
   msg->hdr->type = MKY_PT_HDR;
   if (!mky_desc_parse (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, data, len,
@@ -73,16 +76,19 @@ mky_message_parse (const guint8 *data, gsize len, GError **error)
       seen |= 1u << p->type;
     }
   }
-  msg->raw = g_bytes_new (data, len);
   return g_steal_pointer (&msg);
+}
+
+MkyMessage *
+mky_message_parse (const guint8 *data, gsize len, GError **error)
+{
+  return parse_raw (g_bytes_new (data, len), error);
 }
 
 MkyMessage *
 mky_message_parse_bytes (GBytes *bytes, GError **error)
 {
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-  return mky_message_parse (data, len, error);
+  return parse_raw (g_bytes_ref (bytes), error);
 }
 
 GBytes *

@@ -24,6 +24,22 @@ G_BEGIN_DECLS
 /* The id byte of the label for message keys (RFC 3830 §4.1.4) */
 #define MKY_LABEL_MSG_KEYS 0xFF
 
+/* An inkey prepared once for several derivations: its HMAC key schedules
+ * (one per 256-bit piece). Wipe with mky_prf_key_clear(). */
+typedef struct {
+  MkyPrf prf;
+  guint n_pieces;
+  gpointer pieces;              /* private */
+} MkyPrfKey;
+
+/* FALSE for an unknown @prf or an empty @inkey */
+gboolean mky_prf_key_init (MkyPrfKey *key, MkyPrf prf, const guint8 *inkey,
+    gsize inkey_len);
+void mky_prf_key_clear (MkyPrfKey *key);
+void mky_prf_key_derive (const MkyPrfKey *key, guint32 constant, guint8 id,
+    guint32 csb_id, const guint8 *rand, gsize rand_len, guint8 *out,
+    gsize out_len);
+
 /* PRF(inkey, label) truncated to @out_len bytes. FALSE only for an unknown
  * @prf or an empty @inkey. */
 gboolean mky_prf (MkyPrf prf, const guint8 *inkey, gsize inkey_len,

@@ -351,6 +351,7 @@ mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
 
 struct _MkyPskResponder {
   MkyPskConfig cfg;
+  MkyPrfKey psk_key[2];         /* the PSK prepared once, per PRF */
   MkyReplayCache *replay;
   GHashTable *csbs;             /* csb_id -> MkyCsb */
   GQueue csb_order;             /* csb_ids, oldest first */
@@ -361,7 +362,15 @@ mky_psk_responder_new (const MkyPskConfig *cfg, gint64 now_us,
     gboolean state_lost)
 {
   MkyPskResponder *r = g_new0 (MkyPskResponder, 1);
+  gsize psk_len;
+  const guint8 *psk;
+
   config_copy (&r->cfg, cfg);
+  psk = psk_data (&r->cfg, &psk_len);
+  mky_prf_key_init (&r->psk_key[MKY_PRF_MIKEY_1], MKY_PRF_MIKEY_1, psk,
+      psk_len);
+  mky_prf_key_init (&r->psk_key[MKY_PRF_HMAC_SHA_256], MKY_PRF_HMAC_SHA_256,
+      psk, psk_len);
   r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
       now_us, state_lost);
   r->csbs = g_hash_table_new_full (NULL, NULL, NULL,
@@ -375,6 +384,8 @@ mky_psk_responder_free (MkyPskResponder *r)
   if (r == NULL)
     return;
   mky_psk_config_clear (&r->cfg);
+  mky_prf_key_clear (&r->psk_key[0]);
+  mky_prf_key_clear (&r->psk_key[1]);
   mky_replay_cache_free (r->replay);
   g_hash_table_unref (r->csbs);
   g_queue_clear (&r->csb_order);
@@ -445,7 +456,7 @@ id_matches (const char *want, const MkyBytes *got)
 /* The bundle an authenticated I_MESSAGE leaves: a new one, or @old with the
  * update applied (RFC 3830 §4.5: new keys, policies or map replace the old). */
 static MkyCsb *
-apply_message (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
+apply_message (const MkyCsb *old, MkyMessage *msg, GPtrArray *keys)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand = mky_message_find (msg, MKY_PT_RAND, 0);
@@ -476,26 +487,13 @@ apply_message (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
       for (guint k = 0; k < csb->policies->len; k++)
         if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
           g_ptr_array_remove_index (csb->policies, k--);
-      g_ptr_array_add (csb->policies, mky_payload_copy (p));
+      g_ptr_array_add (csb->policies, g_ptr_array_steal_index (msg->payloads,
+              i--));
     }
   }
-  for (guint i = 0; i < keys->len; i++)
-    g_ptr_array_add (csb->keys, mky_payload_copy (keys->pdata[i]));
+  while (keys->len)
+    g_ptr_array_add (csb->keys, g_ptr_array_steal_index (keys, 0));
   return csb;
-}
-
-/* Every crypto session must give usable SRTP keying. */
-static gboolean
-check_keying (const MkyCsb *csb, MkySpCompat compat, GError **error)
-{
-  for (guint i = 0; i < mky_csb_n_sessions (csb); i++) {
-    MkySrtpKeying k;
-    gboolean ok = mky_csb_get_srtp (csb, i, compat, &k, error);
-    mky_srtp_keying_clear (&k);
-    if (!ok)
-      return FALSE;
-  }
-  return TRUE;
 }
 
 static MkyErrNo
@@ -511,6 +509,7 @@ typedef struct {
   MkyErrNo err_no;
   gboolean authentic;           /* the MAC verified: @keys protect a reply */
   MkyMsgKeys keys;
+  MkyReplayTicket ticket;       /* for the replay cache once authentic */
 } Opened;
 
 static gboolean
@@ -521,12 +520,13 @@ refuse (Opened *o, MkyErrNo err_no)
   return FALSE;
 }
 
-/* RFC 3830 §5.3 for a PSK I_MESSAGE: checks, then (with @replay) time and
- * replay, then the MAC, then the contents. @old is the bundle an update
- * (no RAND) refers to. */
+/* RFC 3830 §5.3 for a PSK I_MESSAGE: checks, then (for a Responder @r)
+ * time and replay, then the MAC, then the contents. @old is the bundle an
+ * update (no RAND) refers to. The payloads the bundle keeps are moved out
+ * of @msg. */
 static MkyCsb *
-open_init (const MkyPskConfig *cfg, const MkyMessage *msg, const MkyCsb *old,
-    const MkyReplayCache *replay, gint64 now_us, Opened *o, GError **error)
+open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
+    const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand, *kemac, *t;
@@ -548,7 +548,7 @@ open_init (const MkyPskConfig *cfg, const MkyMessage *msg, const MkyCsb *old,
   if (!check_psk_init_payloads (msg, error))
     return NULL;
   t = mky_message_find (msg, MKY_PT_T, 0);
-  if (replay && !mky_replay_cache_check (replay, msg, now_us, error))
+  if (r && !mky_replay_cache_check (r->replay, msg, now_us, &o->ticket, error))
     return NULL;
   if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
@@ -581,9 +581,12 @@ open_init (const MkyPskConfig *cfg, const MkyMessage *msg, const MkyCsb *old,
     refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
     return NULL;
   }
-  if (!mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
-          kemac->u.kemac.mac_alg, psk, psk_len, hdr->csb_id, rand_data,
-          rand_len, error)) {
+  if (!(r && psk_len ? mky_msg_keys_derive_keyed (&o->keys,
+              &r->psk_key[hdr->prf], kemac->u.kemac.encr_alg,
+              kemac->u.kemac.mac_alg, hdr->csb_id, rand_data, rand_len, error)
+          : mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
+              kemac->u.kemac.mac_alg, psk, psk_len, hdr->csb_id, rand_data,
+              rand_len, error))) {
     refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
@@ -614,7 +617,7 @@ open_init (const MkyPskConfig *cfg, const MkyMessage *msg, const MkyCsb *old,
   }
 
   csb = apply_message (old, msg, keys);
-  if (!check_keying (csb, cfg->compat, error)) {
+  if (!mky_csb_check (csb, cfg->compat, error)) {
     refuse (o, keying_err_no (*error));
     mky_csb_unref (csb);
     return NULL;
@@ -632,7 +635,7 @@ mky_psk_open (const MkyPskConfig *cfg, GBytes *message, const MkyCsb *previous,
 
   if (msg == NULL)
     return NULL;
-  csb = open_init (cfg, msg, previous, NULL, 0, &o, error);
+  csb = open_init (cfg, NULL, msg, previous, 0, &o, error);
   mky_msg_keys_clear (&o.keys);
   return csb;
 }
@@ -657,12 +660,12 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
   idi = id_data (msg, 0);
   idr = id_data (msg, 1);
 
-  csb = open_init (&r->cfg, msg,
+  csb = open_init (&r->cfg, r, msg,
       g_hash_table_lookup (r->csbs, GUINT_TO_POINTER (hdr->csb_id)),
-      r->replay, now_us, &o, error);
+      now_us, &o, error);
   /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
   if (o.authentic)
-    mky_replay_cache_add (r->replay, msg, now_us);
+    mky_replay_cache_add (r->replay, &o.ticket, now_us);
 
   if (csb == NULL) {
     g_autoptr (MkyPayload) offer = NULL;

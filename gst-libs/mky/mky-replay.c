@@ -6,12 +6,9 @@
 #include "mky-error.h"
 #include "mky-time.h"
 
-#define DIGEST_LEN 20           /* as RFC 3830 §5.4 reckons */
+#define DIGEST_LEN 20           /* SHA-1, as RFC 3830 §5.4 reckons */
 
-typedef struct {
-  guint8 digest[DIGEST_LEN];
-  gint64 ts;
-} Entry;
+typedef MkyReplayTicket Entry;
 
 struct _MkyReplayCache {
   guint capacity;
@@ -91,7 +88,7 @@ message_time (const MkyMessage *msg, Entry *e, GError **error)
 
 gboolean
 mky_replay_cache_check (const MkyReplayCache *cache, const MkyMessage *msg,
-    gint64 now_us, GError **error)
+    gint64 now_us, MkyReplayTicket *ticket, GError **error)
 {
   Entry e;
 
@@ -110,6 +107,8 @@ mky_replay_cache_check (const MkyReplayCache *cache, const MkyMessage *msg,
     g_set_error (error, MKY_ERROR, MKY_ERROR_REPLAY, "replayed message");
     return FALSE;
   }
+  if (ticket)
+    *ticket = e;
   return TRUE;
 }
 
@@ -123,23 +122,22 @@ drop_oldest (MkyReplayCache *cache)
 }
 
 void
-mky_replay_cache_add (MkyReplayCache *cache, const MkyMessage *msg,
+mky_replay_cache_add (MkyReplayCache *cache, const MkyReplayTicket *ticket,
     gint64 now_us)
 {
-  Entry *e = g_new (Entry, 1);
+  Entry *e;
   Entry *head;
 
-  if (!message_time (msg, e, NULL)) {
-    g_free (e);
-    return;
-  }
   /* entries older than the skew window would be refused anyway; the queue
    * is in arrival order, close enough to timestamp order to purge from */
   while ((head = g_queue_peek_head (&cache->order))
       && head->ts < now_us - cache->skew)
     drop_oldest (cache);
+  if (g_hash_table_contains (cache->entries, ticket))
+    return;
   while (g_hash_table_size (cache->entries) >= cache->capacity)
     drop_oldest (cache);
+  e = g_memdup2 (ticket, sizeof *ticket);
   g_hash_table_add (cache->entries, e);
   g_queue_push_tail (&cache->order, e);
 }

@@ -25,11 +25,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyReplayCache, mky_replay_cache_free)
 gint64 mky_replay_cache_get_skew (const MkyReplayCache *cache);
 guint mky_replay_cache_size (const MkyReplayCache *cache);
 
-/* Timestamp within the skew, not a replay. Changes nothing. */
+/* What identifies a message in the cache */
+typedef struct {
+  guint8 digest[20];
+  gint64 ts;
+} MkyReplayTicket;
+
+/* Timestamp within the skew, not a replay. Changes nothing; fills @ticket
+ * for mky_replay_cache_add() once the message is authenticated. */
 gboolean mky_replay_cache_check (const MkyReplayCache *cache,
-    const MkyMessage *msg, gint64 now_us, GError **error);
-/* Remember @msg, which has been authenticated and passed the check. */
-void mky_replay_cache_add (MkyReplayCache *cache, const MkyMessage *msg,
-    gint64 now_us);
+    const MkyMessage *msg, gint64 now_us, MkyReplayTicket *ticket,
+    GError **error);
+void mky_replay_cache_add (MkyReplayCache *cache,
+    const MkyReplayTicket *ticket, gint64 now_us);
 
 G_END_DECLS

@@ -17,6 +17,15 @@ msg_at (gint64 unix_us, guint32 csb_id)
   return mky_message_parse_bytes (raw, NULL);
 }
 
+/* What a Responder does with an authenticated message */
+static void
+remember (MkyReplayCache *c, const MkyMessage *m, gint64 now)
+{
+  MkyReplayTicket ticket;
+  g_assert_true (mky_replay_cache_check (c, m, now, &ticket, NULL));
+  mky_replay_cache_add (c, &ticket, now);
+}
+
 static void
 test_ntp (void)
 {
@@ -42,11 +51,11 @@ test_skew (void)
   g_autoptr (MkyMessage) future = msg_at (NOW + SKEW + SEC, 1);
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (mky_replay_cache_check (c, ok, NOW, &error));
-  g_assert_false (mky_replay_cache_check (c, stale, NOW, &error));
+  g_assert_true (mky_replay_cache_check (c, ok, NOW, NULL, &error));
+  g_assert_false (mky_replay_cache_check (c, stale, NOW, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_TS_STALE);
   g_clear_error (&error);
-  g_assert_false (mky_replay_cache_check (c, future, NOW, &error));
+  g_assert_false (mky_replay_cache_check (c, future, NOW, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_TS_FUTURE);
 }
 
@@ -59,14 +68,14 @@ test_replay (void)
   g_autoptr (GError) error = NULL;
 
   /* checking alone leaves the cache as it was */
-  g_assert_true (mky_replay_cache_check (c, a, NOW, NULL));
-  g_assert_true (mky_replay_cache_check (c, a, NOW, NULL));
+  g_assert_true (mky_replay_cache_check (c, a, NOW, NULL, NULL));
+  g_assert_true (mky_replay_cache_check (c, a, NOW, NULL, NULL));
   g_assert_cmpuint (mky_replay_cache_size (c), ==, 0);
-  mky_replay_cache_add (c, a, NOW);
-  g_assert_false (mky_replay_cache_check (c, a, NOW + SEC, &error));
+  remember (c, a, NOW);
+  g_assert_false (mky_replay_cache_check (c, a, NOW + SEC, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_REPLAY);
   /* another message with the same time is not a replay */
-  g_assert_true (mky_replay_cache_check (c, b, NOW, NULL));
+  g_assert_true (mky_replay_cache_check (c, b, NOW, NULL, NULL));
 }
 
 /* A full cache forgets its oldest message: a replay of it must still be
@@ -81,14 +90,14 @@ test_overflow (void)
   for (int i = 0; i < 5; i++)
     m[i] = msg_at (NOW + i * SEC, 1);
   for (int i = 0; i < 4; i++)
-    mky_replay_cache_add (c, m[i], NOW + 4 * SEC);
+    remember (c, m[i], NOW + 4 * SEC);
   g_assert_cmpuint (mky_replay_cache_size (c), ==, 3);
-  g_assert_false (mky_replay_cache_check (c, m[0], NOW + 4 * SEC, &error));
+  g_assert_false (mky_replay_cache_check (c, m[0], NOW + 4 * SEC, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_REPLAY);
   g_clear_error (&error);
-  g_assert_false (mky_replay_cache_check (c, m[3], NOW + 4 * SEC, &error));
+  g_assert_false (mky_replay_cache_check (c, m[3], NOW + 4 * SEC, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_REPLAY);
-  g_assert_true (mky_replay_cache_check (c, m[4], NOW + 4 * SEC, NULL));
+  g_assert_true (mky_replay_cache_check (c, m[4], NOW + 4 * SEC, NULL, NULL));
   for (int i = 0; i < 5; i++)
     mky_message_free (m[i]);
 }
@@ -101,7 +110,7 @@ test_expiry (void)
   g_autoptr (MkyReplayCache) c = mky_replay_cache_new (100, SKEW, NOW, FALSE);
   for (int i = 0; i < 10; i++) {
     g_autoptr (MkyMessage) m = msg_at (NOW + i * 30 * SEC, 7);
-    mky_replay_cache_add (c, m, NOW + i * 30 * SEC);
+    remember (c, m, NOW + i * 30 * SEC);
   }
   /* entries older than now - skew are gone: at most 3 remain */
   g_assert_cmpuint (mky_replay_cache_size (c), <=, 3);
@@ -117,9 +126,9 @@ test_state_lost (void)
   g_autoptr (MkyMessage) later = msg_at (NOW + SKEW + SEC, 1);
   g_autoptr (GError) error = NULL;
 
-  g_assert_false (mky_replay_cache_check (c, now, NOW, &error));
+  g_assert_false (mky_replay_cache_check (c, now, NOW, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_REPLAY);
-  g_assert_true (mky_replay_cache_check (c, later, NOW + SKEW + SEC, NULL));
+  g_assert_true (mky_replay_cache_check (c, later, NOW + SKEW + SEC, NULL, NULL));
 }
 
 static void
@@ -136,7 +145,7 @@ test_counter_refused (void)
   t->u.t.ts = 5;
   raw = mky_message_serialize (m, NULL);
   parsed = mky_message_parse_bytes (raw, NULL);
-  g_assert_false (mky_replay_cache_check (c, parsed, NOW, &error));
+  g_assert_false (mky_replay_cache_check (c, parsed, NOW, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_TS_STALE);
 }
 

@@ -1,0 +1,687 @@
+/* Writes one file per kind of MIKEY message the library can produce, for
+ * tshark-dissect.sh: NAME.bin (the message) and NAME.expect (lines
+ * "field<TAB>value": what tshark's "-T fields -E occurrence=a
+ * -E aggregator=," must print for that field, taken from what was built).
+ *
+ * Usage: gen-messages OUTDIR
+ */
+#include <string.h>
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <mky/mky.h>
+
+#define SEC G_USEC_PER_SEC
+#define NOW (G_GINT64_CONSTANT (1795435200) * SEC)
+
+static const guint8 psk[32] = "a pre-shared key of 32 bytes....";
+static const char *outdir;
+
+typedef struct {
+  GString *lines;
+} Expect;
+
+static void G_GNUC_PRINTF (3, 4)
+expect (Expect *e, const char *field, const char *fmt, ...)
+{
+  va_list args;
+  g_string_append_printf (e->lines, "%s\t", field);
+  va_start (args, fmt);
+  g_string_append_vprintf (e->lines, fmt, args);
+  va_end (args);
+  g_string_append_c (e->lines, '\n');
+}
+
+/* tshark prints FT_BYTES as lowercase hex without separators */
+static char *
+hex (const guint8 *d, gsize len)
+{
+  GString *s = g_string_new (NULL);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (s, "%02x", d[i]);
+  return g_string_free (s, FALSE);
+}
+
+static void
+expect_hex (Expect *e, const char *field, const guint8 *d, gsize len)
+{
+  g_autofree char *h = hex (d, len);
+  expect (e, field, "%s", h);
+}
+
+static void
+die (const char *what, GError *error)
+{
+  g_printerr ("gen-messages: %s: %s\n", what, error ? error->message : "failed");
+  exit (1);
+}
+
+/* Payload types packet-mikey.c (tshark 4.0) has a dissector for */
+static gboolean
+tshark_knows (guint type)
+{
+  switch (type) {
+    case MKY_PT_KEMAC: case MKY_PT_PKE: case MKY_PT_DH: case MKY_PT_SIGN:
+    case MKY_PT_T: case MKY_PT_ID: case MKY_PT_CERT: case MKY_PT_V:
+    case MKY_PT_SP: case MKY_PT_RAND: case MKY_PT_ERR: case MKY_PT_IDR:
+    case MKY_PT_KEY_DATA: case MKY_PT_GEN_EXT: case MKY_PT_SAKKE:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* The Next payload fields tshark shows, in order: the HDR's, then each
+ * payload's (SIGN has none) up to and including the first payload it
+ * has no dissector for, after which it stops without a word. */
+static void
+expect_chain (Expect *e, const MkyMessage *m)
+{
+  GString *s = g_string_new (NULL);
+  guint next = m->payloads->len ?
+      ((MkyPayload *) m->payloads->pdata[0])->type : 0;
+
+  g_string_append_printf (s, "%u", next);
+  for (guint i = 0; i < m->payloads->len; i++) {
+    const MkyPayload *p = m->payloads->pdata[i];
+    if (p->type == MKY_PT_SIGN)
+      break;
+    next = i + 1 < m->payloads->len ?
+        ((MkyPayload *) m->payloads->pdata[i + 1])->type : 0;
+    g_string_append_printf (s, ",%u", next);
+    if (!tshark_knows (p->type))
+      break;
+  }
+  expect (e, "mikey.next_payload", "%s", s->str);
+  g_string_free (s, TRUE);
+}
+
+/* Write @name.bin and @name.expect; checks first that the library itself
+ * parses back what it wrote. */
+static void
+emit (const char *name, GBytes *msg, Expect *e)
+{
+  g_autofree char *bin = g_strdup_printf ("%s/%s.bin", outdir, name);
+  g_autofree char *exp = g_strdup_printf ("%s/%s.expect", outdir, name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyMessage) back = NULL;
+  gsize len;
+  const guint8 *d = g_bytes_get_data (msg, &len);
+
+  back = mky_message_parse (d, len, &error);
+  if (back == NULL)
+    die (name, error);
+  expect_chain (e, back);
+  if (!g_file_set_contents (bin, (const char *) d, len, &error)
+      || !g_file_set_contents (exp, e->lines->str, e->lines->len, &error))
+    die (name, error);
+  g_string_free (e->lines, TRUE);
+  e->lines = NULL;
+}
+
+static Expect
+expect_new (void)
+{
+  Expect e = { g_string_new (NULL) };
+  return e;
+}
+
+/* Fields of the common header */
+static void
+expect_hdr (Expect *e, guint type, gboolean v, guint prf, guint32 csb_id,
+    guint n_cs)
+{
+  expect (e, "mikey.version", "1");
+  expect (e, "mikey.type", "%u", type);
+  expect (e, "mikey.v.set", "%s", v ? "1" : "0");
+  expect (e, "mikey.prf_func", "%u", prf);
+  expect (e, "mikey.csb_id", "0x%08x", csb_id);
+  expect (e, "mikey.cs_count", "%u", n_cs);
+}
+
+#define SSRC_A 0x11111111u
+#define SSRC_B 0x22222222u
+#define ROC_B 7u
+
+static MkyCsb *
+two_cs_bundle (guint32 csb_id)
+{
+  MkyCsb *csb = mky_csb_new (csb_id);
+  mky_csb_add_cs (csb, 0, SSRC_A, 0);
+  mky_csb_add_cs (csb, 0, SSRC_B, ROC_B);
+  return csb;
+}
+
+static void
+expect_two_cs (Expect *e)
+{
+  expect (e, "mikey.cs_id_map_type", "0");
+  expect (e, "mikey.srtp_id.policy_no", "0,0");
+  expect (e, "mikey.srtp_id.ssrc", "0x%08x,0x%08x", SSRC_A, SSRC_B);
+  expect (e, "mikey.srtp_id.roc", "0x%08x,0x%08x", 0, ROC_B);
+}
+
+static void
+config (MkyPskConfig *cfg, MkyEncrAlg encr, MkyMacAlg mac)
+{
+  mky_psk_config_init (cfg);
+  mky_psk_config_set_psk (cfg, psk, sizeof psk);
+  cfg->encr_alg = encr;
+  cfg->mac_alg = mac;
+  cfg->allow_null = encr == MKY_ENCR_NULL || mac == MKY_MAC_NULL;
+  cfg->id_i = g_strdup ("sip:alice@example.com");
+  cfg->id_r = g_strdup ("sip:bob@example.com");
+}
+
+static void
+expect_ids (Expect *e)
+{
+  /* tshark shows the ID data as a string */
+  expect (e, "mikey.id.type", "1,1");
+  expect (e, "mikey.id.data", "sip:alice@example.com,sip:bob@example.com");
+}
+
+/* What every KEMAC gives, whatever its algorithms: the algorithms, the
+ * Encr data as sent and the MAC as sent */
+static void
+expect_kemac (Expect *e, GBytes *raw)
+{
+  g_autoptr (MkyMessage) m = mky_message_parse_bytes (raw, NULL);
+  const MkyKemac *k = &mky_message_find (m, MKY_PT_KEMAC, 0)->u.kemac;
+
+  expect (e, "mikey.kemac.encr_alg", "%u", k->encr_alg);
+  expect (e, "mikey.kemac.mac_alg", "%u", k->mac_alg);
+  expect (e, "mikey.kemac.key_data_len", "%zu", k->encr_data.len);
+  /* NULL encryption: tshark dissects the Key data sub-payloads instead */
+  if (k->encr_alg != MKY_ENCR_NULL)
+    expect_hex (e, "mikey.kemac.key_data", k->encr_data.data,
+        k->encr_data.len);
+  /* packet-mikey.c 4.0 knows the MAC lengths of NULL and HMAC-SHA-1-160
+   * only: at HMAC-SHA-256-256 (RFC 6043) it stops after "Mac alg:
+   * Unknown (2)", silently, and shows no MAC */
+  if (k->mac_alg == MKY_MAC_HMAC_SHA_1_160)
+    expect_hex (e, "mikey.kemac.mac", k->mac.data, k->mac.len);
+  else if (k->mac_alg == MKY_MAC_NULL)     /* its zero-length MAC field */
+    expect (e, "mikey.kemac.mac", "%s", "<MISSING>");
+  else
+    expect (e, "mikey.kemac.mac", "%s", "");
+}
+
+static void
+expect_rand (Expect *e, const MkyCsb *csb)
+{
+  expect (e, "mikey.rand.len", "%zu", csb->rand.len);
+  expect_hex (e, "mikey.rand.data", csb->rand.data, csb->rand.len);
+}
+
+/* PSK I_MESSAGE, every KEMAC encryption x MAC, TGK of 20 bytes (a Key
+ * data payload of 24 bytes: whole AES-KW blocks) */
+static void
+gen_psk_init_suites (void)
+{
+  static const MkyEncrAlg encrs[] = { MKY_ENCR_NULL, MKY_ENCR_AES_CM_128,
+    MKY_ENCR_AES_KW_128, MKY_ENCR_AES_CM_256
+  };
+  static const MkyMacAlg macs[] = { MKY_MAC_NULL, MKY_MAC_HMAC_SHA_1_160,
+    MKY_MAC_HMAC_SHA_256_256
+  };
+  guint8 tgk[20];
+  for (guint i = 0; i < sizeof tgk; i++)
+    tgk[i] = 0xa0 + i;
+
+  for (guint i = 0; i < G_N_ELEMENTS (encrs); i++) {
+    for (guint j = 0; j < G_N_ELEMENTS (macs); j++) {
+      MkyPskConfig cfg;
+      g_autoptr (MkyPskInitiator) ini = NULL;
+      g_autoptr (MkyCsb) csb = two_cs_bundle (0x0a000000 | i << 8 | j);
+      g_autoptr (GBytes) raw = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autofree char *name = NULL;
+      Expect e = expect_new ();
+
+      config (&cfg, encrs[i], macs[j]);
+      ini = mky_psk_initiator_new (&cfg);
+      mky_csb_add_key (csb, MKY_KD_TGK, tgk, sizeof tgk, NULL, 0, NULL, 0);
+      raw = mky_psk_initiator_build (ini, csb, TRUE, NOW, &error);
+      if (raw == NULL)
+        die ("psk init", error);
+
+      expect_hdr (&e, MKY_TYPE_PSK_INIT, TRUE, MKY_PRF_MIKEY_1, csb->csb_id, 2);
+      expect_two_cs (&e);
+      expect (&e, "mikey.t.ts_type", "%u", MKY_TS_NTP_UTC);
+      expect_rand (&e, csb);
+      expect_ids (&e);
+      expect_kemac (&e, raw);
+      if (encrs[i] == MKY_ENCR_NULL) {
+        expect (&e, "mikey.key.type", "%u", MKY_KD_TGK);
+        expect (&e, "mikey.key.kv", "%u", MKY_KV_NULL);
+        expect (&e, "mikey.key.data.len", "20");
+        expect_hex (&e, "mikey.key.data", tgk, sizeof tgk);
+      }
+      name = g_strdup_printf ("psk-init-encr%u-mac%u", encrs[i], macs[j]);
+      emit (name, raw, &e);
+      mky_psk_config_clear (&cfg);
+    }
+  }
+}
+
+/* TEK+SALT with MKIs (KV SPI), a policy of our own (RFC form), IDs, the
+ * NULL KEMAC so tshark shows the keys */
+static void
+gen_psk_init_tek_mki (gboolean encrypted)
+{
+  static const guint8 mki1[] = { 0, 0, 0, 1 }, mki2[] = { 0, 0, 0, 2 };
+  guint8 tek[16], salt[14];
+  MkyPskConfig cfg;
+  MkySrtpPolicy pol;
+  g_autoptr (MkyPskInitiator) ini = NULL;
+  g_autoptr (MkyCsb) csb = two_cs_bundle (encrypted ? 0x0b000002 : 0x0b000001);
+  g_autoptr (GBytes) raw = NULL;
+  g_autoptr (GError) error = NULL;
+  Expect e = expect_new ();
+
+  for (guint i = 0; i < 16; i++)
+    tek[i] = 0x10 + i;
+  for (guint i = 0; i < 14; i++)
+    salt[i] = 0x40 + i;
+  config (&cfg, encrypted ? MKY_ENCR_AES_CM_128 : MKY_ENCR_NULL,
+      encrypted ? MKY_MAC_HMAC_SHA_1_160 : MKY_MAC_NULL);
+  ini = mky_psk_initiator_new (&cfg);
+  if (!mky_srtp_policy_from_nicks ("aes-128-icm", "hmac-sha1-32",
+          "aes-128-icm", "hmac-sha1-80", &pol, &error))
+    die ("policy", error);
+  mky_csb_set_policy (csb, 0, &pol, FALSE);
+  mky_csb_add_key (csb, MKY_KD_TEK_SALT, tek, 16, salt, 14, mki1, 4);
+  tek[0] ^= 0xff;
+  mky_csb_add_key (csb, MKY_KD_TEK_SALT, tek, 16, salt, 14, mki2, 4);
+  tek[0] ^= 0xff;
+  raw = mky_psk_initiator_build (ini, csb, FALSE, NOW, &error);
+  if (raw == NULL)
+    die ("psk init tek", error);
+
+  expect_hdr (&e, MKY_TYPE_PSK_INIT, FALSE, MKY_PRF_MIKEY_1, csb->csb_id, 2);
+  expect_two_cs (&e);
+  expect_rand (&e, csb);
+  expect_ids (&e);
+  /* the RFC form of aes-128-icm, hmac-sha1-32 for SRTP, hmac-sha1-80 for
+   * SRTCP (RFC 4771 type 19, which tshark 4.0 shows as a raw param) */
+  expect (&e, "mikey.sp.no", "0");
+  expect (&e, "mikey.sp.proto_type", "0");
+  expect (&e, "mikey.sp.encr_alg", "1");
+  expect (&e, "mikey.sp.encr_len", "16");
+  expect (&e, "mikey.sp.auth_alg", "1");
+  expect (&e, "mikey.sp.auth_key_len", "20");
+  expect (&e, "mikey.sp.salt_len", "14");
+  expect (&e, "mikey.sp.srtp_encr", "1");
+  expect (&e, "mikey.sp.srtcp_encr", "1");
+  expect (&e, "mikey.sp.srtp_auth", "1");
+  expect (&e, "mikey.sp.auth_tag_len", "4");
+  expect_kemac (&e, raw);
+  if (!encrypted) {
+    g_autofree char *k1 = hex (tek, 16);
+    g_autofree char *k2 = NULL;
+    g_autofree char *s = hex (salt, 14);
+    tek[0] ^= 0xff;
+    k2 = hex (tek, 16);
+    /* tshark 4.0 dissects the first Key data sub-payload of a KEMAC
+     * only: the second key (k2) is not shown */
+    (void) k2;
+    expect (&e, "mikey.key.type", "%u", MKY_KD_TEK_SALT);
+    expect (&e, "mikey.key.kv", "%u", MKY_KV_SPI);
+    expect (&e, "mikey.key.data", "%s", k1);
+    expect (&e, "mikey.key.salt.len", "14");
+    expect (&e, "mikey.key.salt", "%s", s);
+    expect (&e, "mikey.key.kv.spi.len", "4");
+    expect (&e, "mikey.key.kv.spi", "00000001");
+  }
+  emit (encrypted ? "psk-init-tek-salt-mki-aescm" : "psk-init-tek-salt-mki-null",
+      raw, &e);
+  mky_psk_config_clear (&cfg);
+}
+
+/* The Responder's answers: a verification message, an unauthenticated
+ * Error message for a bad MAC, an authenticated one for an SP we refuse */
+static void
+gen_responses (void)
+{
+  MkyPskConfig cfg;
+  g_autoptr (MkyPskInitiator) ini = NULL;
+  g_autoptr (MkyPskResponder) resp = NULL;
+  g_autoptr (GError) error = NULL;
+
+  config (&cfg, MKY_ENCR_AES_CM_128, MKY_MAC_HMAC_SHA_1_160);
+  ini = mky_psk_initiator_new (&cfg);
+  resp = mky_psk_responder_new (&cfg, NOW, FALSE);
+
+  {                             /* verification message */
+    g_autoptr (MkyCsb) csb = two_cs_bundle (0x0c000001);
+    g_autoptr (MkyCsb) got = NULL;
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (MkyMessage) m = NULL;
+    const MkyV *v;
+    Expect e = expect_new ();
+
+    mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+    init = mky_psk_initiator_build (ini, csb, TRUE, NOW, &error);
+    got = mky_psk_responder_handle (resp, init, NOW, &reply, &error);
+    if (got == NULL || reply == NULL)
+      die ("verification", error);
+    if (!mky_psk_initiator_handle_response (ini, csb, reply, &error))
+      die ("verification accepted", error);
+    m = mky_message_parse_bytes (reply, NULL);
+    v = &mky_message_find (m, MKY_PT_V, 0)->u.v;
+    expect_hdr (&e, MKY_TYPE_PSK_VERIFY, FALSE, MKY_PRF_MIKEY_1, csb->csb_id,
+        2);
+    expect_two_cs (&e);
+    expect (&e, "mikey.t.ts_type", "%u", MKY_TS_NTP_UTC);
+    /* the Responder names itself */
+    expect (&e, "mikey.id.data", "sip:bob@example.com");
+    expect (&e, "mikey.v.auth_alg", "%u", MKY_MAC_HMAC_SHA_1_160);
+    expect_hex (&e, "mikey.v.ver_data", v->ver_data.data, v->ver_data.len);
+    emit ("psk-verify", reply, &e);
+  }
+
+  {                             /* a bad MAC */
+    g_autoptr (MkyCsb) csb = two_cs_bundle (0x0c000002);
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) bad = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    guint8 *d;
+    gsize len;
+    Expect e = expect_new ();
+
+    mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+    init = mky_psk_initiator_build (ini, csb, TRUE, NOW + SEC, &error);
+    g_bytes_get_data (init, &len);
+    d = g_memdup2 (g_bytes_get_data (init, NULL), len);
+    d[len - 1] ^= 1;
+    bad = g_bytes_new_take (d, len);
+    if (mky_psk_responder_handle (resp, bad, NOW + SEC, &reply, &error)
+        || !g_error_matches (error, MKY_ERROR, MKY_ERROR_BAD_MAC) || !reply)
+      die ("bad MAC refused", error);
+    g_clear_error (&error);
+    expect_hdr (&e, MKY_TYPE_ERROR, FALSE, MKY_PRF_MIKEY_1, csb->csb_id, 0);
+    expect (&e, "mikey.cs_id_map_type", "%u", MKY_MAP_EMPTY);
+    expect (&e, "mikey.err.no", "%u", MKY_ERR_INVALID_MAC);
+    expect (&e, "mikey.v.auth_alg", "%s", "");       /* not authenticated */
+    emit ("error-invalid-mac", reply, &e);
+  }
+
+  {                             /* an SP we do not support: AES-F8 */
+    g_autoptr (MkyCsb) csb = two_cs_bundle (0x0c000003);
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    MkyPayload *sp = mky_payload_new (MKY_PT_SP);
+    Expect e = expect_new ();
+
+    sp->u.sp.prot_type = MKY_PROT_SRTP;
+    mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
+    g_ptr_array_add (csb->policies, sp);
+    mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+    init = mky_psk_initiator_build (ini, csb, TRUE, NOW + 2 * SEC, &error);
+    if (mky_psk_responder_handle (resp, init, NOW + 2 * SEC, &reply, &error)
+        || !g_error_matches (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP)
+        || !reply)
+      die ("SP refused", error);
+    g_clear_error (&error);
+    expect_hdr (&e, MKY_TYPE_ERROR, FALSE, MKY_PRF_MIKEY_1, csb->csb_id, 0);
+    expect (&e, "mikey.err.no", "%u", MKY_ERR_INVALID_SPPAR);
+    /* the policy we offer instead: the RFC 3711 defaults */
+    expect (&e, "mikey.sp.encr_alg", "1");
+    expect (&e, "mikey.sp.encr_len", "16");
+    expect (&e, "mikey.sp.auth_key_len", "20");
+    expect (&e, "mikey.sp.auth_tag_len", "10");
+    expect (&e, "mikey.v.auth_alg", "%u", MKY_MAC_HMAC_SHA_1_160);
+    emit ("error-invalid-sppar", reply, &e);
+  }
+  mky_psk_config_clear (&cfg);
+}
+
+/* MIKEY-NULL as gst_mikey_message_new_from_caps writes it: NULL KEMAC,
+ * one TEK of key || salt, GStreamer's SP, no CS map */
+static void
+gen_mikey_null_gstreamer (void)
+{
+  MkyPskConfig cfg;
+  MkySrtpPolicy pol;
+  g_autoptr (MkyPskInitiator) ini = NULL;
+  g_autoptr (MkyCsb) csb = mky_csb_new (0x0d000001);
+  g_autoptr (GBytes) raw = NULL;
+  g_autoptr (GError) error = NULL;
+  guint8 key[30];
+  Expect e = expect_new ();
+
+  for (guint i = 0; i < sizeof key; i++)
+    key[i] = i;
+  mky_psk_config_init (&cfg);
+  cfg.encr_alg = MKY_ENCR_NULL;
+  cfg.mac_alg = MKY_MAC_NULL;
+  cfg.allow_null = TRUE;
+  ini = mky_psk_initiator_new (&cfg);
+  if (!mky_srtp_policy_from_nicks ("aes-128-icm", "hmac-sha1-80",
+          "aes-128-icm", "hmac-sha1-80", &pol, &error))
+    die ("policy", error);
+  mky_csb_set_policy (csb, 0, &pol, TRUE);
+  mky_csb_add_key (csb, MKY_KD_TEK, key, sizeof key, NULL, 0, NULL, 0);
+  raw = mky_psk_initiator_build (ini, csb, FALSE, NOW, &error);
+  if (raw == NULL)
+    die ("MIKEY-NULL", error);
+  expect_hdr (&e, MKY_TYPE_PSK_INIT, FALSE, MKY_PRF_MIKEY_1, csb->csb_id, 0);
+  expect_rand (&e, csb);
+  /* GStreamer's SP: the tag length (10) in the key length */
+  expect (&e, "mikey.sp.param.type", "0,1,2,3,7,8,10");
+  expect (&e, "mikey.sp.encr_alg", "1");
+  expect (&e, "mikey.sp.encr_len", "16");
+  expect (&e, "mikey.sp.auth_alg", "1");
+  expect (&e, "mikey.sp.auth_key_len", "10");
+  expect (&e, "mikey.kemac.encr_alg", "0");
+  expect (&e, "mikey.kemac.mac_alg", "0");
+  expect (&e, "mikey.key.type", "%u", MKY_KD_TEK);
+  expect (&e, "mikey.key.data.len", "30");
+  expect_hex (&e, "mikey.key.data", key, sizeof key);
+  emit ("mikey-null-gstreamer", raw, &e);
+  mky_psk_config_clear (&cfg);
+}
+
+/* Every payload tshark 4.0 has a dissector for, in one message (SIGN
+ * last, as the codec puts it) */
+static const guint8 x[600] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+/* tshark decodes CERT data as an X.509 Certificate: a real one (self-signed,
+ * P-256, CN=mky), so that no BER error is reported */
+static const char cert_b64[] =
+    "MIIBcTCCARegAwIBAgIUKCgwq7oJiuUAx8M9tDLNIRsIgQIwCgYIKoZIzj0EAwIw"
+    "DjEMMAoGA1UEAwwDbWt5MB4XDTI2MTEyMzIxMzAzNloXDTM2MTEyMDIxMzAzNlow"
+    "DjEMMAoGA1UEAwwDbWt5MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE3s57HBUt"
+    "vLIetRpuh4TrsxtXe8Q70fx7ucLKaewZkiqYW1Z0WMEocLoUWkVTojNeuykvmH+T"
+    "MR7aH9rrkvU1W6NTMFEwHQYDVR0OBBYEFMaLeNr2HdmHUuVDX3j9oPiCQPhKMB8G"
+    "A1UdIwQYMBaAFMaLeNr2HdmHUuVDX3j9oPiCQPhKMA8GA1UdEwEB/wQFMAMBAf8w"
+    "CgYIKoZIzj0EAwIDSAAwRQIhANAXDTDTz9g7G6lJvip7cWIN0aWOur9Jen1Es+3D"
+    "m1zMAiADytbeYn5VePFzI82lTRoLc+Ua3el6YLavoElt74ByOQ==";
+
+static MkyMessage *
+dissectable_payloads (Expect *e, gboolean sign_dissected)
+{
+  MkyMessage *msg = mky_message_new (MKY_TYPE_SAKKE, 0x01020304);
+  MkyHdr *hdr = mky_message_hdr (msg);
+  MkyPayload *p;
+  g_autofree char *h = NULL;
+
+  mky_hdr_add_cs_srtp (hdr, 1, 0xcafe0001, 3);
+  expect_hdr (e, MKY_TYPE_SAKKE, FALSE, MKY_PRF_MIKEY_1, 0x01020304, 1);
+  expect (e, "mikey.srtp_id.ssrc", "0xcafe0001");
+  expect (e, "mikey.srtp_id.roc", "0x00000003");
+
+  p = mky_message_add (msg, MKY_PT_GEN_EXT);
+  p->u.gen_ext.type = MKY_GEN_CSB_ID;
+  mky_bytes_set (&p->u.gen_ext.data, x, 4);
+  expect (e, "mikey.ext.type", "%u", MKY_GEN_CSB_ID);
+  expect (e, "mikey.ext.len", "4");
+  p = mky_message_add (msg, MKY_PT_T);
+  p->u.t.ts_type = MKY_TS_COUNTER;
+  p->u.t.ts = 0x7eadbeef;
+  expect (e, "mikey.t.ts_type", "%u", MKY_TS_COUNTER);
+  p = mky_message_add (msg, MKY_PT_RAND);
+  mky_bytes_set (&p->u.rand.rand, x, 16);
+  expect_hex (e, "mikey.rand.data", x, 16);
+  p = mky_message_add (msg, MKY_PT_ID);
+  p->u.id.type = MKY_ID_URI;
+  mky_bytes_set (&p->u.id.data, (const guint8 *) "sip:a@b", 7);
+  /* IDR data goes into the same field as ID data */
+  expect (e, "mikey.id.data", "sip:a@b,sip:kms@b");
+  p = mky_message_add (msg, MKY_PT_IDR);
+  p->u.idr.role = 3;
+  p->u.idr.id_type = MKY_ID_URI;
+  mky_bytes_set (&p->u.idr.data, (const guint8 *) "sip:kms@b", 9);
+  expect (e, "mikey.id.role", "3");
+  expect (e, "mikey.id.type", "%u,%u", MKY_ID_URI, MKY_ID_URI);
+  p = mky_message_add (msg, MKY_PT_CERT);
+  p->u.id.type = MKY_CERT_X509V3;
+  {
+    gsize len;
+    g_autofree guint8 *der = g_base64_decode (cert_b64, &len);
+    mky_bytes_set (&p->u.id.data, der, len);
+  }
+  expect (e, "mikey.cert.type", "%u", MKY_CERT_X509V3);
+  /* no mikey.cert.len: tshark 4.0 reads it one byte early (from the type
+   * byte on), so shows 1 for our 373 bytes */
+  expect (e, "x509sat.uTF8String", "mky,mky");
+  p = mky_message_add (msg, MKY_PT_SP);
+  p->u.sp.policy_no = 1;
+  mky_sp_add_param_u8 (&p->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_CM);
+  mky_sp_add_param_u8 (&p->u.sp, MKY_SP_ENCR_KEY_LEN, 32);
+  expect (e, "mikey.sp.no", "1");
+  expect (e, "mikey.sp.encr_len", "32");
+  p = mky_message_add (msg, MKY_PT_ERR);
+  p->u.err.err_no = MKY_ERR_INVALID_SPPAR;
+  expect (e, "mikey.err.no", "%u", MKY_ERR_INVALID_SPPAR);
+  p = mky_message_add (msg, MKY_PT_DH);
+  p->u.dh.group = MKY_DH_OAKLEY_1;
+  mky_bytes_set (&p->u.dh.value, x, 96);
+  p->u.dh.kv.kv = MKY_KV_NULL;
+  expect (e, "mikey.dh.group", "%u", MKY_DH_OAKLEY_1);
+  h = hex (x, 96);
+  expect (e, "mikey.dh.value", "%s", h);
+  p = mky_message_add (msg, MKY_PT_PKE);
+  p->u.pke.c = MKY_PKE_CACHE_CSB;
+  mky_bytes_set (&p->u.pke.data, x, 256);
+  expect (e, "mikey.pke.len", "256");
+  p = mky_message_add (msg, MKY_PT_KEY_DATA);
+  p->u.key_data.type = MKY_KD_TGK_SALT;
+  mky_bytes_set (&p->u.key_data.key, x, 16);
+  mky_bytes_set (&p->u.key_data.salt, x, 14);
+  p->u.key_data.kv.kv = MKY_KV_INTERVAL;
+  mky_bytes_set (&p->u.key_data.kv.valid_from, x, 6);
+  mky_bytes_set (&p->u.key_data.kv.valid_to, x + 1, 6);
+  expect (e, "mikey.key.type", "%u", MKY_KD_TGK_SALT);
+  expect (e, "mikey.key.salt.len", "14");
+  expect (e, "mikey.key.kv.to.len", "6");
+  p = mky_message_add (msg, MKY_PT_V);
+  p->u.v.auth_alg = MKY_MAC_HMAC_SHA_1_160;
+  mky_bytes_set (&p->u.v.ver_data, x, 20);
+  expect (e, "mikey.v.auth_alg", "%u", MKY_MAC_HMAC_SHA_1_160);
+  p = mky_message_add (msg, MKY_PT_SAKKE);
+  p->u.sakke.params = 1;
+  p->u.sakke.id_scheme = 1;
+  mky_bytes_set (&p->u.sakke.data, x, 273);
+  expect (e, "mikey.sakke.len", "273");
+  p = mky_message_add (msg, MKY_PT_KEMAC);
+  p->u.kemac.encr_alg = MKY_ENCR_AES_KW_128;
+  mky_bytes_set (&p->u.kemac.encr_data, x, 40);
+  p->u.kemac.mac_alg = MKY_MAC_NULL;
+  expect (e, "mikey.kemac.encr_alg", "%u", MKY_ENCR_AES_KW_128);
+  expect (e, "mikey.kemac.key_data_len", "40");
+  p = mky_message_add (msg, MKY_PT_SIGN);
+  p->u.sign.s_type = MKY_SIGN_RSA_PSS;
+  mky_bytes_set (&p->u.sign.signature, x, 384);
+  if (sign_dissected)
+    expect (e, "mikey.sign.len", "384");
+  return msg;
+}
+
+static void
+gen_everything (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  {
+    Expect e = expect_new ();
+    g_autoptr (MkyMessage) msg = dissectable_payloads (&e, TRUE);
+    g_autoptr (GBytes) raw = mky_message_serialize (msg, &error);
+    if (raw == NULL)
+      die ("dissectable", error);
+    emit ("all-dissectable-payloads", raw, &e);
+  }
+
+  /* and then the payloads tshark 4.0 has no dissector for (CHASH, TR,
+   * RANDR, TP, TICKET, IBAKE, ESK, ECCPT, SK), after all the others:
+   * tshark stops at the first, so only what comes before is checked */
+  {
+    Expect e = expect_new ();
+    /* SIGN stays last, after the undissectable ones */
+    g_autoptr (MkyMessage) msg = dissectable_payloads (&e, FALSE);
+    g_autoptr (GBytes) raw = NULL;
+    MkyPayload *p;
+
+    p = mky_message_add (msg, MKY_PT_CHASH);
+    p->u.chash.hash_func = MKY_HASH_SHA_256;
+    mky_bytes_set (&p->u.chash.hash, x, 32);
+    p = mky_message_add (msg, MKY_PT_TR);
+    p->u.tr.role = 1;
+    p->u.tr.ts_type = MKY_TS_NTP;
+    p->u.tr.ts = G_GUINT64_CONSTANT (0x1122334455667788);
+    p = mky_message_add (msg, MKY_PT_RANDR);
+    p->u.randr.role = 2;
+    mky_bytes_set (&p->u.randr.rand, x, 16);
+    p = mky_message_add (msg, MKY_PT_TP);
+    p->u.ticket.ticket_type = 1;
+    p->u.ticket.subtype = 1;
+    p->u.ticket.version = 1;
+    p->u.ticket.prf = 1;
+    p->u.ticket.flags = 0xA5A;
+    mky_bytes_set (&p->u.ticket.tp_data, x, 3);
+    p = mky_message_add (msg, MKY_PT_TICKET);
+    p->u.ticket.ticket_type = 2;
+    p->u.ticket.flags = 0x001;
+    mky_bytes_set (&p->u.ticket.tp_data, x, 1);
+    mky_bytes_set (&p->u.ticket.ticket_data, x, 40);
+    mky_bytes_set (&p->u.ticket.init_data, x, 2);
+    p = mky_message_add (msg, MKY_PT_IBAKE);
+    mky_bytes_set (&p->u.opaque.data, x, 70);
+    p = mky_message_add (msg, MKY_PT_ESK);
+    mky_bytes_set (&p->u.opaque.data, x, 20);
+    p = mky_message_add (msg, MKY_PT_ECCPT);
+    p->u.eccpt.curve = 8;
+    mky_bytes_set (&p->u.eccpt.point, x, 66);
+    p->u.eccpt.kv.kv = MKY_KV_SPI;
+    mky_bytes_set (&p->u.eccpt.kv.spi, x, 4);
+    p = mky_message_add (msg, MKY_PT_SK);
+    p->u.sk.type = 1;
+    mky_bytes_set (&p->u.sk.key, x, 16);
+    raw = mky_message_serialize (msg, &error);
+    if (raw == NULL)
+      die ("everything", error);
+    emit ("all-payloads", raw, &e);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 2) {
+    g_printerr ("usage: %s OUTDIR\n", argv[0]);
+    return 2;
+  }
+  outdir = argv[1];
+  if (g_mkdir_with_parents (outdir, 0755) != 0) {
+    g_printerr ("%s: %s\n", outdir, g_strerror (errno));
+    return 1;
+  }
+  gen_psk_init_suites ();
+  gen_psk_init_tek_mki (FALSE);
+  gen_psk_init_tek_mki (TRUE);
+  gen_responses ();
+  gen_mikey_null_gstreamer ();
+  gen_everything ();
+  return 0;
+}
