@@ -18,16 +18,103 @@ mky_bytes_set (MkyBytes *b, const guint8 *data, gsize len)
   mky_bytes_clear (b, TRUE);
   b->data = len ? g_memdup2 (data, len) : NULL;
   b->len = len;
+  b->owned = TRUE;
 }
 
 void
 mky_bytes_clear (MkyBytes *b, gboolean wipe)
 {
-  if (b->data && wipe)
-    explicit_bzero (b->data, b->len);
-  g_free (b->data);
+  if (b->owned) {
+    if (b->data && wipe)
+      explicit_bzero (b->data, b->len);
+    g_free (b->data);
+  }
   b->data = NULL;
   b->len = 0;
+  b->owned = FALSE;
+}
+
+void
+mky_array_add (MkyArray **array, gpointer item)
+{
+  MkyArray *a = *array;
+  if (a == NULL)
+    a = *array = g_new0 (MkyArray, 1);
+  g_return_if_fail (a->alloc > 0 || a->len == 0);
+  if (a->len == a->alloc) {
+    a->alloc = MAX (4, 2 * a->alloc);
+    a->pdata = g_renew (gpointer, a->pdata, a->alloc);
+  }
+  a->pdata[a->len++] = item;
+}
+
+/* ---- memory of parsed messages ---- */
+
+typedef struct _Chunk Chunk;
+struct _Chunk {
+  Chunk *next;
+  gsize size;
+  gsize used;
+  guint8 data[];
+};
+
+struct _MkyArena {
+  Chunk *head;
+  GBytes *keep;                 /* the wire form payloads point into */
+};
+
+MkyArena *
+mky_arena_new (gsize size)
+{
+  MkyArena *a = g_new (MkyArena, 1);
+  a->keep = NULL;
+  a->head = g_malloc (sizeof (Chunk) + size);
+  a->head->next = NULL;
+  a->head->size = size;
+  a->head->used = 0;
+  return a;
+}
+
+gpointer
+mky_arena_alloc (MkyArena *a, gsize size)
+{
+  Chunk *c = a->head;
+  gpointer p;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (c->used + size > c->size) {
+    gsize n = MAX (size, 2 * c->size);
+    c = g_malloc (sizeof (Chunk) + n);
+    c->next = a->head;
+    c->size = n;
+    c->used = 0;
+    a->head = c;
+  }
+  p = c->data + c->used;
+  c->used += size;
+  memset (p, 0, size);
+  return p;
+}
+
+void
+mky_arena_keep (MkyArena *a, GBytes *bytes)
+{
+  g_clear_pointer (&a->keep, g_bytes_unref);
+  a->keep = g_bytes_ref (bytes);
+}
+
+void
+mky_arena_free (MkyArena *a)
+{
+  if (a == NULL)
+    return;
+  g_clear_pointer (&a->keep, g_bytes_unref);
+  while (a->head) {
+    Chunk *c = a->head;
+    a->head = c->next;
+    g_free (c);
+  }
+  g_free (a);
 }
 
 gboolean
@@ -83,6 +170,9 @@ typedef struct {
   const guint8 *data;
   gsize len;                    /* bytes */
   gsize bit;                    /* bit position */
+  /* with an arena, structures come from it and bytes point into @data;
+   * without, everything is allocated and copied */
+  MkyArena *arena;
 } Reader;
 
 static gboolean
@@ -114,24 +204,54 @@ read_bits (Reader *r, guint bits)
 static gboolean parse_fields (const MkyDesc *d, void *s, Reader *r,
     guint *next, GError **error);
 
-static gboolean
-parse_element (const MkyDesc *sub, GPtrArray *arr, Reader *r, GError **error)
+static gpointer
+alloc0 (Reader *r, gsize size)
 {
-  void *e = g_malloc0 (sub->struct_size);
-  g_ptr_array_add (arr, e);     /* owned by @arr even on failure */
+  return r->arena ? mky_arena_alloc (r->arena, size) : g_malloc0 (size);
+}
+
+/* An empty array with room for @cap elements */
+static MkyArray *
+array_new (Reader *r, guint cap)
+{
+  MkyArray *a = alloc0 (r, sizeof *a);
+  cap = MAX (cap, 1);
+  if (!r->arena)
+    a->alloc = cap;
+  a->pdata = alloc0 (r, cap * sizeof (gpointer));
+  return a;
+}
+
+static gboolean
+parse_element (const MkyDesc *sub, MkyArray *a, guint *cap, Reader *r,
+    GError **error)
+{
+  void *e = alloc0 (r, sub->struct_size);
+  if (a->len == *cap) {
+    gpointer *grown = alloc0 (r, 2 * *cap * sizeof (gpointer));
+    memcpy (grown, a->pdata, a->len * sizeof (gpointer));
+    if (!r->arena)
+      g_free (a->pdata);
+    a->pdata = grown;
+    *cap *= 2;
+    if (!r->arena)
+      a->alloc = *cap;
+  }
+  a->pdata[a->len++] = e;       /* owned by @a even on failure */
   return parse_fields (sub, e, r, NULL, error);
 }
 
 static gboolean
 parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
 {
-  guint64 vals[MAX_FIELDS] = { 0 };
+  guint64 vals[MAX_FIELDS];
 
   g_assert (d->n_fields <= MAX_FIELDS);
 
   for (guint i = 0; i < d->n_fields; i++) {
     const MkyField *f = &d->fields[i];
 
+    vals[i] = 0;
     if (f->cond && !f->cond (s))
       continue;
 
@@ -161,30 +281,43 @@ parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
         g_assert ((r->bit & 7) == 0);
         if (!need (r, (gsize) n * 8, d, f, error))
           return FALSE;
-        mky_bytes_set (b, r->data + r->bit / 8, n);
+        if (r->arena) {
+          b->data = n ? (guint8 *) r->data + r->bit / 8 : NULL;
+          b->len = n;
+        } else {
+          mky_bytes_set (b, r->data + r->bit / 8, n);
+        }
         r->bit += (gsize) n * 8;
         break;
       }
 
       case MKY_F_REPEAT: {
-        GPtrArray **arr = member (s, f);
-        *arr = g_ptr_array_new ();
-        for (guint64 k = 0; k < vals[f->ref]; k++)
-          if (!parse_element (f->sub, *arr, r, error))
+        MkyArray **arr = member (s, f);
+        guint n = vals[f->ref];
+        guint cap;
+        /* each element takes at least a byte: a count beyond the data is
+         * a lie, and must not size an allocation */
+        if (!need (r, (gsize) n * 8, d, f, error))
+          return FALSE;
+        cap = MAX (n, 1);
+        *arr = array_new (r, cap);
+        for (guint k = 0; k < n; k++)
+          if (!parse_element (f->sub, *arr, &cap, r, error))
             return FALSE;
         break;
       }
 
       case MKY_F_LIST: {
-        GPtrArray **arr = member (s, f);
+        MkyArray **arr = member (s, f);
         gsize n = vals[f->ref];
+        guint cap = 8;
         Reader sub;
         if (!need (r, n * 8, d, f, error))
           return FALSE;
-        sub = (Reader) { r->data, r->bit / 8 + n, r->bit };
-        *arr = g_ptr_array_new ();
+        sub = (Reader) { r->data, r->bit / 8 + n, r->bit, r->arena };
+        *arr = array_new (r, cap);
         while (sub.bit < sub.len * 8) {
-          if (!parse_element (f->sub, *arr, &sub, error)) {
+          if (!parse_element (f->sub, *arr, &cap, &sub, error)) {
             if (error
                 && g_error_matches (*error, MKY_ERROR, MKY_ERROR_TRUNCATED))
               (*error)->code = MKY_ERROR_BAD_LENGTH;
@@ -215,9 +348,9 @@ parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
 
 gboolean
 mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data, gsize len,
-    gsize *pos, guint *next, GError **error)
+    gsize *pos, guint *next, MkyArena *arena, GError **error)
 {
-  Reader r = { data, len, *pos * 8 };
+  Reader r = { data, len, *pos * 8, arena };
   gboolean ok = parse_fields (desc, s, &r, next, error);
   g_assert (!ok || (r.bit & 7) == 0);
   *pos = r.bit / 8;
@@ -315,7 +448,7 @@ serialize_fields (const MkyDesc *d, const void *s, guint next, Writer *w,
 
       case MKY_F_REPEAT:
       case MKY_F_LIST: {
-        GPtrArray *arr = *(GPtrArray **) member (s, f);
+        const MkyArray *arr = *(MkyArray **) member (s, f);
         for (guint k = 0; arr && k < arr->len; k++)
           if (!serialize_fields (f->sub, arr->pdata[k], 0, w, error))
             return FALSE;
@@ -370,8 +503,10 @@ mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
 
 /* ---- freeing ---- */
 
+/* Frees what @s owns: owned bytes (key material wiped), arrays and
+ * elements not in a parsed message's memory (@in_message). */
 void
-mky_desc_clear (const MkyDesc *d, void *s)
+mky_desc_clear (const MkyDesc *d, void *s, gboolean in_message)
 {
   for (guint i = 0; i < d->n_fields; i++) {
     const MkyField *f = &d->fields[i];
@@ -381,16 +516,60 @@ mky_desc_clear (const MkyDesc *d, void *s)
         break;
       case MKY_F_REPEAT:
       case MKY_F_LIST: {
-        GPtrArray **arr = member (s, f);
-        for (guint k = 0; *arr && k < (*arr)->len; k++) {
-          mky_desc_clear (f->sub, (*arr)->pdata[k]);
-          g_free ((*arr)->pdata[k]);
+        MkyArray **arr = member (s, f);
+        if (*arr == NULL)
+          break;
+        for (guint k = 0; k < (*arr)->len; k++) {
+          mky_desc_clear (f->sub, (*arr)->pdata[k], in_message);
+          if (!in_message)
+            g_free ((*arr)->pdata[k]);
         }
-        g_clear_pointer (arr, g_ptr_array_unref);
+        if ((*arr)->alloc) {
+          g_free ((*arr)->pdata);
+          g_free (*arr);
+        }
+        *arr = NULL;
         break;
       }
       case MKY_F_STRUCT:
-        mky_desc_clear (f->sub, member (s, f));
+        mky_desc_clear (f->sub, member (s, f), in_message);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/* ---- copying ---- */
+
+void
+mky_desc_copy (const MkyDesc *d, void *dst, const void *src)
+{
+  memcpy (dst, src, d->struct_size);
+  for (guint i = 0; i < d->n_fields; i++) {
+    const MkyField *f = &d->fields[i];
+    switch (f->kind) {
+      case MKY_F_BYTES: {
+        const MkyBytes *from = member (src, f);
+        MkyBytes *to = member (dst, f);
+        to->owned = FALSE;
+        mky_bytes_set (to, from->data, from->len);
+        break;
+      }
+      case MKY_F_REPEAT:
+      case MKY_F_LIST: {
+        const MkyArray *from = *(MkyArray **) member (src, f);
+        MkyArray **to = member (dst, f);
+        *to = NULL;
+        for (guint k = 0; from && k < from->len; k++) {
+          gpointer e = g_malloc (f->sub->struct_size);
+          mky_desc_copy (f->sub, e, from->pdata[k]);
+          mky_array_add (to, e);
+        }
+        break;
+      }
+      case MKY_F_STRUCT:
+        mky_desc_copy (f->sub, member (dst, f), member (src, f));
         break;
       default:
         break;

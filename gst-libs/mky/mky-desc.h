@@ -63,12 +63,27 @@ struct _MkyDesc {
 /* The description of payload @type, or NULL if the codec does not know it. */
 const MkyDesc *mky_desc_for_type (guint type);
 
-/* Parse one described structure from @data[*pos..len) (bit exact). */
+/* Memory of a parsed message: freed all at once */
+typedef struct _MkyArena MkyArena;
+MkyArena *mky_arena_new (gsize size);
+gpointer mky_arena_alloc (MkyArena *arena, gsize size);       /* zeroed */
+/* @bytes stays alive as long as @arena */
+void mky_arena_keep (MkyArena *arena, GBytes *bytes);
+void mky_arena_free (MkyArena *arena);
+
+/* Parse one described structure from @data[*pos..len) (bit exact). With an
+ * @arena the structure's parts come from it and its bytes point into @data,
+ * which must outlive it; without, all is allocated and copied. */
 gboolean mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data,
-    gsize len, gsize *pos, guint *next, GError **error);
+    gsize len, gsize *pos, guint *next, MkyArena *arena, GError **error);
 gboolean mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
     GByteArray *out, GError **error);
-void mky_desc_clear (const MkyDesc *desc, void *s);
+void mky_desc_clear (const MkyDesc *desc, void *s, gboolean in_message);
+/* mky_payload_chain_parse() into a parsed message's @arena */
+GPtrArray *mky_payload_chain_parse_in (const guint8 *data, gsize len,
+    gsize start_pos, guint first, MkyArena *arena, GError **error);
+/* A deep copy that owns all it holds */
+void mky_desc_copy (const MkyDesc *desc, void *dst, const void *src);
 
 const char *mky_value_name (const MkyValueName *names, guint value);
 

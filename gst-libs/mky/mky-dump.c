@@ -55,7 +55,7 @@ field_uint (const void *s, const MkyField *f)
 static void walk (Dump *d, const MkyDesc *desc, const void *s, guint next);
 
 static void
-walk_array (Dump *d, const MkyField *f, GPtrArray *arr)
+walk_array (Dump *d, const MkyField *f, const MkyArray *arr)
 {
   d->e->open (d, f->name, TRUE);
   for (guint k = 0; arr && k < arr->len; k++) {
@@ -93,7 +93,7 @@ walk (Dump *d, const MkyDesc *desc, const void *s, guint next)
         break;
       case MKY_F_REPEAT:
       case MKY_F_LIST:
-        walk_array (d, f, *(GPtrArray * const *) m);
+        walk_array (d, f, *(MkyArray * const *) m);
         break;
       case MKY_F_STRUCT:
         d->e->open (d, f->name, FALSE);

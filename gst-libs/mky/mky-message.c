@@ -23,6 +23,7 @@ mky_message_free (MkyMessage *msg)
   mky_payload_free (msg->hdr);
   g_clear_pointer (&msg->payloads, g_ptr_array_unref);
   g_clear_pointer (&msg->raw, g_bytes_unref);
+  mky_arena_free (msg->memory);
   g_free (msg);
 }
 
@@ -54,14 +55,20 @@ parse_raw (GBytes *raw, GError **error)
   guint32 seen = 0;
 
   msg->raw = raw;
-  msg->hdr = g_new0 (MkyPayload, 1);
+  /* one block for all the structures of a typical message */
+  msg->memory = mky_arena_new (512 + 8 * len);
+  /* the payloads point into it, whatever later happens to msg->raw */
+  mky_arena_keep (msg->memory, raw);
+  msg->hdr = mky_arena_alloc (msg->memory, sizeof (MkyPayload));
   msg->hdr->type = MKY_PT_HDR;
+  msg->hdr->in_message = TRUE;
   if (!mky_desc_parse (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, data, len,
-          &pos, &first, error))
+          &pos, &first, msg->memory, error))
     return NULL;
   msg->hdr->length = pos;
 
-  msg->payloads = mky_payload_chain_parse (data, len, pos, first, error);
+  msg->payloads = mky_payload_chain_parse_in (data, len, pos, first,
+      msg->memory, error);
   if (msg->payloads == NULL)
     return NULL;
 

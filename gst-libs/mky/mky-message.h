@@ -14,6 +14,7 @@ typedef struct {
   MkyPayload *hdr;              /* type MKY_PT_HDR */
   GPtrArray *payloads;          /* MkyPayload, in wire order after HDR */
   GBytes *raw;                  /* wire form, after parse or serialize */
+  gpointer memory;              /* private: where a parsed message lives */
 } MkyMessage;
 
 MkyMessage *mky_message_new (MkyDataType type, guint32 csb_id);
@@ -21,7 +22,9 @@ void mky_message_free (MkyMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyMessage, mky_message_free)
 
 /* Strict: every length checked, nothing after the last payload, payloads
- * that may occur once per message occur at most once. */
+ * that may occur once per message occur at most once. The payloads point
+ * into the message's copy of the wire form (parse_bytes keeps a reference
+ * to @bytes instead of copying). */
 MkyMessage *mky_message_parse (const guint8 *data, gsize len, GError **error);
 MkyMessage *mky_message_parse_bytes (GBytes *bytes, GError **error);
 

@@ -4,8 +4,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "mky-desc.h"
-#include <string.h>
-
 #include "mky-error.h"
 
 MkyPayload *
@@ -25,26 +23,19 @@ mky_payload_free (MkyPayload *p)
 {
   if (p == NULL)
     return;
-  mky_desc_clear (mky_desc_for_type (p->type), &p->u);
-  g_free (p);
+  mky_desc_clear (mky_desc_for_type (p->type), &p->u, p->in_message);
+  if (!p->in_message)
+    g_free (p);
 }
 
 MkyPayload *
 mky_payload_copy (const MkyPayload *p)
 {
-  const MkyDesc *desc = mky_desc_for_type (p->type);
-  g_autoptr (GByteArray) wire = g_byte_array_new ();
   MkyPayload *copy = g_new0 (MkyPayload, 1);
-  gsize pos = 0;
-  guint next;
-  gboolean ok;
-
   copy->type = p->type;
-  ok = mky_desc_serialize (desc, &p->u, 0, wire, NULL)
-      && mky_desc_parse (desc, &copy->u, wire->data, wire->len, &pos, &next,
-      NULL);
-  explicit_bzero (wire->data, wire->len);
-  g_assert (ok);                /* a payload that serializes parses back */
+  copy->offset = p->offset;
+  copy->length = p->length;
+  mky_desc_copy (mky_desc_for_type (p->type), &copy->u, &p->u);
   return copy;
 }
 
@@ -54,9 +45,7 @@ mky_sp_add_param (MkySp *sp, guint8 type, const guint8 *value, gsize len)
   MkySpParam *param = g_new0 (MkySpParam, 1);
   param->type = type;
   mky_bytes_set (&param->value, value, len);
-  if (sp->params == NULL)
-    sp->params = g_ptr_array_new ();
-  g_ptr_array_add (sp->params, param);
+  mky_array_add (&sp->params, param);
 }
 
 void
@@ -83,15 +72,22 @@ mky_hdr_add_cs_srtp (MkyHdr *hdr, guint8 policy, guint32 ssrc, guint32 roc)
   cs->policy = policy;
   cs->ssrc = ssrc;
   cs->roc = roc;
-  if (hdr->cs_srtp == NULL)
-    hdr->cs_srtp = g_ptr_array_new ();
-  g_ptr_array_add (hdr->cs_srtp, cs);
+  mky_array_add (&hdr->cs_srtp, cs);
   hdr->n_cs = hdr->cs_srtp->len;
 }
 
+MkyCsGeneric *
+mky_hdr_add_cs_generic (MkyHdr *hdr)
+{
+  MkyCsGeneric *cs = g_new0 (MkyCsGeneric, 1);
+  mky_array_add (&hdr->cs_generic, cs);
+  hdr->n_cs = hdr->cs_generic->len;
+  return cs;
+}
+
 GPtrArray *
-mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
-    guint first, GError **error)
+mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
+    guint first, MkyArena *arena, GError **error)
 {
   g_autoptr (GPtrArray) out =
       g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
@@ -110,11 +106,12 @@ mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
           pos);
       return NULL;
     }
-    p = g_new0 (MkyPayload, 1);
+    p = arena ? mky_arena_alloc (arena, sizeof *p) : g_new0 (MkyPayload, 1);
     p->type = type;
     p->offset = pos;
+    p->in_message = arena != NULL;
     g_ptr_array_add (out, p);
-    if (!mky_desc_parse (desc, &p->u, data, len, &pos, &next, error)) {
+    if (!mky_desc_parse (desc, &p->u, data, len, &pos, &next, arena, error)) {
       g_prefix_error (error, "payload at offset %" G_GSIZE_FORMAT ": ",
           start);
       return NULL;
@@ -131,6 +128,13 @@ mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
     return NULL;
   }
   return g_steal_pointer (&out);
+}
+
+GPtrArray *
+mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
+    guint first, GError **error)
+{
+  return mky_payload_chain_parse_in (data, len, start_pos, first, NULL, error);
 }
 
 gboolean

@@ -12,11 +12,25 @@
 
 G_BEGIN_DECLS
 
-/* Owned byte string. Freed (and, for key material, wiped) with its payload. */
+/* A byte string. @owned: @data is freed (and, for key material, wiped)
+ * with its payload; a parsed message's payloads point into its wire form
+ * instead. */
 typedef struct {
   guint8 *data;
   gsize len;
+  gboolean owned;
 } MkyBytes;
+
+/* Pointers to the elements of a repeated field. @alloc is 0 for an array
+ * inside a parsed message (its memory belongs to the message). */
+typedef struct {
+  gpointer *pdata;
+  guint len;
+  guint alloc;
+} MkyArray;
+
+/* Append @item (g_malloc'ed, freed with the payload) to a built payload */
+void mky_array_add (MkyArray **array, gpointer item);
 
 void mky_bytes_set (MkyBytes *b, const guint8 *data, gsize len);
 void mky_bytes_clear (MkyBytes *b, gboolean wipe);
@@ -55,8 +69,8 @@ typedef struct {
   guint32 csb_id;
   guint8 n_cs;
   guint8 map_type;              /* MkyMapType */
-  GPtrArray *cs_srtp;           /* MkyCsSrtp, SRTP-ID map */
-  GPtrArray *cs_generic;        /* MkyCsGeneric, GENERIC-ID map */
+  MkyArray *cs_srtp;            /* MkyCsSrtp, SRTP-ID map */
+  MkyArray *cs_generic;         /* MkyCsGeneric, GENERIC-ID map */
 } MkyHdr;
 
 typedef struct {
@@ -112,7 +126,7 @@ typedef struct {
 typedef struct {
   guint8 policy_no;
   guint8 prot_type;             /* MkyProtType */
-  GPtrArray *params;            /* MkySpParam */
+  MkyArray *params;             /* MkySpParam */
 } MkySp;
 
 typedef struct {
@@ -204,6 +218,8 @@ typedef struct {
    * serialized into; 0/0 for a payload not yet serialized */
   gsize offset;
   gsize length;
+  /* private: lives in a parsed message's memory */
+  gboolean in_message;
   union {
     MkyHdr hdr;
     MkyKemac kemac;
@@ -235,6 +251,9 @@ gssize mky_mac_len (guint mac_alg);
 gssize mky_dh_value_len (guint group);
 gboolean mky_key_data_type_has_salt (guint type);
 
+/* Payloads of a parsed message belong to it and live as long as it does:
+ * mky_payload_copy() one to keep it longer. Their integers and bytes may be
+ * changed; their arrays not extended. */
 MkyPayload *mky_payload_new (MkyPayloadType type);
 void mky_payload_free (MkyPayload *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyPayload, mky_payload_free)
@@ -247,6 +266,7 @@ void mky_sp_add_param (MkySp *sp, guint8 type, const guint8 *value, gsize len);
 void mky_sp_add_param_u8 (MkySp *sp, guint8 type, guint8 value);
 const MkySpParam *mky_sp_find_param (const MkySp *sp, guint8 type);
 void mky_hdr_add_cs_srtp (MkyHdr *hdr, guint8 policy, guint32 ssrc, guint32 roc);
+MkyCsGeneric *mky_hdr_add_cs_generic (MkyHdr *hdr);
 
 /* Parse the chain of payloads at @data[@start_pos..] that starts with type
  * @first and ends with Last payload (0), or a SIGN payload, exactly at @len.

@@ -456,7 +456,7 @@ id_matches (const char *want, const MkyBytes *got)
 /* The bundle an authenticated I_MESSAGE leaves: a new one, or @old with the
  * update applied (RFC 3830 §4.5: new keys, policies or map replace the old). */
 static MkyCsb *
-apply_message (const MkyCsb *old, MkyMessage *msg, GPtrArray *keys)
+apply_message (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand = mky_message_find (msg, MKY_PT_RAND, 0);
@@ -487,8 +487,8 @@ apply_message (const MkyCsb *old, MkyMessage *msg, GPtrArray *keys)
       for (guint k = 0; k < csb->policies->len; k++)
         if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
           g_ptr_array_remove_index (csb->policies, k--);
-      g_ptr_array_add (csb->policies, g_ptr_array_steal_index (msg->payloads,
-              i--));
+      /* the bundle outlives the message, whose memory the SP shares */
+      g_ptr_array_add (csb->policies, mky_payload_copy (p));
     }
   }
   while (keys->len)
@@ -522,8 +522,7 @@ refuse (Opened *o, MkyErrNo err_no)
 
 /* RFC 3830 §5.3 for a PSK I_MESSAGE: checks, then (for a Responder @r)
  * time and replay, then the MAC, then the contents. @old is the bundle an
- * update (no RAND) refers to. The payloads the bundle keeps are moved out
- * of @msg. */
+ * update (no RAND) refers to. */
 static MkyCsb *
 open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     const MkyCsb *old, gint64 now_us, Opened *o, GError **error)

@@ -111,7 +111,6 @@ build_everything (void)
 
   hdr->prf = MKY_PRF_HMAC_SHA_256;
   hdr->map_type = MKY_MAP_GENERIC_ID;
-  hdr->cs_generic = g_ptr_array_new ();
   {
     MkyCsGeneric *cs = g_new0 (MkyCsGeneric, 1);
     cs->cs_id = 1;
@@ -119,7 +118,7 @@ build_everything (void)
     mky_bytes_set (&cs->policies, x, 2);
     mky_bytes_set (&cs->session_data, x, 10);
     mky_bytes_set (&cs->spi, x, 4);
-    g_ptr_array_add (hdr->cs_generic, cs);
+    mky_array_add (&hdr->cs_generic, cs);
   }
   hdr->n_cs = 1;
 

@@ -173,8 +173,8 @@ assert_json (const char *text)
 static void
 test_validator (void)
 {
-  static const char *good[] = { "{}", "[]", "{\"a\":[1,-2.5e3,\"x\\n\\u00e9\","
-        "true,false,null,{}]}", " 0 " };
+  static const char *good[] = { "{}", "[]",
+    ("{\"a\":[1,-2.5e3,\"x\\n\\u00e9\"," "true,false,null,{}]}"), " 0 " };
   static const char *bad[] = { "{", "{\"a\"}", "[1,]", "{\"a\":1,}", "01",
     "\"\x01\"", "[1 2]", "{a:1}", "-", "1.", "\"a", "\"\\", "\"\\u12",
     "[", "{\"a\":", "1e", "tru" };
@@ -319,10 +319,9 @@ test_structures (void)
   static const guint8 x[192] = { 0xab, 0xcd };
 
   hdr->map_type = MKY_MAP_GENERIC_ID;
-  hdr->cs_generic = g_ptr_array_new ();
   cs->cs_id = 1;
   mky_bytes_set (&cs->policies, x, 2);
-  g_ptr_array_add (hdr->cs_generic, cs);
+  mky_array_add (&hdr->cs_generic, cs);
   hdr->n_cs = 1;
   p = mky_message_add (msg, MKY_PT_ID);
   p->u.id.type = MKY_ID_URI;

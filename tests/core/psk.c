@@ -296,6 +296,7 @@ test_bad_mac (Fixture *f, gconstpointer data)
     g_autoptr (MkyCsb) got = mky_psk_responder_handle (f->resp, init, NOW,
         &reply, &error);
     g_assert_no_error (error);
+    g_assert_nonnull (got);
     g_assert_true (mky_psk_initiator_handle_response (f->ini, f->csb, reply,
             &error));
     /* the exchange is over: the same answer again is refused */
