@@ -85,10 +85,7 @@ set_or_draw (MkyBytes *b, const guint8 *data, gsize len)
     mky_bytes_set (b, data, len);
     return;
   }
-  mky_bytes_clear (b, TRUE);
-  b->len = len;
-  b->data = g_malloc (MAX (len, 1));
-  gnutls_rnd (GNUTLS_RND_KEY, b->data, len);
+  gnutls_rnd (GNUTLS_RND_KEY, mky_bytes_alloc (b, len), len);
 }
 
 MkyKeyData *
@@ -122,7 +119,8 @@ mky_secure_array_free (GByteArray *a)
 {
   if (a == NULL)
     return;
-  explicit_bzero (a->data, a->len);
+  if (a->len)
+    explicit_bzero (a->data, a->len);
   g_byte_array_unref (a);
 }
 

@@ -21,6 +21,16 @@ mky_bytes_set (MkyBytes *b, const guint8 *data, gsize len)
   b->owned = TRUE;
 }
 
+guint8 *
+mky_bytes_alloc (MkyBytes *b, gsize len)
+{
+  mky_bytes_clear (b, TRUE);
+  b->data = g_malloc0 (MAX (len, 1));
+  b->len = len;
+  b->owned = TRUE;
+  return b->data;
+}
+
 void
 mky_bytes_clear (MkyBytes *b, gboolean wipe)
 {
@@ -186,19 +196,26 @@ need (Reader *r, gsize bits, const MkyDesc *d, const MkyField *f, GError **error
   return FALSE;
 }
 
+/* @bits (<= 64) from the bit position; need() has checked they are there */
 static guint64
 read_bits (Reader *r, guint bits)
 {
+  const guint8 *p = r->data + r->bit / 8;
+  guint skip = r->bit & 7;
+  guint n = (skip + bits + 7) / 8;      /* bytes the field touches, <= 9 */
   guint64 v = 0;
-  if ((r->bit & 7) == 0 && (bits & 7) == 0) {
-    for (guint i = 0; i < bits / 8; i++)
-      v = (v << 8) | r->data[r->bit / 8 + i];
-    r->bit += bits;
+
+  r->bit += bits;
+  if (n > 8) {
+    /* a 64-bit field off a byte boundary: never in MIKEY, kept exact */
+    for (guint i = 0; i < bits; i++, skip++)
+      v = (v << 1) | ((p[skip / 8] >> (7 - (skip & 7))) & 1);
     return v;
   }
-  for (guint i = 0; i < bits; i++, r->bit++)
-    v = (v << 1) | ((r->data[r->bit / 8] >> (7 - (r->bit & 7))) & 1);
-  return v;
+  for (guint i = 0; i < n; i++)
+    v = (v << 8) | p[i];
+  v >>= 8 * n - skip - bits;
+  return bits == 64 ? v : v & ((G_GUINT64_CONSTANT (1) << bits) - 1);
 }
 
 static gboolean parse_fields (const MkyDesc *d, void *s, Reader *r,

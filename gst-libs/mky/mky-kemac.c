@@ -154,8 +154,7 @@ mky_kemac_crypt (const MkyMsgKeys *keys, gboolean encrypt, guint32 csb_id,
         return FALSE;
       }
       aes_cm_iv (keys, csb_id, ts, iv);
-      out->data = g_malloc (MAX (len, 1));
-      out->len = len;
+      mky_bytes_alloc (out, len);
       if (keys->encr_alg == MKY_ENCR_AES_CM_128) {
         struct aes128_ctx ctx;
         aes128_set_encrypt_key (&ctx, keys->encr_key);
@@ -185,14 +184,12 @@ mky_kemac_crypt (const MkyMsgKeys *keys, gboolean encrypt, guint32 csb_id,
       /* RFC 3830 §4.2.3: the 64-bit salt_key is the key-wrap IV */
       if (encrypt) {
         aes128_set_encrypt_key (&ctx, keys->encr_key);
-        out->len = len + 8;
-        out->data = g_malloc (out->len);
+        mky_bytes_alloc (out, len + 8);
         nist_keywrap16 (&ctx, (nettle_cipher_func *) aes128_encrypt,
             keys->salt_key, out->len, out->data, in);
       } else {
         aes128_set_decrypt_key (&ctx, keys->encr_key);
-        out->len = len - 8;
-        out->data = g_malloc (out->len);
+        mky_bytes_alloc (out, len - 8);
         ok = nist_keyunwrap16 (&ctx, (nettle_cipher_func *) aes128_decrypt,
             keys->salt_key, out->len, out->data, in);
       }
@@ -222,9 +219,7 @@ mky_kemac_seal_data (MkyKemac *kemac, const MkyMsgKeys *keys, guint32 csb_id,
   if (!mky_kemac_crypt (keys, TRUE, csb_id, ts, plain->data, plain->len,
           &kemac->encr_data, error))
     return FALSE;
-  mky_bytes_clear (&kemac->mac, FALSE);
-  kemac->mac.len = keys->auth_key_len;
-  kemac->mac.data = g_malloc0 (MAX (kemac->mac.len, 1));
+  mky_bytes_alloc (&kemac->mac, keys->auth_key_len);
   return TRUE;
 }
 
@@ -323,9 +318,7 @@ mky_message_seal_mac (MkyMessage *msg, const MkyMsgKeys *keys,
     last->u.v.auth_alg = keys->mac_alg;
   else
     last->u.kemac.mac_alg = keys->mac_alg;
-  mky_bytes_clear (field, FALSE);
-  field->len = keys->auth_key_len;
-  field->data = g_malloc0 (MAX (field->len, 1));
+  mky_bytes_alloc (field, keys->auth_key_len);
 
   raw = mky_message_serialize (msg, error);
   if (raw == NULL)

@@ -89,8 +89,8 @@ GPtrArray *
 mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
     guint first, MkyArena *arena, GError **error)
 {
-  g_autoptr (GPtrArray) out =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_full (8,
+      (GDestroyNotify) mky_payload_free);
   gsize pos = start_pos;
   guint type = first;
 

@@ -33,6 +33,8 @@ typedef struct {
 void mky_array_add (MkyArray **array, gpointer item);
 
 void mky_bytes_set (MkyBytes *b, const guint8 *data, gsize len);
+/* Replace @b with @len owned zero bytes, and return them */
+guint8 *mky_bytes_alloc (MkyBytes *b, gsize len);
 void mky_bytes_clear (MkyBytes *b, gboolean wipe);
 gboolean mky_bytes_equal (const MkyBytes *a, const MkyBytes *b);
 

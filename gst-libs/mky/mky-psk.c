@@ -212,9 +212,8 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
     return NULL;
   if (initial) {
     csb->prf = cfg->prf;
-    csb->rand.data = g_malloc (RAND_LEN);
-    csb->rand.len = RAND_LEN;
-    gnutls_rnd (GNUTLS_RND_NONCE, csb->rand.data, RAND_LEN);
+    gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&csb->rand, RAND_LEN),
+        RAND_LEN);
   }
   if (!mky_msg_keys_derive (&keys, csb->prf, cfg->encr_alg, cfg->mac_alg, psk,
           psk_len, csb->csb_id, csb->rand.data, csb->rand.len, error))

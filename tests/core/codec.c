@@ -283,7 +283,7 @@ test_bit_layout (void)
   g_autoptr (GBytes) raw = NULL;
   MkyPayload *p;
   const guint8 *d;
-  static const guint8 data[100];
+  static const guint8 data[0x123];
 
   mky_message_hdr (msg)->v = 1;
   mky_message_hdr (msg)->map_type = MKY_MAP_EMPTY;
