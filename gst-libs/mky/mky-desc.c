@@ -71,17 +71,16 @@ struct _Chunk {
 struct _MkyArena {
   Chunk *head;
   GBytes *keep;                 /* the wire form payloads point into */
+  Chunk first;                  /* allocated with the arena */
 };
 
+/* Chunks come zeroed, so allocations need no clearing */
 MkyArena *
 mky_arena_new (gsize size)
 {
-  MkyArena *a = g_new (MkyArena, 1);
-  a->keep = NULL;
-  a->head = g_malloc (sizeof (Chunk) + size);
-  a->head->next = NULL;
-  a->head->size = size;
-  a->head->used = 0;
+  MkyArena *a = g_malloc0 (sizeof (MkyArena) + size);
+  a->first.size = size;
+  a->head = &a->first;
   return a;
 }
 
@@ -94,15 +93,13 @@ mky_arena_alloc (MkyArena *a, gsize size)
   size = (size + 7) & ~(gsize) 7;
   if (c->used + size > c->size) {
     gsize n = MAX (size, 2 * c->size);
-    c = g_malloc (sizeof (Chunk) + n);
+    c = g_malloc0 (sizeof (Chunk) + n);
     c->next = a->head;
     c->size = n;
-    c->used = 0;
     a->head = c;
   }
   p = c->data + c->used;
   c->used += size;
-  memset (p, 0, size);
   return p;
 }
 
@@ -119,7 +116,7 @@ mky_arena_free (MkyArena *a)
   if (a == NULL)
     return;
   g_clear_pointer (&a->keep, g_bytes_unref);
-  while (a->head) {
+  while (a->head != &a->first) {
     Chunk *c = a->head;
     a->head = c->next;
     g_free (c);
@@ -206,6 +203,15 @@ read_bits (Reader *r, guint bits)
   guint64 v = 0;
 
   r->bit += bits;
+  if (skip == 0) {
+    switch (bits) {
+      case 8: return p[0];
+      case 16: return (guint) p[0] << 8 | p[1];
+      case 32: return (guint32) p[0] << 24 | (guint32) p[1] << 16
+            | (guint32) p[2] << 8 | p[3];
+      default: break;
+    }
+  }
   if (n > 8) {
     /* a 64-bit field off a byte boundary: never in MIKEY, kept exact */
     for (guint i = 0; i < bits; i++, skip++)
@@ -271,6 +277,25 @@ parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
     vals[i] = 0;
     if (f->cond && !f->cond (s))
       continue;
+
+    /* the common case, a whole byte-aligned integer of 1, 2 or 4 bytes */
+    if (f->fast && (r->bit & 7) == 0 && r->len - r->bit / 8 >= f->fast) {
+      const guint8 *p = r->data + r->bit / 8;
+      guint32 v = f->fast == 1 ? p[0] : f->fast == 2 ? (guint) p[0] << 8 | p[1]
+          : (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8
+          | p[3];
+      r->bit += 8 * f->fast;
+      vals[i] = v;
+      if (f->kind == MKY_F_NEXT) {
+        if (next)
+          *next = v;
+      } else if (f->size == 1) {
+        *(guint8 *) member (s, f) = v;
+      } else if (f->size) {
+        set_uint (s, f, v);
+      }
+      continue;
+    }
 
     switch (f->kind) {
       case MKY_F_UINT:
@@ -520,10 +545,10 @@ mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
 
 /* ---- freeing ---- */
 
-/* Frees what @s owns: owned bytes (key material wiped), arrays and
- * elements not in a parsed message's memory (@in_message). */
+/* Frees what @s owns: its bytes (key material wiped), arrays and
+ * elements. */
 void
-mky_desc_clear (const MkyDesc *d, void *s, gboolean in_message)
+mky_desc_clear (const MkyDesc *d, void *s)
 {
   for (guint i = 0; i < d->n_fields; i++) {
     const MkyField *f = &d->fields[i];
@@ -537,19 +562,15 @@ mky_desc_clear (const MkyDesc *d, void *s, gboolean in_message)
         if (*arr == NULL)
           break;
         for (guint k = 0; k < (*arr)->len; k++) {
-          mky_desc_clear (f->sub, (*arr)->pdata[k], in_message);
-          if (!in_message)
-            g_free ((*arr)->pdata[k]);
+          mky_desc_clear (f->sub, (*arr)->pdata[k]);
+          g_free ((*arr)->pdata[k]);
         }
-        if ((*arr)->alloc) {
-          g_free ((*arr)->pdata);
-          g_free (*arr);
-        }
-        *arr = NULL;
+        g_free ((*arr)->pdata);
+        g_clear_pointer (arr, g_free);
         break;
       }
       case MKY_F_STRUCT:
-        mky_desc_clear (f->sub, member (s, f), in_message);
+        mky_desc_clear (f->sub, member (s, f));
         break;
       default:
         break;

@@ -41,6 +41,7 @@ typedef struct {
   guint8 bits;                  /* MKY_F_UINT */
   guint8 size;                  /* storage size of a MKY_F_UINT */
   guint8 flags;
+  guint8 fast;                  /* byte-wide MKY_F_UINT/NEXT: bytes, 0 if not */
   gint8 ref;                    /* index of the length/count field, or -1 */
   guint16 offset;
   /* byte length of a MKY_F_BYTES that has no length field; -1 = unknown */
@@ -78,7 +79,7 @@ gboolean mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data,
     gsize len, gsize *pos, guint *next, MkyArena *arena, GError **error);
 gboolean mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
     GByteArray *out, GError **error);
-void mky_desc_clear (const MkyDesc *desc, void *s, gboolean in_message);
+void mky_desc_clear (const MkyDesc *desc, void *s);
 /* mky_payload_chain_parse() into a parsed message's @arena */
 GPtrArray *mky_payload_chain_parse_in (const guint8 *data, gsize len,
     gsize start_pos, guint first, MkyArena *arena, GError **error);
@@ -89,22 +90,25 @@ const char *mky_value_name (const MkyValueName *names, guint value);
 
 #define MKY_MEMBER_SIZE(T, m) ((guint8) sizeof (((T *) 0)->m))
 
+/* the parser reads these whole bytes without the bit reader */
+#define MKY_FAST(b) ((b) == 8 || (b) == 16 || (b) == 32 ? (b) / 8 : 0)
 #define MKY_UINT(T, m, nm, b, nms) \
   { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = MKY_MEMBER_SIZE (T, m), \
-    .ref = -1, .offset = offsetof (T, m), .names = nms }
+    .ref = -1, .offset = offsetof (T, m), .names = nms, .fast = MKY_FAST (b) }
 #define MKY_UINT_IF(T, m, nm, b, c) \
   { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = MKY_MEMBER_SIZE (T, m), \
     .ref = -1, .offset = offsetof (T, m), .cond = c }
 /* A length or count field whose value lives only on the wire. */
 #define MKY_LEN(nm, b) \
   { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = 0, .ref = -1, \
-    .flags = MKY_FF_HIDDEN }
+    .flags = MKY_FF_HIDDEN, .fast = MKY_FAST (b) }
 #define MKY_LEN_IF(nm, b, c) \
   { .name = nm, .kind = MKY_F_UINT, .bits = b, .size = 0, .ref = -1, \
     .flags = MKY_FF_HIDDEN, .cond = c }
 #define MKY_RESERVED(T, m, nm, b) MKY_UINT (T, m, nm, b, NULL)
 #define MKY_NEXT_FIELD \
-  { .name = "Next payload", .kind = MKY_F_NEXT, .bits = 8, .ref = -1 }
+  { .name = "Next payload", .kind = MKY_F_NEXT, .bits = 8, .ref = -1, \
+    .fast = 1 }
 #define MKY_BYTES(T, m, nm, r, fl) \
   { .name = nm, .kind = MKY_F_BYTES, .ref = r, .offset = offsetof (T, m), \
     .flags = fl }

@@ -56,7 +56,7 @@ parse_raw (GBytes *raw, GError **error)
 
   msg->raw = raw;
   /* one block for all the structures of a typical message */
-  msg->memory = mky_arena_new (512 + 8 * len);
+  msg->memory = mky_arena_new (256 + 4 * len);
   /* the payloads point into it, whatever later happens to msg->raw */
   mky_arena_keep (msg->memory, raw);
   msg->hdr = mky_arena_alloc (msg->memory, sizeof (MkyPayload));

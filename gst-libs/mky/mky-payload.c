@@ -21,11 +21,11 @@ mky_payload_new (MkyPayloadType type)
 void
 mky_payload_free (MkyPayload *p)
 {
-  if (p == NULL)
+  /* a parsed message's payloads go with its memory */
+  if (p == NULL || p->in_message)
     return;
-  mky_desc_clear (mky_desc_for_type (p->type), &p->u, p->in_message);
-  if (!p->in_message)
-    g_free (p);
+  mky_desc_clear (mky_desc_for_type (p->type), &p->u);
+  g_free (p);
 }
 
 MkyPayload *

@@ -253,9 +253,9 @@ gssize mky_mac_len (guint mac_alg);
 gssize mky_dh_value_len (guint group);
 gboolean mky_key_data_type_has_salt (guint type);
 
-/* Payloads of a parsed message belong to it and live as long as it does:
- * mky_payload_copy() one to keep it longer. Their integers and bytes may be
- * changed; their arrays not extended. */
+/* Payloads of a parsed message belong to it and live as long as it does;
+ * only their integer fields may be changed: mky_payload_copy() one to keep
+ * or edit it. */
 MkyPayload *mky_payload_new (MkyPayloadType type);
 void mky_payload_free (MkyPayload *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyPayload, mky_payload_free)
