@@ -31,6 +31,16 @@ mky_error_to_err_no (const GError *error)
       return MKY_ERR_INVALID_SPPAR;
     case MKY_ERROR_BAD_DATA_TYPE:
       return MKY_ERR_INVALID_DT;
+    case MKY_ERROR_CERT_UNTRUSTED:
+    case MKY_ERROR_CERT_EXPIRED:
+    case MKY_ERROR_CERT_REVOKED:
+    case MKY_ERROR_CERT_USAGE:
+    case MKY_ERROR_CERT_FETCH:
+      return MKY_ERR_INVALID_CERT;
+    case MKY_ERROR_NOT_AUTHORIZED:
+      return MKY_ERR_AUTH_FAILURE;
+    case MKY_ERROR_BAD_DH:
+      return MKY_ERR_INVALID_DH;
     default:
       return MKY_ERR_UNSPECIFIED;
   }

@@ -46,6 +46,14 @@ typedef enum {
   MKY_ERROR_STATE,              /* call not valid in this state */
   MKY_ERROR_INVALID_ARGUMENT,
   MKY_ERROR_BAD_ENCODING,       /* base64/hex/SDP text malformed */
+  /* certificates and policy */
+  MKY_ERROR_CERT_UNTRUSTED,     /* no chain to a trust anchor, or bad chain */
+  MKY_ERROR_CERT_EXPIRED,       /* outside its validity at the time given */
+  MKY_ERROR_CERT_REVOKED,       /* on a CRL or revoked by OCSP */
+  MKY_ERROR_CERT_USAGE,         /* key usage / purpose does not allow it */
+  MKY_ERROR_CERT_FETCH,         /* a certificate URL could not be fetched */
+  MKY_ERROR_NOT_AUTHORIZED,     /* local policy refuses this identity */
+  MKY_ERROR_BAD_DH,             /* DH group or public value refused */
 } MkyErrorCode;
 
 MkyErrNo mky_error_to_err_no (const GError *error);
