@@ -3,6 +3,7 @@
 #include <gnutls/crypto.h>
 
 #include "mky-psk.h"
+#include "mky-exchange.h"
 #include "mky-error.h"
 #include "mky-time.h"
 
@@ -80,74 +81,6 @@ is_null_protection (guint encr, guint mac)
   return encr == MKY_ENCR_NULL || mac == MKY_MAC_NULL;
 }
 
-/* Identity_i || Identity_r || Timestamp that follows a verification or
- * error message under its MAC (RFC 3830 §5.2). Reading: the identities are
- * the ID data (not whole payloads, as RFC 6043 §5.5 words it) and the
- * timestamp the TS value as transported. */
-static GByteArray *
-verify_extra (const MkyBytes *idi, const MkyBytes *idr, const MkyT *t)
-{
-  GByteArray *a = g_byte_array_new ();
-  guint8 ts[8];
-  gsize ts_len = t->ts_type <= MKY_TS_NTP ? 8 : 4;
-
-  if (idi && idi->len)
-    g_byte_array_append (a, idi->data, idi->len);
-  if (idr && idr->len)
-    g_byte_array_append (a, idr->data, idr->len);
-  for (gsize i = 0; i < ts_len; i++)
-    ts[i] = t->ts >> (8 * (ts_len - 1 - i));
-  g_byte_array_append (a, ts, ts_len);
-  return a;
-}
-
-static void
-add_id (MkyMessage *msg, MkyIdType type, const char *id)
-{
-  MkyPayload *p = mky_message_add (msg, MKY_PT_ID);
-  p->u.id.type = type;
-  mky_bytes_set (&p->u.id.data, (const guint8 *) id, strlen (id));
-}
-
-static void
-copy_map (MkyHdr *hdr, GPtrArray *cs)
-{
-  hdr->map_type = MKY_MAP_SRTP_ID;
-  for (guint i = 0; i < cs->len; i++) {
-    const MkyCsSrtp *c = cs->pdata[i];
-    mky_hdr_add_cs_srtp (hdr, c->policy, c->ssrc, c->roc);
-  }
-}
-
-/* HDR, T (echoed), {ERR}, {SP}, [V]: RFC 3830 §5.1.2. With @keys NULL the
- * message is not authenticated, as after an authentication failure. */
-static GBytes *
-build_error (const MkyHdr *req, const MkyT *t, MkyErrNo err_no,
-    const MkyPayload *offer, const MkyMsgKeys *keys, const MkyBytes *idi,
-    const MkyBytes *idr)
-{
-  g_autoptr (MkyMessage) msg = mky_message_new (MKY_TYPE_ERROR, req->csb_id);
-  MkyPayload *p;
-  GBytes *out;
-
-  mky_message_hdr (msg)->prf = req->prf <= MKY_PRF_HMAC_SHA_256 ? req->prf : 0;
-  mky_message_hdr (msg)->map_type = MKY_MAP_EMPTY;
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t = *t;
-  p = mky_message_add (msg, MKY_PT_ERR);
-  p->u.err.err_no = err_no;
-  if (offer)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (offer));
-  if (keys && keys->mac_alg != MKY_MAC_NULL) {
-    g_autoptr (GByteArray) extra = verify_extra (idi, idr, t);
-    mky_message_add (msg, MKY_PT_V);
-    out = mky_message_seal_mac (msg, keys, extra->data, extra->len, NULL);
-  } else {
-    out = mky_message_serialize (msg, NULL);
-  }
-  return out;
-}
-
 /* ---- Initiator ---- */
 
 struct _MkyPskInitiator {
@@ -175,19 +108,6 @@ mky_psk_initiator_free (MkyPskInitiator *ini)
   g_free (ini);
 }
 
-/* Every Initiator message needs a timestamp of its own (RFC 3830 §5.2):
- * two in one clock tick get consecutive values. */
-static gboolean
-unique_time (MkyT *t, const MkyT *last, MkyTsType type, gint64 now_us,
-    GError **error)
-{
-  if (!mky_t_set_time (t, type, now_us, error))
-    return FALSE;
-  if (last->ts_type == t->ts_type && t->ts <= last->ts)
-    t->ts = last->ts + 1;
-  return TRUE;
-}
-
 GBytes *
 mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
     gboolean want_verify, gint64 now_us, GError **error)
@@ -208,7 +128,7 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
         "NULL encryption or MAC needs allow-null (MIKEY-NULL)");
     return NULL;
   }
-  if (!unique_time (&t, &csb->t, cfg->ts_type, now_us, error))
+  if (!mky_exchange_unique_time (&t, &csb->t, cfg->ts_type, now_us, error))
     return NULL;
   if (initial) {
     csb->prf = cfg->prf;
@@ -222,7 +142,7 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
   msg = mky_message_new (MKY_TYPE_PSK_INIT, csb->csb_id);
   mky_message_hdr (msg)->v = want_verify;
   mky_message_hdr (msg)->prf = csb->prf;
-  copy_map (mky_message_hdr (msg), csb->cs);
+  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
   p = mky_message_add (msg, MKY_PT_T);
   p->u.t = t;
   if (initial) {
@@ -230,12 +150,12 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
     mky_bytes_set (&p->u.rand.rand, csb->rand.data, csb->rand.len);
   }
   if (cfg->id_i)
-    add_id (msg, cfg->id_type, cfg->id_i);
+    mky_exchange_add_id (msg, cfg->id_type, cfg->id_i);
   if (cfg->id_r) {
     /* IDr is the second ID payload: without IDi it could not be told apart */
     if (cfg->id_i == NULL)
-      add_id (msg, cfg->id_type, "");
-    add_id (msg, cfg->id_type, cfg->id_r);
+      mky_exchange_add_id (msg, cfg->id_type, "");
+    mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
   }
   for (guint i = 0; i < csb->policies->len; i++)
     g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
@@ -257,13 +177,6 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
   ini->pending_encr = cfg->encr_alg;
   ini->pending_mac = cfg->mac_alg;
   return out;
-}
-
-static const MkyBytes *
-id_data (const MkyMessage *msg, guint nth)
-{
-  const MkyPayload *p = mky_message_find (msg, MKY_PT_ID, nth);
-  return p ? &p->u.id.data : NULL;
 }
 
 gboolean
@@ -309,8 +222,8 @@ mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
   }
 
   last = msg->payloads->pdata[msg->payloads->len - 1];
-  idr = id_data (msg, 0);
-  extra = verify_extra (&idi, idr ? idr : &idr_sent, &t->u.t);
+  idr = mky_exchange_id (msg, 0);
+  extra = mky_exchange_verify_extra (&idi, idr ? idr : &idr_sent, &t->u.t);
   if (!mky_msg_keys_derive (&keys, csb->prf, ini->pending_encr,
           ini->pending_mac, psk, psk_len, csb->csb_id, csb->rand.data,
           csb->rand.len, error))
@@ -352,8 +265,7 @@ struct _MkyPskResponder {
   MkyPskConfig cfg;
   MkyPrfKey psk_key[2];         /* the PSK prepared once, per PRF */
   MkyReplayCache *replay;
-  GHashTable *csbs;             /* csb_id -> MkyCsb */
-  GQueue csb_order;             /* csb_ids, oldest first */
+  MkyCsbTable csbs;
 };
 
 MkyPskResponder *
@@ -372,8 +284,7 @@ mky_psk_responder_new (const MkyPskConfig *cfg, gint64 now_us,
       psk, psk_len);
   r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
       now_us, state_lost);
-  r->csbs = g_hash_table_new_full (NULL, NULL, NULL,
-      (GDestroyNotify) mky_csb_unref);
+  mky_csb_table_init (&r->csbs, cfg->max_csbs);
   return r;
 }
 
@@ -386,8 +297,7 @@ mky_psk_responder_free (MkyPskResponder *r)
   mky_prf_key_clear (&r->psk_key[0]);
   mky_prf_key_clear (&r->psk_key[1]);
   mky_replay_cache_free (r->replay);
-  g_hash_table_unref (r->csbs);
-  g_queue_clear (&r->csb_order);
+  mky_csb_table_clear (&r->csbs);
   g_free (r);
 }
 
@@ -395,18 +305,6 @@ const MkyReplayCache *
 mky_psk_responder_get_replay_cache (MkyPskResponder *r)
 {
   return r->replay;
-}
-
-static void
-store_csb (MkyPskResponder *r, MkyCsb *csb)
-{
-  gpointer key = GUINT_TO_POINTER (csb->csb_id);
-  if (g_hash_table_contains (r->csbs, key))
-    g_queue_remove (&r->csb_order, key);
-  while (g_hash_table_size (r->csbs) >= MAX (r->cfg.max_csbs, 1))
-    g_hash_table_remove (r->csbs, g_queue_pop_head (&r->csb_order));
-  g_hash_table_replace (r->csbs, key, mky_csb_ref (csb));
-  g_queue_push_tail (&r->csb_order, key);
 }
 
 /* Payloads a PSK I_MESSAGE may carry: HDR, T, RAND, [IDi], [IDr], {SP},
@@ -445,63 +343,6 @@ check_psk_init_payloads (const MkyMessage *msg, GError **error)
   return TRUE;
 }
 
-static gboolean
-id_matches (const char *want, const MkyBytes *got)
-{
-  return want == NULL || (got && got->len == strlen (want)
-      && memcmp (got->data, want, got->len) == 0);
-}
-
-/* The bundle an authenticated I_MESSAGE leaves: a new one, or @old with the
- * update applied (RFC 3830 §4.5: new keys, policies or map replace the old). */
-static MkyCsb *
-apply_message (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
-{
-  const MkyHdr *hdr = mky_message_hdr (msg);
-  const MkyPayload *rand = mky_message_find (msg, MKY_PT_RAND, 0);
-  MkyCsb *csb = mky_csb_new (hdr->csb_id);
-
-  csb->prf = hdr->prf;
-  csb->t = mky_message_find (msg, MKY_PT_T, 0)->u.t;
-  if (old && !rand) {
-    mky_bytes_set (&csb->rand, old->rand.data, old->rand.len);
-    for (guint i = 0; i < old->cs->len; i++)
-      g_ptr_array_add (csb->cs, g_memdup2 (old->cs->pdata[i], sizeof (MkyCsSrtp)));
-    for (guint i = 0; i < old->policies->len; i++)
-      g_ptr_array_add (csb->policies, mky_payload_copy (old->policies->pdata[i]));
-    if (keys->len == 0)
-      for (guint i = 0; i < old->keys->len; i++)
-        g_ptr_array_add (csb->keys, mky_payload_copy (old->keys->pdata[i]));
-  } else {
-    mky_bytes_set (&csb->rand, rand->u.rand.rand.data, rand->u.rand.rand.len);
-  }
-  if (hdr->n_cs && hdr->cs_srtp) {
-    g_ptr_array_set_size (csb->cs, 0);
-    for (guint i = 0; i < hdr->cs_srtp->len; i++)
-      g_ptr_array_add (csb->cs, g_memdup2 (hdr->cs_srtp->pdata[i], sizeof (MkyCsSrtp)));
-  }
-  for (guint i = 0; i < msg->payloads->len; i++) {
-    const MkyPayload *p = msg->payloads->pdata[i];
-    if (p->type == MKY_PT_SP) {
-      for (guint k = 0; k < csb->policies->len; k++)
-        if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
-          g_ptr_array_remove_index (csb->policies, k--);
-      /* the bundle outlives the message, whose memory the SP shares */
-      g_ptr_array_add (csb->policies, mky_payload_copy (p));
-    }
-  }
-  while (keys->len)
-    g_ptr_array_add (csb->keys, g_ptr_array_steal_index (keys, 0));
-  return csb;
-}
-
-static MkyErrNo
-keying_err_no (const GError *error)
-{
-  return g_error_matches (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP)
-      ? MKY_ERR_INVALID_SPPAR : MKY_ERR_UNSPECIFIED;
-}
-
 /* How far an I_MESSAGE got, for the answer RFC 3830 §5.1.2 wants */
 typedef struct {
   gboolean reply;               /* an Error message is due */
@@ -528,7 +369,7 @@ open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand, *kemac, *t;
-  const MkyBytes *idi = id_data (msg, 0), *idr = id_data (msg, 1);
+  const MkyBytes *idi = mky_exchange_id (msg, 0), *idr = mky_exchange_id (msg, 1);
   g_autoptr (GPtrArray) keys = NULL;
   MkyCsb *csb;
   gsize psk_len;
@@ -594,7 +435,7 @@ open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
   }
   o->authentic = TRUE;
 
-  if (!id_matches (cfg->id_i, idi) || (idr && !id_matches (cfg->id_r, idr))) {
+  if (!mky_exchange_id_matches (cfg->id_i, idi) || (idr && !mky_exchange_id_matches (cfg->id_r, idr))) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
         "identity not the one configured");
     refuse (o, MKY_ERR_INVALID_ID);
@@ -614,9 +455,9 @@ open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     return NULL;
   }
 
-  csb = apply_message (old, msg, keys);
+  csb = mky_exchange_apply (old, msg, keys);
   if (!mky_csb_check (csb, cfg->compat, error)) {
-    refuse (o, keying_err_no (*error));
+    refuse (o, mky_exchange_keying_err_no (*error));
     mky_csb_unref (csb);
     return NULL;
   }
@@ -655,11 +496,11 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
     return NULL;
   hdr = mky_message_hdr (msg);
   t = mky_message_find (msg, MKY_PT_T, 0);
-  idi = id_data (msg, 0);
-  idr = id_data (msg, 1);
+  idi = mky_exchange_id (msg, 0);
+  idr = mky_exchange_id (msg, 1);
 
   csb = open_init (&r->cfg, r, msg,
-      g_hash_table_lookup (r->csbs, GUINT_TO_POINTER (hdr->csb_id)),
+      mky_csb_table_lookup (&r->csbs, hdr->csb_id),
       now_us, &o, error);
   /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
   if (o.authentic)
@@ -677,13 +518,13 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
         mky_srtp_policy_to_sp (&def, FALSE, &offer->u.sp);
       }
       /* after an authentication failure the answer is not authenticated */
-      *reply = build_error (hdr, &t->u.t, o.err_no, offer,
+      *reply = mky_exchange_error (hdr, &t->u.t, o.err_no, offer,
           o.authentic ? &o.keys : NULL, idi, idr);
     }
     mky_msg_keys_clear (&o.keys);
     return NULL;
   }
-  store_csb (r, csb);
+  mky_csb_table_store (&r->csbs, csb);
 
   if (hdr->v) {
     g_autoptr (MkyMessage) v = mky_message_new (MKY_TYPE_PSK_VERIFY,
@@ -693,15 +534,15 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
     const MkyBytes *idr_out = NULL;
 
     mky_message_hdr (v)->prf = hdr->prf;
-    copy_map (mky_message_hdr (v), csb->cs);
+    mky_exchange_copy_map (mky_message_hdr (v), csb->cs);
     p = mky_message_add (v, MKY_PT_T);
     p->u.t = t->u.t;
     if (r->cfg.id_r) {
-      add_id (v, r->cfg.id_type, r->cfg.id_r);
-      idr_out = id_data (v, 0);
+      mky_exchange_add_id (v, r->cfg.id_type, r->cfg.id_r);
+      idr_out = mky_exchange_id (v, 0);
     }
     mky_message_add (v, MKY_PT_V);
-    extra = verify_extra (idi, idr_out ? idr_out : idr, &t->u.t);
+    extra = mky_exchange_verify_extra (idi, idr_out ? idr_out : idr, &t->u.t);
     *reply = mky_message_seal_mac (v, &o.keys, extra->data, extra->len, error);
     if (*reply == NULL)
       g_clear_pointer (&csb, mky_csb_unref);
