@@ -95,7 +95,7 @@ static const ToolChoice mac_choices[] = {
 };
 
 static gboolean
-config_from_options (const KeyOptions *o, MkyPskConfig *cfg, GError **error)
+config_from_options (const KeyOptions *o, MkyConfig *cfg, GError **error)
 {
   g_autoptr (GBytes) psk = NULL;
   guint prf = cfg->prf, encr = cfg->encr_alg, mac = cfg->mac_alg;
@@ -214,7 +214,7 @@ add_key (const KeyOptions *o, const MkySrtpPolicy *pol, MkyCsb *csb,
 /* The bundle and Initiator configuration the keying options describe,
  * checked to give srtpdec usable keys. */
 static MkyCsb *
-csb_from_options (const KeyOptions *o, MkyPskConfig *cfg, GError **error)
+csb_from_options (const KeyOptions *o, MkyConfig *cfg, GError **error)
 {
   g_autoptr (MkyCsb) csb = mky_csb_new (0);
   g_auto (GStrv) caps = NULL;
@@ -247,7 +247,7 @@ tool_create (int argc, char **argv)
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (GBytes) msg = NULL;
   g_autofree char *b64 = NULL;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   GError *error = NULL;
   const GOptionEntry entries[] = {
     { "verify", 0, 0, G_OPTION_ARG_NONE, &verify,
@@ -256,7 +256,7 @@ tool_create (int argc, char **argv)
   };
   GOptionGroup *groups[] = { key_options_group (&o), NULL };
 
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   if (!tool_parse_options (&argc, &argv, NULL, 0,
           "Print a PSK (or MIKEY-NULL) I_MESSAGE in base64.", entries, groups,
           &error))
@@ -273,7 +273,7 @@ tool_create (int argc, char **argv)
   g_print ("%s\n", b64);
 
 out:
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
   key_options_clear (&o);
   return error ? tool_fail (error) : EXIT_SUCCESS;
 }
@@ -347,7 +347,7 @@ tool_listen (int argc, char **argv)
   g_autoptr (MkyPskResponder) responder = NULL;
   guint64 port = MIKEY_PORT, count = 0, timeout = 0, accepted = 0;
   gint64 deadline;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   GError *error = NULL;
   const GOptionEntry entries[] = {
     { "psk", 0, 0, G_OPTION_ARG_STRING, &psk_hex, "Pre-shared key", "HEX" },
@@ -390,12 +390,12 @@ tool_listen (int argc, char **argv)
   bound = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (local));
   g_printerr ("listening on %s\n", bound);
 
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   cfg.psk = g_bytes_ref (psk);
   /* the tool keeps no replay state between runs: refusing everything for
    * the clock skew after each start (RFC 3830 §5.4) would leave it useless */
   responder = mky_psk_responder_new (&cfg, g_get_real_time (), FALSE);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 
   deadline = timeout
       ? g_get_monotonic_time () + (gint64) timeout * G_USEC_PER_SEC : -1;
@@ -443,7 +443,7 @@ tool_send (int argc, char **argv)
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (GBytes) msg = NULL;
   guint64 retries = 5, timeout_ms = 500;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   GError *error = NULL;
   const GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_STRING, &to,
@@ -458,7 +458,7 @@ tool_send (int argc, char **argv)
   GOptionGroup *groups[] = { key_options_group (&o), NULL };
   gboolean done = FALSE;
 
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   if (!tool_parse_options (&argc, &argv, NULL, 0,
           "Send a PSK I_MESSAGE asking for verification (V=1), retransmit it "
           "until the verification message comes, and print the srtpdec caps "
@@ -517,7 +517,7 @@ tool_send (int argc, char **argv)
     tool_print_caps (csb, &error);
 
 out:
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
   key_options_clear (&o);
   return error ? tool_fail (error) : EXIT_SUCCESS;
 }

@@ -109,7 +109,7 @@ tool_caps (int argc, char **argv)
   g_autofree char *psk_hex = NULL;
   g_autoptr (GBytes) psk = NULL, raw = NULL;
   g_autoptr (MkyCsb) csb = NULL;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   int media = MEDIA_DEFAULT;
   GError *error = NULL;
   const GOptionEntry entries[] = {
@@ -127,13 +127,13 @@ tool_caps (int argc, char **argv)
       || !(raw = tool_load_message (argv[1], media, &error)))
     return tool_fail (error);
 
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   /* inspecting a message is not trusting it: MIKEY-NULL is shown too */
   cfg.allow_null = TRUE;
   if (psk)
     cfg.psk = g_bytes_ref (psk);
   csb = mky_psk_open (&cfg, raw, NULL, &error);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
   if (csb == NULL || !tool_print_caps (csb, &error))
     return tool_fail (error);
   return EXIT_SUCCESS;

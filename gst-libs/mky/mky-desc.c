@@ -10,7 +10,7 @@
 #include "mky-desc.h"
 #include "mky-error.h"
 
-#define MAX_FIELDS 32
+#define MAX_FIELDS MKY_MAX_FIELDS
 
 void
 mky_bytes_set (MkyBytes *b, const guint8 *data, gsize len)
@@ -68,44 +68,97 @@ struct _Chunk {
   guint8 data[];
 };
 
+/* One block: this header, the first chunk and, for mky_arena_new_copy(),
+ * the copy of the wire form. */
 struct _MkyArena {
   Chunk *head;
   GBytes *keep;                 /* the wire form payloads point into */
+  /* mky_arena_new_copy(): the arena and the GBytes of the copy each hold
+   * the block; 0 otherwise */
+  gint block_refs;
   Chunk first;                  /* allocated with the arena */
 };
 
-/* Chunks come zeroed, so allocations need no clearing */
-MkyArena *
-mky_arena_new (gsize size)
+static MkyArena *
+arena_new (gsize size, gsize extra)
 {
-  MkyArena *a = g_malloc0 (sizeof (MkyArena) + size);
+  /* g_malloc0 (calloc) clears the whole block and skips malloc's cache of
+   * small blocks: clearing only the chunk is cheaper */
+  MkyArena *a = g_malloc (sizeof (MkyArena) + size + extra);
+  memset (a, 0, sizeof (MkyArena) + size);
   a->first.size = size;
   a->head = &a->first;
   return a;
 }
 
-gpointer
-mky_arena_alloc (MkyArena *a, gsize size)
+/* Chunks come zeroed, so allocations need no clearing */
+MkyArena *
+mky_arena_new (gsize size)
+{
+  return arena_new (size, 0);
+}
+
+static void
+block_unref (gpointer block)
+{
+  MkyArena *a = block;
+  if (g_atomic_int_dec_and_test (&a->block_refs))
+    g_free (a);
+}
+
+MkyArena *
+mky_arena_new_copy (gsize size, const guint8 *data, gsize len, GBytes **raw)
+{
+  MkyArena *a;
+  guint8 *copy;
+
+  size = (size + 7) & ~(gsize) 7;
+  a = arena_new (size, len);
+  copy = a->first.data + size;
+  if (len)
+    memcpy (copy, data, len);
+  a->block_refs = 2;
+  *raw = g_bytes_new_with_free_func (copy, len, block_unref, a);
+  return a;
+}
+
+static gpointer
+arena_grow (MkyArena *a, gsize size)
+{
+  gsize n = MAX (size, 2 * a->head->size);
+  Chunk *c = g_malloc (sizeof (Chunk) + n);
+  memset (c, 0, sizeof (Chunk) + n);
+  c->next = a->head;
+  c->size = n;
+  c->used = size;
+  a->head = c;
+  return c->data;
+}
+
+static inline gpointer
+arena_alloc (MkyArena *a, gsize size)
 {
   Chunk *c = a->head;
   gpointer p;
 
   size = (size + 7) & ~(gsize) 7;
-  if (c->used + size > c->size) {
-    gsize n = MAX (size, 2 * c->size);
-    c = g_malloc0 (sizeof (Chunk) + n);
-    c->next = a->head;
-    c->size = n;
-    a->head = c;
-  }
+  if (G_UNLIKELY (c->size - c->used < size))
+    return arena_grow (a, size);
   p = c->data + c->used;
   c->used += size;
   return p;
 }
 
+gpointer
+mky_arena_alloc (MkyArena *a, gsize size)
+{
+  return arena_alloc (a, size);
+}
+
 void
 mky_arena_keep (MkyArena *a, GBytes *bytes)
 {
+  g_return_if_fail (a->block_refs == 0);
   g_clear_pointer (&a->keep, g_bytes_unref);
   a->keep = g_bytes_ref (bytes);
 }
@@ -115,12 +168,16 @@ mky_arena_free (MkyArena *a)
 {
   if (a == NULL)
     return;
-  g_clear_pointer (&a->keep, g_bytes_unref);
   while (a->head != &a->first) {
     Chunk *c = a->head;
     a->head = c->next;
     g_free (c);
   }
+  if (a->block_refs) {
+    block_unref (a);            /* the GBytes of the copy may hold it */
+    return;
+  }
+  g_clear_pointer (&a->keep, g_bytes_unref);
   g_free (a);
 }
 
@@ -173,45 +230,35 @@ set_uint (void *s, const MkyField *f, guint64 v)
 
 /* ---- parsing ---- */
 
+/* Fields off a byte boundary come in runs of plain integers that end on
+ * one (as in all of MIKEY); every other field starts on a byte. */
 typedef struct {
   const guint8 *data;
-  gsize len;                    /* bytes */
-  gsize bit;                    /* bit position */
+  gsize pos;                    /* bytes */
+  gsize len;
   /* with an arena, structures come from it and bytes point into @data;
    * without, everything is allocated and copied */
   MkyArena *arena;
 } Reader;
 
-static gboolean
-need (Reader *r, gsize bits, const MkyDesc *d, const MkyField *f, GError **error)
+G_GNUC_NO_INLINE static gboolean
+truncated (gsize bits, gsize left, const MkyDesc *d, const MkyField *f,
+    GError **error)
 {
-  if (r->len * 8 - r->bit >= bits)
-    return TRUE;
   g_set_error (error, MKY_ERROR, MKY_ERROR_TRUNCATED,
       "%s: %s: truncated (%" G_GSIZE_FORMAT " bits needed, %" G_GSIZE_FORMAT
-      " left)", d->name, f->name ? f->name : "", bits, r->len * 8 - r->bit);
+      " left)", d->name, f->name ? f->name : "", bits, left);
   return FALSE;
 }
 
-/* @bits (<= 64) from the bit position; need() has checked they are there */
+/* @bits (<= 64) at bit @skip (< 8) of @p; the caller has checked that they
+ * are there */
 static guint64
-read_bits (Reader *r, guint bits)
+read_bits (const guint8 *p, guint skip, guint bits)
 {
-  const guint8 *p = r->data + r->bit / 8;
-  guint skip = r->bit & 7;
   guint n = (skip + bits + 7) / 8;      /* bytes the field touches, <= 9 */
   guint64 v = 0;
 
-  r->bit += bits;
-  if (skip == 0) {
-    switch (bits) {
-      case 8: return p[0];
-      case 16: return (guint) p[0] << 8 | p[1];
-      case 32: return (guint32) p[0] << 24 | (guint32) p[1] << 16
-            | (guint32) p[2] << 8 | p[3];
-      default: break;
-    }
-  }
   if (n > 8) {
     /* a 64-bit field off a byte boundary: never in MIKEY, kept exact */
     for (guint i = 0; i < bits; i++, skip++)
@@ -224,167 +271,256 @@ read_bits (Reader *r, guint bits)
   return bits == 64 ? v : v & ((G_GUINT64_CONSTANT (1) << bits) - 1);
 }
 
+static inline guint
+be16 (const guint8 *p)
+{
+  return (guint) p[0] << 8 | p[1];
+}
+
+static inline guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8
+      | p[3];
+}
+
+static inline gpointer
+alloc0 (MkyArena *arena, gsize size)
+{
+  return arena ? arena_alloc (arena, size) : g_malloc0 (size);
+}
+
+/* Where parse_fields() puts the structures it parses over and over: new
+ * elements of an array, @n of them (MKY_F_REPEAT) or up to the reader's
+ * end (MKY_F_LIST) */
+typedef struct {
+  MkyArray *a;
+  guint cap;
+  gboolean list;
+  gsize n;
+} Fill;
+
 static gboolean parse_fields (const MkyDesc *d, void *s, Reader *r,
-    guint *next, GError **error);
+    guint *next, Fill *fill, GError **error);
 
-static gpointer
-alloc0 (Reader *r, gsize size)
+/* A new element of @size for @fill */
+static inline void *
+fill_add (Fill *fill, MkyArena *arena, gsize size)
 {
-  return r->arena ? mky_arena_alloc (r->arena, size) : g_malloc0 (size);
-}
-
-/* An empty array with room for @cap elements */
-static MkyArray *
-array_new (Reader *r, guint cap)
-{
-  MkyArray *a = alloc0 (r, sizeof *a);
-  cap = MAX (cap, 1);
-  if (!r->arena)
-    a->alloc = cap;
-  a->pdata = alloc0 (r, cap * sizeof (gpointer));
-  return a;
-}
-
-static gboolean
-parse_element (const MkyDesc *sub, MkyArray *a, guint *cap, Reader *r,
-    GError **error)
-{
-  void *e = alloc0 (r, sub->struct_size);
-  if (a->len == *cap) {
-    gpointer *grown = alloc0 (r, 2 * *cap * sizeof (gpointer));
+  MkyArray *a = fill->a;
+  void *e = alloc0 (arena, size);
+  if (G_UNLIKELY (a->len == fill->cap)) {
+    gpointer *grown = alloc0 (arena, 2 * fill->cap * sizeof (gpointer));
     memcpy (grown, a->pdata, a->len * sizeof (gpointer));
-    if (!r->arena)
+    if (!arena)
       g_free (a->pdata);
     a->pdata = grown;
-    *cap *= 2;
-    if (!r->arena)
-      a->alloc = *cap;
+    fill->cap *= 2;
+    if (!arena)
+      a->alloc = fill->cap;
   }
   a->pdata[a->len++] = e;       /* owned by @a even on failure */
-  return parse_fields (sub, e, r, NULL, error);
+  return e;
 }
 
-static gboolean
-parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, GError **error)
+/* A MKY_F_REPEAT (@n elements) or MKY_F_LIST (@n bytes) at @r */
+G_GNUC_NO_INLINE static gboolean
+parse_array (const MkyDesc *d, const MkyField *f, MkyArray **arr, gsize n,
+    Reader *r, GError **error)
 {
-  guint64 vals[MAX_FIELDS];
+  /* each element takes at least a byte: a count beyond the data is a lie,
+   * and must not size an allocation */
+  Fill fill = { NULL, f->kind == MKY_F_LIST ? 8 : MAX (n, 1),
+    f->kind == MKY_F_LIST, n };
+  Reader in = *r;
 
-  g_assert (d->n_fields <= MAX_FIELDS);
+  if (r->len - r->pos < n)
+    return truncated (n * 8, (r->len - r->pos) * 8, d, f, error);
+  if (fill.list)
+    in.len = r->pos + n;
 
-  for (guint i = 0; i < d->n_fields; i++) {
-    const MkyField *f = &d->fields[i];
+  fill.a = *arr = alloc0 (r->arena, sizeof (MkyArray));
+  fill.a->pdata = alloc0 (r->arena, fill.cap * sizeof (gpointer));
+  if (!r->arena)
+    fill.a->alloc = fill.cap;
 
-    vals[i] = 0;
-    if (f->cond && !f->cond (s))
-      continue;
-
-    /* the common case, a whole byte-aligned integer of 1, 2 or 4 bytes */
-    if (f->fast && (r->bit & 7) == 0 && r->len - r->bit / 8 >= f->fast) {
-      const guint8 *p = r->data + r->bit / 8;
-      guint32 v = f->fast == 1 ? p[0] : f->fast == 2 ? (guint) p[0] << 8 | p[1]
-          : (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8
-          | p[3];
-      r->bit += 8 * f->fast;
-      vals[i] = v;
-      if (f->kind == MKY_F_NEXT) {
-        if (next)
-          *next = v;
-      } else if (f->size == 1) {
-        *(guint8 *) member (s, f) = v;
-      } else if (f->size) {
-        set_uint (s, f, v);
-      }
-      continue;
+  if (!parse_fields (f->sub, NULL, &in, NULL, &fill, error)) {
+    if (fill.list) {
+      if (error && g_error_matches (*error, MKY_ERROR, MKY_ERROR_TRUNCATED))
+        (*error)->code = MKY_ERROR_BAD_LENGTH;
+      g_prefix_error (error, "%s: %s overruns its length field: ", d->name,
+          f->name);
     }
+    return FALSE;
+  }
+  r->pos = in.pos;
+  return TRUE;
+}
 
-    switch (f->kind) {
-      case MKY_F_UINT:
-      case MKY_F_NEXT:
-        if (!need (r, f->bits, d, f, error))
-          return FALSE;
-        vals[i] = read_bits (r, f->bits);
-        if (f->kind == MKY_F_NEXT) {
-          if (next)
-            *next = vals[i];
-        } else {
-          set_uint (s, f, vals[i]);
+/* The walker: the fields of @d into @s or, with @fill, into one new element
+ * after the other. The position is kept in @p, and stored back into @r
+ * around nested structures and on return. */
+static gboolean
+parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, Fill *fill,
+    GError **error)
+{
+  guint64 vals[MAX_FIELDS], *v;
+  const MkyField *f, *end = d->fields + d->n_fields;
+  const guint8 *p = r->data + r->pos, *lim = r->data + r->len;
+
+another:
+  if (fill) {
+    if (fill->list ? p >= lim : fill->a->len >= fill->n)
+      goto done;
+    s = fill_add (fill, r->arena, d->struct_size);
+  }
+
+  for (f = d->fields, v = vals; f < end; f++, v++) {
+    guint op = f->op;
+    gsize n;
+
+  again:
+    /* all 16 values have a case: no range check */
+    switch (op & 15) {
+      case MKY_OP_IF:
+        if (!f->cond (s)) {
+          *v = 0;
+          continue;
         }
-        break;
+        op = f->op_then;
+        goto again;
 
-      case MKY_F_BYTES: {
-        MkyBytes *b = member (s, f);
-        gssize n = f->ref >= 0 ? (gssize) vals[f->ref] : f->len_fn (s);
-        if (n < 0) {
+      /* whole integers, the common case */
+      case MKY_OP_U8:
+        if (G_UNLIKELY (p >= lim))
+          goto bits;
+        *v = *(guint8 *) member (s, f) = *p++;
+        continue;
+
+      case MKY_OP_LEN8:
+        if (G_UNLIKELY (p >= lim))
+          goto bits;
+        *v = *p++;
+        continue;
+
+      case MKY_OP_NEXT:
+        if (G_UNLIKELY (p >= lim))
+          goto bits;
+        *v = *p;
+        if (next)
+          *next = *p;
+        p++;
+        continue;
+
+      case MKY_OP_U16:
+        if (G_UNLIKELY (lim - p < 2))
+          goto bits;
+        *v = *(guint16 *) member (s, f) = be16 (p);
+        p += 2;
+        continue;
+
+      case MKY_OP_LEN16:
+        if (G_UNLIKELY (lim - p < 2))
+          goto bits;
+        *v = be16 (p);
+        p += 2;
+        continue;
+
+      case MKY_OP_U32:
+        if (G_UNLIKELY (lim - p < 4))
+          goto bits;
+        *v = *(guint32 *) member (s, f) = be32 (p);
+        p += 4;
+        continue;
+
+      case MKY_OP_BITS:
+      bits: {
+        /* the fields up to the next byte boundary */
+        guint skip = 0;
+        for (;;) {
+          gsize left = (gsize) (lim - p) * 8 - skip;
+          if (G_UNLIKELY (left < f->bits))
+            return truncated (f->bits, left, d, f, error);
+          *v = read_bits (p, skip, f->bits);
+          if (f->kind == MKY_F_NEXT) {
+            if (next)
+              *next = *v;
+          } else {
+            set_uint (s, f, *v);
+          }
+          skip += f->bits;
+          p += skip / 8;
+          skip &= 7;
+          if (skip == 0)
+            break;
+          f++;
+          v++;
+          g_assert (f < end && f->op != MKY_OP_IF
+              && (f->kind == MKY_F_UINT || f->kind == MKY_F_NEXT));
+        }
+        continue;
+      }
+
+      case MKY_OP_BYTES_FN: {
+        gssize fn_len = f->len_fn (s);
+        if (fn_len < 0) {
           g_set_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_VALUE,
               "%s: %s: length unknown for this algorithm or type", d->name,
               f->name);
           return FALSE;
         }
-        g_assert ((r->bit & 7) == 0);
-        if (!need (r, (gsize) n * 8, d, f, error))
-          return FALSE;
+        n = fn_len;
+        goto bytes;
+      }
+
+      case MKY_OP_BYTES:
+        n = vals[f->ref];
+      bytes: {
+        MkyBytes *b = member (s, f);
+        if (G_UNLIKELY ((gsize) (lim - p) < n))
+          return truncated (n * 8, (lim - p) * 8, d, f, error);
         if (r->arena) {
-          b->data = n ? (guint8 *) r->data + r->bit / 8 : NULL;
+          b->data = n ? (guint8 *) p : NULL;
           b->len = n;
         } else {
-          mky_bytes_set (b, r->data + r->bit / 8, n);
+          mky_bytes_set (b, p, n);
         }
-        r->bit += (gsize) n * 8;
-        break;
+        p += n;
+        continue;
       }
 
-      case MKY_F_REPEAT: {
-        MkyArray **arr = member (s, f);
-        guint n = vals[f->ref];
-        guint cap;
-        /* each element takes at least a byte: a count beyond the data is
-         * a lie, and must not size an allocation */
-        if (!need (r, (gsize) n * 8, d, f, error))
+      case MKY_OP_REPEAT:
+      case MKY_OP_LIST:
+        r->pos = p - r->data;
+        if (!parse_array (d, f, member (s, f), vals[f->ref], r, error))
           return FALSE;
-        cap = MAX (n, 1);
-        *arr = array_new (r, cap);
-        for (guint k = 0; k < n; k++)
-          if (!parse_element (f->sub, *arr, &cap, r, error))
-            return FALSE;
-        break;
-      }
+        p = r->data + r->pos;
+        continue;
 
-      case MKY_F_LIST: {
-        MkyArray **arr = member (s, f);
-        gsize n = vals[f->ref];
-        guint cap = 8;
-        Reader sub;
-        if (!need (r, n * 8, d, f, error))
+      case MKY_OP_STRUCT:
+        r->pos = p - r->data;
+        if (!parse_fields (f->sub, member (s, f), r, NULL, NULL, error))
           return FALSE;
-        sub = (Reader) { r->data, r->bit / 8 + n, r->bit, r->arena };
-        *arr = array_new (r, cap);
-        while (sub.bit < sub.len * 8) {
-          if (!parse_element (f->sub, *arr, &cap, &sub, error)) {
-            if (error
-                && g_error_matches (*error, MKY_ERROR, MKY_ERROR_TRUNCATED))
-              (*error)->code = MKY_ERROR_BAD_LENGTH;
-            g_prefix_error (error, "%s: %s overruns its length field: ",
-                d->name, f->name);
-            return FALSE;
-          }
-        }
-        r->bit = sub.bit;
-        break;
-      }
+        p = r->data + r->pos;
+        continue;
 
-      case MKY_F_STRUCT:
-        if (!parse_fields (f->sub, member (s, f), r, NULL, error))
-          return FALSE;
-        break;
-
-      case MKY_F_CHECK:
+      case MKY_OP_CHECK:
         if (!f->check (s, error)) {
           g_prefix_error (error, "%s: ", d->name);
           return FALSE;
         }
-        break;
+        continue;
+
+      case 14:
+      case 15:
+        g_assert_not_reached ();
     }
   }
+  if (fill)
+    goto another;
+
+done:
+  r->pos = p - r->data;
   return TRUE;
 }
 
@@ -392,11 +528,80 @@ gboolean
 mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data, gsize len,
     gsize *pos, guint *next, MkyArena *arena, GError **error)
 {
-  Reader r = { data, len, *pos * 8, arena };
-  gboolean ok = parse_fields (desc, s, &r, next, error);
-  g_assert (!ok || (r.bit & 7) == 0);
-  *pos = r.bit / 8;
+  Reader r = { data, *pos, len, arena };
+  gboolean ok = parse_fields (desc, s, &r, next, NULL, error);
+  *pos = r.pos;
   return ok;
+}
+
+/* A chain of payloads: here, next to the walker, so that the parse of a
+ * message is one walk */
+GPtrArray *
+mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
+    guint first, MkyArena *arena, GError **error)
+{
+  MkyPayload *local[16], **found = local;
+  guint n = 0, cap = G_N_ELEMENTS (local);
+  Reader r = { data, start_pos, len, arena };
+  guint type = first;
+  GPtrArray *out = NULL;
+
+  while (type != MKY_PT_LAST) {
+    const MkyDesc *desc = mky_desc_for_type (type);
+    MkyPayload *p;
+    guint next = MKY_PT_LAST;
+    gsize start = r.pos;
+
+    if (desc == NULL || type == MKY_PT_HDR || type == MKY_PT_THDR) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_UNKNOWN_PAYLOAD,
+          "unknown next payload %u at offset %" G_GSIZE_FORMAT, type,
+          start);
+      goto out;
+    }
+    /* in a message, a payload takes only its own member of the union */
+    p = alloc0 (arena, arena ? G_STRUCT_OFFSET (MkyPayload, u)
+        + desc->struct_size : sizeof (MkyPayload));
+    p->type = type;
+    p->offset = start;
+    p->in_message = arena != NULL;
+    if (G_UNLIKELY (n == cap)) {
+      MkyPayload **grown = g_new (MkyPayload *, 2 * cap);
+      memcpy (grown, found, n * sizeof *found);
+      if (found != local)
+        g_free (found);
+      found = grown;
+      cap *= 2;
+    }
+    found[n++] = p;
+    if (!parse_fields (desc, &p->u, &r, &next, NULL, error)) {
+      g_prefix_error (error, "payload at offset %" G_GSIZE_FORMAT ": ",
+          start);
+      goto out;
+    }
+    p->length = r.pos - start;
+    /* SIGN has no Next payload field and is always last (RFC 3830 §6.5) */
+    type = type == MKY_PT_SIGN ? MKY_PT_LAST : next;
+  }
+
+  if (r.pos != len) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_TRAILING_DATA,
+        "%" G_GSIZE_FORMAT " bytes after the last payload at offset %"
+        G_GSIZE_FORMAT, len - r.pos, r.pos);
+    goto out;
+  }
+  out = g_ptr_array_new_full (n, (GDestroyNotify) mky_payload_free);
+  if (n) {
+    g_ptr_array_set_size (out, n);
+    memcpy (out->pdata, found, n * sizeof *found);
+  }
+
+out:
+  if (out == NULL)
+    for (guint i = 0; i < n; i++)
+      mky_payload_free (found[i]);
+  if (found != local)
+    g_free (found);
+  return out;
 }
 
 /* ---- serializing ---- */

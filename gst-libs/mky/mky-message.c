@@ -18,13 +18,19 @@ mky_message_new (MkyDataType type, guint32 csb_id)
 void
 mky_message_free (MkyMessage *msg)
 {
+  MkyArena *memory;
+
   if (msg == NULL)
     return;
+  memory = msg->memory;
   mky_payload_free (msg->hdr);
   g_clear_pointer (&msg->payloads, g_ptr_array_unref);
   g_clear_pointer (&msg->raw, g_bytes_unref);
-  mky_arena_free (msg->memory);
-  g_free (msg);
+  /* a parsed message lives in its memory */
+  if (memory)
+    mky_arena_free (memory);
+  else
+    g_free (msg);
 }
 
 /* Payloads no exchange carries twice (RFC 3830 §3, 4738 §3, 6043 §4.2,
@@ -44,33 +50,37 @@ at_most_once (guint type)
   }
 }
 
-/* Parses @raw, which the message keeps (consumed) */
+/* Room for the structures of a typical message of @len bytes */
+#define MEMORY_SIZE(len) (256 + 4 * (len))
+
+/* Parses @data[0..@len), the wire form @raw (consumed) holds, into a
+ * message in @memory (consumed) */
 static MkyMessage *
-parse_raw (GBytes *raw, GError **error)
+parse_in (MkyArena *memory, GBytes *raw, const guint8 *data, gsize len,
+    GError **error)
 {
-  g_autoptr (MkyMessage) msg = g_new0 (MkyMessage, 1);
-  gsize pos = 0, len;
-  const guint8 *data = g_bytes_get_data (raw, &len);
+  MkyMessage *msg = mky_arena_alloc (memory, sizeof *msg);
+  const MkyDesc *hdr_desc = mky_desc_for_type (MKY_PT_HDR);
+  gsize pos = 0;
   guint first = MKY_PT_LAST;
   guint32 seen = 0;
 
+  msg->memory = memory;
   msg->raw = raw;
-  /* one block for all the structures of a typical message */
-  msg->memory = mky_arena_new (256 + 4 * len);
-  /* the payloads point into it, whatever later happens to msg->raw */
-  mky_arena_keep (msg->memory, raw);
-  msg->hdr = mky_arena_alloc (msg->memory, sizeof (MkyPayload));
+  /* a payload in a message takes only its own member of the union */
+  msg->hdr = mky_arena_alloc (memory,
+      G_STRUCT_OFFSET (MkyPayload, u) + hdr_desc->struct_size);
   msg->hdr->type = MKY_PT_HDR;
   msg->hdr->in_message = TRUE;
-  if (!mky_desc_parse (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, data, len,
-          &pos, &first, msg->memory, error))
-    return NULL;
+  if (!mky_desc_parse (hdr_desc, &msg->hdr->u, data, len, &pos, &first,
+          memory, error))
+    goto fail;
   msg->hdr->length = pos;
 
-  msg->payloads = mky_payload_chain_parse_in (data, len, pos, first,
-      msg->memory, error);
+  msg->payloads = mky_payload_chain_parse_in (data, len, pos, first, memory,
+      error);
   if (msg->payloads == NULL)
-    return NULL;
+    goto fail;
 
   for (guint i = 0; i < msg->payloads->len; i++) {
     const MkyPayload *p = msg->payloads->pdata[i];
@@ -78,24 +88,37 @@ parse_raw (GBytes *raw, GError **error)
       if (seen & (1u << p->type)) {
         g_set_error (error, MKY_ERROR, MKY_ERROR_DUPLICATE_PAYLOAD,
             "%s payload occurs twice", mky_payload_type_name (p->type));
-        return NULL;
+        goto fail;
       }
       seen |= 1u << p->type;
     }
   }
-  return g_steal_pointer (&msg);
+  return msg;
+
+fail:
+  mky_message_free (msg);
+  return NULL;
 }
 
 MkyMessage *
 mky_message_parse (const guint8 *data, gsize len, GError **error)
 {
-  return parse_raw (g_bytes_new (data, len), error);
+  /* the message, its structures and its copy of @data in one block, which
+   * lives as long as the message or msg->raw */
+  GBytes *raw;
+  MkyArena *memory = mky_arena_new_copy (MEMORY_SIZE (len), data, len, &raw);
+  return parse_in (memory, raw, g_bytes_get_data (raw, NULL), len, error);
 }
 
 MkyMessage *
 mky_message_parse_bytes (GBytes *bytes, GError **error)
 {
-  return parse_raw (g_bytes_ref (bytes), error);
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  MkyArena *memory = mky_arena_new (MEMORY_SIZE (len));
+  /* the payloads point into it, whatever later happens to msg->raw */
+  mky_arena_keep (memory, bytes);
+  return parse_in (memory, g_bytes_ref (bytes), data, len, error);
 }
 
 GBytes *

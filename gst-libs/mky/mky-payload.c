@@ -86,51 +86,6 @@ mky_hdr_add_cs_generic (MkyHdr *hdr)
 }
 
 GPtrArray *
-mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
-    guint first, MkyArena *arena, GError **error)
-{
-  g_autoptr (GPtrArray) out = g_ptr_array_new_full (8,
-      (GDestroyNotify) mky_payload_free);
-  gsize pos = start_pos;
-  guint type = first;
-
-  while (type != MKY_PT_LAST) {
-    const MkyDesc *desc = mky_desc_for_type (type);
-    MkyPayload *p;
-    guint next = MKY_PT_LAST;
-    gsize start = pos;
-
-    if (desc == NULL || type == MKY_PT_HDR || type == MKY_PT_THDR) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_UNKNOWN_PAYLOAD,
-          "unknown next payload %u at offset %" G_GSIZE_FORMAT, type,
-          pos);
-      return NULL;
-    }
-    p = arena ? mky_arena_alloc (arena, sizeof *p) : g_new0 (MkyPayload, 1);
-    p->type = type;
-    p->offset = pos;
-    p->in_message = arena != NULL;
-    g_ptr_array_add (out, p);
-    if (!mky_desc_parse (desc, &p->u, data, len, &pos, &next, arena, error)) {
-      g_prefix_error (error, "payload at offset %" G_GSIZE_FORMAT ": ",
-          start);
-      return NULL;
-    }
-    p->length = pos - start;
-    /* SIGN has no Next payload field and is always last (RFC 3830 §6.5) */
-    type = type == MKY_PT_SIGN ? MKY_PT_LAST : next;
-  }
-
-  if (pos != len) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_TRAILING_DATA,
-        "%" G_GSIZE_FORMAT " bytes after the last payload at offset %"
-        G_GSIZE_FORMAT, len - pos, pos);
-    return NULL;
-  }
-  return g_steal_pointer (&out);
-}
-
-GPtrArray *
 mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
     guint first, GError **error)
 {

@@ -9,72 +9,6 @@
 
 #define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
 
-void
-mky_psk_config_init (MkyPskConfig *cfg)
-{
-  memset (cfg, 0, sizeof *cfg);
-  cfg->prf = MKY_PRF_MIKEY_1;
-  cfg->encr_alg = MKY_ENCR_AES_CM_128;
-  cfg->mac_alg = MKY_MAC_HMAC_SHA_1_160;
-  cfg->ts_type = MKY_TS_NTP_UTC;
-  cfg->id_type = MKY_ID_URI;
-  cfg->skew_us = 5 * 60 * G_USEC_PER_SEC;
-  cfg->replay_capacity = 1024;
-  cfg->max_csbs = 1024;
-  cfg->compat = MKY_SP_COMPAT_ACCEPT_GSTREAMER;
-}
-
-void
-mky_psk_config_clear (MkyPskConfig *cfg)
-{
-  g_clear_pointer (&cfg->psk, g_bytes_unref);
-  g_clear_pointer (&cfg->id_i, g_free);
-  g_clear_pointer (&cfg->id_r, g_free);
-}
-
-/* The PSK is wiped when its last reference goes */
-typedef struct {
-  gsize len;
-  guint8 data[];
-} Secret;
-
-static void
-secret_free (gpointer p)
-{
-  Secret *s = p;
-  explicit_bzero (s->data, s->len);
-  g_free (s);
-}
-
-void
-mky_psk_config_set_psk (MkyPskConfig *cfg, const guint8 *psk, gsize len)
-{
-  Secret *s = g_malloc (sizeof *s + len);
-  s->len = len;
-  memcpy (s->data, psk, len);
-  g_clear_pointer (&cfg->psk, g_bytes_unref);
-  cfg->psk = g_bytes_new_with_free_func (s->data, len, secret_free, s);
-}
-
-static void
-config_copy (MkyPskConfig *dst, const MkyPskConfig *src)
-{
-  *dst = *src;
-  dst->psk = src->psk ? g_bytes_ref (src->psk) : NULL;
-  dst->id_i = g_strdup (src->id_i);
-  dst->id_r = g_strdup (src->id_r);
-}
-
-static const guint8 *
-psk_data (const MkyPskConfig *cfg, gsize *len)
-{
-  if (cfg->psk == NULL) {
-    *len = 0;
-    return NULL;
-  }
-  return g_bytes_get_data (cfg->psk, len);
-}
-
 static gboolean
 is_null_protection (guint encr, guint mac)
 {
@@ -84,7 +18,7 @@ is_null_protection (guint encr, guint mac)
 /* ---- Initiator ---- */
 
 struct _MkyPskInitiator {
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   gboolean pending;
   guint32 pending_csb_id;
   MkyT pending_t;
@@ -92,10 +26,10 @@ struct _MkyPskInitiator {
 };
 
 MkyPskInitiator *
-mky_psk_initiator_new (const MkyPskConfig *cfg)
+mky_psk_initiator_new (const MkyConfig *cfg)
 {
   MkyPskInitiator *ini = g_new0 (MkyPskInitiator, 1);
-  config_copy (&ini->cfg, cfg);
+  mky_config_copy (&ini->cfg, cfg);
   return ini;
 }
 
@@ -104,7 +38,7 @@ mky_psk_initiator_free (MkyPskInitiator *ini)
 {
   if (ini == NULL)
     return;
-  mky_psk_config_clear (&ini->cfg);
+  mky_config_clear (&ini->cfg);
   g_free (ini);
 }
 
@@ -112,7 +46,7 @@ GBytes *
 mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
     gboolean want_verify, gint64 now_us, GError **error)
 {
-  const MkyPskConfig *cfg = &ini->cfg;
+  const MkyConfig *cfg = &ini->cfg;
   g_autoptr (MkyMessage) msg = NULL;
   GByteArray *plain = NULL;
   MkyMsgKeys keys;
@@ -120,7 +54,7 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
   MkyT t;
   gboolean initial = csb->rand.len == 0;
   gsize psk_len;
-  const guint8 *psk = psk_data (cfg, &psk_len);
+  const guint8 *psk = mky_config_get_psk (cfg, &psk_len);
   GBytes *out = NULL;
 
   if (is_null_protection (cfg->encr_alg, cfg->mac_alg) && !cfg->allow_null) {
@@ -183,7 +117,7 @@ gboolean
 mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
     GBytes *response, GError **error)
 {
-  const MkyPskConfig *cfg = &ini->cfg;
+  const MkyConfig *cfg = &ini->cfg;
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (response, error);
   g_autoptr (GByteArray) extra = NULL;
   const MkyPayload *t, *last;
@@ -194,7 +128,7 @@ mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
   gboolean authentic = FALSE, ok;
   guint type;
   gsize psk_len;
-  const guint8 *psk = psk_data (cfg, &psk_len);
+  const guint8 *psk = mky_config_get_psk (cfg, &psk_len);
 
   if (msg == NULL)
     return FALSE;
@@ -262,22 +196,22 @@ mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
 /* ---- Responder ---- */
 
 struct _MkyPskResponder {
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkyPrfKey psk_key[2];         /* the PSK prepared once, per PRF */
   MkyReplayCache *replay;
   MkyCsbTable csbs;
 };
 
 MkyPskResponder *
-mky_psk_responder_new (const MkyPskConfig *cfg, gint64 now_us,
+mky_psk_responder_new (const MkyConfig *cfg, gint64 now_us,
     gboolean state_lost)
 {
   MkyPskResponder *r = g_new0 (MkyPskResponder, 1);
   gsize psk_len;
   const guint8 *psk;
 
-  config_copy (&r->cfg, cfg);
-  psk = psk_data (&r->cfg, &psk_len);
+  mky_config_copy (&r->cfg, cfg);
+  psk = mky_config_get_psk (&r->cfg, &psk_len);
   mky_prf_key_init (&r->psk_key[MKY_PRF_MIKEY_1], MKY_PRF_MIKEY_1, psk,
       psk_len);
   mky_prf_key_init (&r->psk_key[MKY_PRF_HMAC_SHA_256], MKY_PRF_HMAC_SHA_256,
@@ -293,7 +227,7 @@ mky_psk_responder_free (MkyPskResponder *r)
 {
   if (r == NULL)
     return;
-  mky_psk_config_clear (&r->cfg);
+  mky_config_clear (&r->cfg);
   mky_prf_key_clear (&r->psk_key[0]);
   mky_prf_key_clear (&r->psk_key[1]);
   mky_replay_cache_free (r->replay);
@@ -364,7 +298,7 @@ refuse (Opened *o, MkyErrNo err_no)
  * time and replay, then the MAC, then the contents. @old is the bundle an
  * update (no RAND) refers to. */
 static MkyCsb *
-open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
+open_init (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
@@ -373,7 +307,7 @@ open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
   g_autoptr (GPtrArray) keys = NULL;
   MkyCsb *csb;
   gsize psk_len;
-  const guint8 *psk = psk_data (cfg, &psk_len);
+  const guint8 *psk = mky_config_get_psk (cfg, &psk_len);
   const guint8 *rand_data;
   gsize rand_len;
 
@@ -465,7 +399,7 @@ open_init (const MkyPskConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
 }
 
 MkyCsb *
-mky_psk_open (const MkyPskConfig *cfg, GBytes *message, const MkyCsb *previous,
+mky_psk_open (const MkyConfig *cfg, GBytes *message, const MkyCsb *previous,
     GError **error)
 {
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (message, error);

@@ -8,43 +8,16 @@
  */
 #pragma once
 
+#include "mky-config.h"
 #include "mky-csb.h"
 #include "mky-kemac.h"
 #include "mky-replay.h"
 
 G_BEGIN_DECLS
 
-typedef struct {
-  GBytes *psk;                  /* NULL only for MIKEY-NULL */
-  /* what an Initiator sends */
-  MkyPrf prf;
-  MkyEncrAlg encr_alg;
-  MkyMacAlg mac_alg;
-  MkyTsType ts_type;
-  /* RFC 3830 §4.2.3/§4.2.4 allow NULL encryption or MAC only where a lower
-   * layer protects the message: off unless set */
-  gboolean allow_null;
-  /* identities (ID payloads, NAI or URI): sent by an Initiator when set;
-   * a Responder with them set requires the peer's to match */
-  gchar *id_i;
-  gchar *id_r;
-  MkyIdType id_type;
-  /* Responder */
-  gint64 skew_us;               /* allowed clock skew */
-  guint replay_capacity;        /* replay cache entries */
-  guint max_csbs;               /* bundles kept for updates */
-  MkySpCompat compat;           /* accept GStreamer's SP quirks */
-} MkyPskConfig;
-
-/* Defaults: MIKEY-1, AES-CM-128, HMAC-SHA-1-160, NTP-UTC, skew 5 min,
- * 1024 replay entries, 1024 bundles, GStreamer SP quirks accepted. */
-void mky_psk_config_init (MkyPskConfig *cfg);
-void mky_psk_config_clear (MkyPskConfig *cfg);
-void mky_psk_config_set_psk (MkyPskConfig *cfg, const guint8 *psk, gsize len);
-
 typedef struct _MkyPskInitiator MkyPskInitiator;
 
-MkyPskInitiator *mky_psk_initiator_new (const MkyPskConfig *cfg);
+MkyPskInitiator *mky_psk_initiator_new (const MkyConfig *cfg);
 void mky_psk_initiator_free (MkyPskInitiator *ini);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyPskInitiator, mky_psk_initiator_free)
 
@@ -63,7 +36,7 @@ typedef struct _MkyPskResponder MkyPskResponder;
 
 /* @state_lost: started without the replay state of an earlier run, so
  * everything is refused until the skew has passed (RFC 3830 §5.4). */
-MkyPskResponder *mky_psk_responder_new (const MkyPskConfig *cfg,
+MkyPskResponder *mky_psk_responder_new (const MkyConfig *cfg,
     gint64 now_us, gboolean state_lost);
 void mky_psk_responder_free (MkyPskResponder *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyPskResponder, mky_psk_responder_free)
@@ -80,7 +53,7 @@ const MkyReplayCache *mky_psk_responder_get_replay_cache (MkyPskResponder *r);
 /* Verify and decrypt a PSK I_MESSAGE (or MIKEY-NULL) without the clock and
  * replay checks, for tools that inspect captured messages. @previous is the
  * bundle an update refers to (NULL for an initial message). */
-MkyCsb *mky_psk_open (const MkyPskConfig *cfg, GBytes *message,
+MkyCsb *mky_psk_open (const MkyConfig *cfg, GBytes *message,
     const MkyCsb *previous, GError **error);
 
 G_END_DECLS

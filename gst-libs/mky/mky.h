@@ -8,6 +8,9 @@
 #include <mky/mky-payload.h>
 #include <mky/mky-message.h>
 #include <mky/mky-prf.h>
+#include <mky/mky-config.h>
+#include <mky/mky-pki.h>
+#include <mky/mky-dh.h>
 #include <mky/mky-kemac.h>
 #include <mky/mky-time.h>
 #include <mky/mky-replay.h>

@@ -348,10 +348,10 @@ mky_null_message (guint32 ssrc)
 /* ---- PSK ---- */
 
 static void
-psk_config (MkyPskConfig *cfg)
+psk_config (MkyConfig *cfg)
 {
-  mky_psk_config_init (cfg);    /* MIKEY-1, AES-CM-128, HMAC-SHA-1-160 */
-  mky_psk_config_set_psk (cfg, psk, sizeof psk);
+  mky_config_init (cfg);    /* MIKEY-1, AES-CM-128, HMAC-SHA-1-160 */
+  mky_config_set_psk (cfg, psk, sizeof psk);
   cfg->id_i = g_strdup (id_i);
   cfg->id_r = g_strdup (id_r);
 }
@@ -405,7 +405,7 @@ run_build (gpointer ctx)
 }
 
 typedef struct {
-  const MkyPskConfig *cfg;
+  const MkyConfig *cfg;
   MkyPskResponder *resp;
   const Pool *pool;             /* message i has time NOW + i * TS_STEP */
 } VerifyCtx;
@@ -711,7 +711,7 @@ main (int argc, char **argv)
   g_autofree char *setup = NULL;
   int cpu_no;
   Pool null_pool, psk_pool;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkySrtpPolicy pol;
   BuildCtx build = { 0 };
   VerifyCtx verify = { 0 };
@@ -929,7 +929,7 @@ main (int argc, char **argv)
     print_table (rows, n_rows, "results:");
 
   mky_psk_initiator_free (ini);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
   pool_clear (&null_pool);
   pool_clear (&psk_pool);
   explicit_bzero (&prf, sizeof prf);

@@ -12,7 +12,7 @@
 static const guint8 psk[] = "a pre-shared key of 32 bytes....";
 
 typedef struct {
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkyPskInitiator *ini;
   MkyPskResponder *resp;
   MkyCsb *csb;                  /* the Initiator's */
@@ -21,8 +21,8 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  mky_psk_config_init (&f->cfg);
-  mky_psk_config_set_psk (&f->cfg, psk, 32);
+  mky_config_init (&f->cfg);
+  mky_config_set_psk (&f->cfg, psk, 32);
   f->csb = mky_csb_new (0);
   mky_csb_add_cs (f->csb, 0, 0x11111111, 0);
   mky_csb_add_cs (f->csb, 0, 0x22222222, 7);
@@ -41,7 +41,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   mky_psk_initiator_free (f->ini);
   mky_psk_responder_free (f->resp);
   mky_csb_unref (f->csb);
-  mky_psk_config_clear (&f->cfg);
+  mky_config_clear (&f->cfg);
 }
 
 static void
@@ -388,10 +388,10 @@ test_null_refused (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyPskInitiator) null_ini = NULL;
   g_autoptr (MkyMessage) err = NULL;
-  MkyPskConfig null_cfg;
+  MkyConfig null_cfg;
 
   start (f);
-  mky_psk_config_init (&null_cfg);
+  mky_config_init (&null_cfg);
   null_cfg.encr_alg = MKY_ENCR_NULL;
   null_cfg.mac_alg = MKY_MAC_NULL;
   /* an Initiator will not send it unless told */
@@ -414,7 +414,7 @@ test_null_refused (Fixture *f, gconstpointer data)
   err = mky_message_parse_bytes (reply, NULL);
   g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
       MKY_ERR_INVALID_EA);
-  mky_psk_config_clear (&null_cfg);
+  mky_config_clear (&null_cfg);
 }
 
 static void
@@ -426,7 +426,7 @@ test_identity (Fixture *f, gconstpointer data)
   g_autoptr (MkyPskResponder) strict = NULL;
   g_autoptr (MkyCsb) got = NULL;
   g_autoptr (MkyCsb) fresh = NULL;
-  MkyPskConfig rcfg;
+  MkyConfig rcfg;
 
   f->cfg.id_i = g_strdup ("sip:alice@example.com");
   f->cfg.id_r = g_strdup ("sip:bob@example.com");
@@ -435,8 +435,8 @@ test_identity (Fixture *f, gconstpointer data)
   /* identities enter the verification MAC: a full exchange must work */
   got = exchange (f, NOW, TRUE);
 
-  mky_psk_config_init (&rcfg);
-  mky_psk_config_set_psk (&rcfg, psk, 32);
+  mky_config_init (&rcfg);
+  mky_config_set_psk (&rcfg, psk, 32);
   rcfg.id_i = g_strdup ("sip:mallory@example.com");
   strict = mky_psk_responder_new (&rcfg, NOW, FALSE);
   fresh = mky_csb_new (0);
@@ -445,7 +445,7 @@ test_identity (Fixture *f, gconstpointer data)
   g_assert_null (mky_psk_responder_handle (strict, init, NOW + SEC, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_ID);
-  mky_psk_config_clear (&rcfg);
+  mky_config_clear (&rcfg);
 }
 
 static void

@@ -161,10 +161,10 @@ expect_two_cs (Expect *e)
 }
 
 static void
-config (MkyPskConfig *cfg, MkyEncrAlg encr, MkyMacAlg mac)
+config (MkyConfig *cfg, MkyEncrAlg encr, MkyMacAlg mac)
 {
-  mky_psk_config_init (cfg);
-  mky_psk_config_set_psk (cfg, psk, sizeof psk);
+  mky_config_init (cfg);
+  mky_config_set_psk (cfg, psk, sizeof psk);
   cfg->encr_alg = encr;
   cfg->mac_alg = mac;
   cfg->allow_null = encr == MKY_ENCR_NULL || mac == MKY_MAC_NULL;
@@ -230,7 +230,7 @@ gen_psk_init_suites (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (encrs); i++) {
     for (guint j = 0; j < G_N_ELEMENTS (macs); j++) {
-      MkyPskConfig cfg;
+      MkyConfig cfg;
       g_autoptr (MkyPskInitiator) ini = NULL;
       g_autoptr (MkyCsb) csb = two_cs_bundle (0x0a000000 | i << 8 | j);
       g_autoptr (GBytes) raw = NULL;
@@ -259,7 +259,7 @@ gen_psk_init_suites (void)
       }
       name = g_strdup_printf ("psk-init-encr%u-mac%u", encrs[i], macs[j]);
       emit (name, raw, &e);
-      mky_psk_config_clear (&cfg);
+      mky_config_clear (&cfg);
     }
   }
 }
@@ -271,7 +271,7 @@ gen_psk_init_tek_mki (gboolean encrypted)
 {
   static const guint8 mki1[] = { 0, 0, 0, 1 }, mki2[] = { 0, 0, 0, 2 };
   guint8 tek[16], salt[14];
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkySrtpPolicy pol;
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (MkyCsb) csb = two_cs_bundle (encrypted ? 0x0b000002 : 0x0b000001);
@@ -335,7 +335,7 @@ gen_psk_init_tek_mki (gboolean encrypted)
   }
   emit (encrypted ? "psk-init-tek-salt-mki-aescm" : "psk-init-tek-salt-mki-null",
       raw, &e);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 }
 
 /* The Responder's answers: a verification message, an unauthenticated
@@ -343,7 +343,7 @@ gen_psk_init_tek_mki (gboolean encrypted)
 static void
 gen_responses (void)
 {
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (MkyPskResponder) resp = NULL;
   g_autoptr (GError) error = NULL;
@@ -434,7 +434,7 @@ gen_responses (void)
     expect (&e, "mikey.v.auth_alg", "%u", MKY_MAC_HMAC_SHA_1_160);
     emit ("error-invalid-sppar", reply, &e);
   }
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 }
 
 /* MIKEY-NULL as gst_mikey_message_new_from_caps writes it: NULL KEMAC,
@@ -442,7 +442,7 @@ gen_responses (void)
 static void
 gen_mikey_null_gstreamer (void)
 {
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkySrtpPolicy pol;
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (MkyCsb) csb = mky_csb_new (0x0d000001);
@@ -453,7 +453,7 @@ gen_mikey_null_gstreamer (void)
 
   for (guint i = 0; i < sizeof key; i++)
     key[i] = i;
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   cfg.encr_alg = MKY_ENCR_NULL;
   cfg.mac_alg = MKY_MAC_NULL;
   cfg.allow_null = TRUE;
@@ -480,7 +480,7 @@ gen_mikey_null_gstreamer (void)
   expect (&e, "mikey.key.data.len", "30");
   expect_hex (&e, "mikey.key.data", key, sizeof key);
   emit ("mikey-null-gstreamer", raw, &e);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 }
 
 /* Every payload tshark 4.0 has a dissector for, in one message (SIGN

@@ -29,9 +29,9 @@ srtp_caps (const Case *c, const guint8 *key)
 }
 
 static void
-null_config (MkyPskConfig *cfg, gboolean allow_null)
+null_config (MkyConfig *cfg, gboolean allow_null)
 {
-  mky_psk_config_init (cfg);
+  mky_config_init (cfg);
   cfg->allow_null = allow_null;
 }
 
@@ -48,7 +48,7 @@ test_from_caps (gconstpointer data)
   g_autoptr (MkyCsb) csb = NULL;
   const MkyHdr *hdr;
   const MkyPayload *p;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkySrtpKeying k;
   gsize klen = c->master_len - 14;
 
@@ -97,13 +97,13 @@ test_from_caps (gconstpointer data)
   g_assert_null (mky_psk_open (&cfg, raw, NULL, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR);
   g_clear_error (&error);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 
   null_config (&cfg, TRUE);
   csb = mky_psk_open (&cfg, raw, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (csb);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
   g_assert_cmphex (csb->csb_id, ==, gmsg->CSB_id);
   g_assert_cmpuint (mky_csb_n_sessions (csb), ==, 1);
   g_assert_cmpuint (csb->keys->len, ==, 1);

@@ -38,7 +38,7 @@ build (const Case *c, MkySrtpPolicy *pol, const guint8 *master, MkyCsb **out)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyPskInitiator) ini = NULL;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkyCsb *csb = mky_csb_new (CSB_ID);
   gsize mlen, klen;
   GBytes *raw;
@@ -48,13 +48,13 @@ build (const Case *c, MkySrtpPolicy *pol, const guint8 *master, MkyCsb **out)
   mlen = mky_srtp_policy_master_len (pol);
   klen = pol->key_len;
 
-  mky_psk_config_init (&cfg);
+  mky_config_init (&cfg);
   cfg.encr_alg = MKY_ENCR_NULL;
   cfg.mac_alg = MKY_MAC_NULL;
   cfg.allow_null = TRUE;
   /* no IDs: libgstsdp 1.22 would spin forever on an ID payload */
   ini = mky_psk_initiator_new (&cfg);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 
   mky_csb_add_cs (csb, 0, SSRC_1, ROC_1);
   mky_csb_add_cs (csb, 0, SSRC_2, ROC_2);

@@ -45,17 +45,17 @@ exchange_run (Exchange *x, const Case *c, gint64 now)
   g_autoptr (MkyPskResponder) resp = NULL;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) reply = NULL;
-  MkyPskConfig cfg;
+  MkyConfig cfg;
   MkySrtpPolicy pol;
 
   /* the defaults: AES-CM-128 KEMAC, HMAC-SHA-1-160 MAC */
-  mky_psk_config_init (&cfg);
-  mky_psk_config_set_psk (&cfg, psk, 32);
+  mky_config_init (&cfg);
+  mky_config_set_psk (&cfg, psk, 32);
   g_assert_cmpint (cfg.encr_alg, ==, MKY_ENCR_AES_CM_128);
   g_assert_cmpint (cfg.mac_alg, ==, MKY_MAC_HMAC_SHA_1_160);
   ini = mky_psk_initiator_new (&cfg);
   resp = mky_psk_responder_new (&cfg, now, FALSE);
-  mky_psk_config_clear (&cfg);
+  mky_config_clear (&cfg);
 
   x->ini = mky_csb_new (0);
   /* ROC 0: srtpenc 1.22 has no way to start at another */

@@ -1,0 +1,70 @@
+/* A small PKI made at test time with GnuTLS only: RSA keys, CA,
+ * intermediate CA and leaf certificates with chosen names, validity and
+ * key usage, and CRLs; as PEM/DER in memory or in temporary files.
+ *
+ * Compile test-pki.c with the test (tests/core/pki.c includes it). */
+#pragma once
+
+#include <glib.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TEST_PKI_KU_ABSENT = 0,       /* no keyUsage extension */
+  TEST_PKI_KU_SIGN = 1 << 0,    /* digitalSignature */
+  TEST_PKI_KU_ENCRYPT = 1 << 1, /* keyEncipherment */
+  TEST_PKI_KU_BOTH = TEST_PKI_KU_SIGN | TEST_PKI_KU_ENCRYPT,
+  TEST_PKI_KU_NONE = 1 << 2,    /* keyUsage with neither (keyAgreement) */
+} TestPkiUsage;
+
+typedef struct {
+  const char *cn;               /* subject CN */
+  const char *uri;              /* subjectAltName URI, or NULL */
+  const char *email;            /* subjectAltName RFC 822 name, or NULL */
+  guint bits;                   /* RSA modulus, 2048 if 0 */
+  guint key_slot;               /* same bits and slot: same key */
+  gint64 not_before;            /* Unix seconds */
+  gint64 not_after;
+  TestPkiUsage usage;           /* leaves only; a CA gets keyCertSign|cRLSign */
+  guint64 serial;
+  gboolean ca;
+  gnutls_digest_algorithm_t dig; /* the issuer's signature hash; 0: SHA-256 */
+} TestPkiSpec;
+
+typedef struct {
+  gnutls_x509_crt_t crt;
+  gnutls_x509_privkey_t key;    /* shared from the key cache: do not free */
+} TestPkiCert;
+
+/* A cached RSA key (generated on first use) */
+gnutls_x509_privkey_t test_pki_key (guint bits, guint slot);
+
+/* Issue a certificate; @issuer NULL: self-signed */
+TestPkiCert *test_pki_issue (const TestPkiSpec *spec, const TestPkiCert *issuer);
+void test_pki_cert_free (TestPkiCert *cert);
+
+GBytes *test_pki_cert_der (const TestPkiCert *cert);
+GBytes *test_pki_cert_pem (const TestPkiCert *cert);
+/* PKCS#8 PEM (plain, or encrypted with @password if not NULL) */
+GBytes *test_pki_key_pem (const TestPkiCert *cert, const char *password);
+/* PKCS#1 DER */
+GBytes *test_pki_key_der (const TestPkiCert *cert);
+
+/* A CRL by @ca revoking @serials */
+GBytes *test_pki_crl (const TestPkiCert *ca, const guint64 *serials,
+    guint n_serials, gint64 this_update, gint64 next_update, gboolean pem);
+
+/* Concatenate (a NULL-terminated list), for PEM chains */
+GBytes *test_pki_concat (GBytes *first, ...) G_GNUC_NULL_TERMINATED;
+
+/* The process's temporary directory (made on first use), a file written
+ * in it, and its removal with all it holds */
+const char *test_pki_tmpdir (void);
+char *test_pki_write (const char *name, GBytes *data);
+void test_pki_rm_rf (const char *path);
+/* Remove the temporary directory and free the key cache */
+void test_pki_cleanup (void);
+
+G_END_DECLS
