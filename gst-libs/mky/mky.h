@@ -11,6 +11,7 @@
 #include <mky/mky-config.h>
 #include <mky/mky-pki.h>
 #include <mky/mky-dh.h>
+#include <mky/mky-sign.h>
 #include <mky/mky-kemac.h>
 #include <mky/mky-time.h>
 #include <mky/mky-replay.h>
