@@ -1101,8 +1101,10 @@ entry_cert (MkyTrust *trust, const MkyCertEntry *e, guint i, GError **error)
     gnutls_x509_crt_t crt;
     gnutls_datum_t d = { (unsigned char *) data, len };
 
-    if (gnutls_x509_crt_init (&crt) < 0)
+    if (gnutls_x509_crt_init (&crt) < 0) {
+      g_set_error (error, MKY_ERROR, MKY_ERROR_CRYPTO, "out of memory");
       return NULL;
+    }
     if (len == 0 || len > G_MAXUINT
         || gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER) < 0) {
       gnutls_x509_crt_deinit (crt);

@@ -17,7 +17,9 @@
  * SHA-256, SHA-384 or SHA-512; SHA-256 otherwise (SHA-1, MD5 and RSA-PSS
  * certificates with another hash included). Signer and verifier derive it
  * from the same certificate. RSA-PSS uses MGF1 with that hash and a salt
- * as long as the hash.
+ * as long as the hash; GnuTLS 3.7 verifies PSS only with that salt length,
+ * so a peer signing with another one (OpenSSL's default is the maximum)
+ * is refused with MKY_ERROR_BAD_SIGNATURE.
  *
  * Envelope key (PKE, RFC 3830 §4.2.5): RSA PKCS#1 v1.5 only. RSA-OAEP,
  * which the RFC recommends, is refused (MKY_ERROR_CRYPTO): neither GnuTLS

@@ -255,11 +255,17 @@ test_pki_rm_rf (const char *path)
 }
 
 void
+test_pki_free_keys (void)
+{
+  g_clear_pointer (&key_cache, g_hash_table_unref);
+}
+
+void
 test_pki_cleanup (void)
 {
   if (tmpdir) {
     test_pki_rm_rf (tmpdir);
     g_clear_pointer (&tmpdir, g_free);
   }
-  g_clear_pointer (&key_cache, g_hash_table_unref);
+  test_pki_free_keys ();
 }

@@ -65,6 +65,8 @@ const char *test_pki_tmpdir (void);
 char *test_pki_write (const char *name, GBytes *data);
 void test_pki_rm_rf (const char *path);
 /* Remove the temporary directory and free the key cache */
+/* The cached keys only (a subprocess must leave the files to its parent) */
+void test_pki_free_keys (void);
 void test_pki_cleanup (void);
 
 G_END_DECLS
