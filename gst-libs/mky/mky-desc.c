@@ -202,8 +202,8 @@ member (const void *s, const MkyField *f)
   return (guint8 *) s + f->offset;
 }
 
-static guint64
-get_uint (const void *s, const MkyField *f)
+guint64
+mky_desc_get_uint (const void *s, const MkyField *f)
 {
   const void *p = member (s, f);
   switch (f->size) {
@@ -547,12 +547,12 @@ mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
   GPtrArray *out = NULL;
 
   while (type != MKY_PT_LAST) {
-    const MkyDesc *desc = mky_desc_for_type (type);
+    const MkyDesc *desc = mky_desc_for_payload (type);
     MkyPayload *p;
     guint next = MKY_PT_LAST;
     gsize start = r.pos;
 
-    if (desc == NULL || type == MKY_PT_HDR || type == MKY_PT_THDR) {
+    if (desc == NULL) {
       g_set_error (error, MKY_ERROR, MKY_ERROR_UNKNOWN_PAYLOAD,
           "unknown next payload %u at offset %" G_GSIZE_FORMAT, type,
           start);
@@ -663,7 +663,7 @@ serialize_fields (const MkyDesc *d, const void *s, guint next, Writer *w,
     switch (f->kind) {
       case MKY_F_UINT:
       case MKY_F_NEXT: {
-        guint64 v = f->kind == MKY_F_NEXT ? next : get_uint (s, f);
+        guint64 v = f->kind == MKY_F_NEXT ? next : mky_desc_get_uint (s, f);
         if (!fits (f->bits, v)) {
           g_set_error (error, MKY_ERROR, MKY_ERROR_TOO_LONG,
               "%s: %s: %" G_GUINT64_FORMAT " does not fit in %u bits",

@@ -83,6 +83,9 @@ struct _MkyDesc {
 
 /* The description of payload @type, or NULL if the codec does not know it. */
 const MkyDesc *mky_desc_for_type (guint type);
+/* The same, for the payloads a Next payload field may name (not HDR or
+ * THDR) */
+const MkyDesc *mky_desc_for_payload (guint type);
 
 /* Memory of a parsed message: freed all at once. Its first chunk, of
  * @size bytes, is allocated with it. */
@@ -111,6 +114,9 @@ GPtrArray *mky_payload_chain_parse_in (const guint8 *data, gsize len,
     gsize start_pos, guint first, MkyArena *arena, GError **error);
 /* A deep copy that owns all it holds */
 void mky_desc_copy (const MkyDesc *desc, void *dst, const void *src);
+
+/* The value of integer field @f of structure @s (0 when it is not stored) */
+guint64 mky_desc_get_uint (const void *s, const MkyField *f);
 
 const char *mky_value_name (const MkyValueName *names, guint value);
 

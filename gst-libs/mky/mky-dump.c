@@ -39,19 +39,6 @@ struct _Dump {
 
 /* ---- the walker ---- */
 
-static guint64
-field_uint (const void *s, const MkyField *f)
-{
-  const void *p = (const guint8 *) s + f->offset;
-  switch (f->size) {
-    case 1: return *(const guint8 *) p;
-    case 2: return *(const guint16 *) p;
-    case 4: return *(const guint32 *) p;
-    case 8: return *(const guint64 *) p;
-    default: return 0;
-  }
-}
-
 static void walk (Dump *d, const MkyDesc *desc, const void *s, guint next);
 
 static void
@@ -83,7 +70,7 @@ walk (Dump *d, const MkyDesc *desc, const void *s, guint next)
             mky_payload_type_name (next));
         break;
       case MKY_F_UINT: {
-        guint64 v = field_uint (s, f);
+        guint64 v = mky_desc_get_uint (s, f);
         d->e->uint (d, f->name, f->bits, v, f->names != NULL,
             mky_value_name (f->names, v));
         break;

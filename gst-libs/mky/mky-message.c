@@ -51,7 +51,7 @@ at_most_once (guint type)
 }
 
 /* Room for the structures of a typical message of @len bytes */
-#define MEMORY_SIZE(len) (256 + 4 * (len))
+#define MEMORY_SIZE(len) (256 + 5 * (len))
 
 /* Parses @data[0..@len), the wire form @raw (consumed) holds, into a
  * message in @memory (consumed) */

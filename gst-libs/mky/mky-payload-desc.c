@@ -594,13 +594,19 @@ static const MkyDesc thdr_desc = MKY_DESC (MkyOpaque, "THDR", opaque_fields);
 static const MkyDesc hdr_desc = MKY_DESC (MkyHdr, "HDR", hdr_fields);
 
 const MkyDesc *
+mky_desc_for_payload (guint type)
+{
+  if (type < G_N_ELEMENTS (descs) && descs[type].name)
+    return &descs[type];
+  return NULL;
+}
+
+const MkyDesc *
 mky_desc_for_type (guint type)
 {
   if (type == MKY_PT_HDR)
     return &hdr_desc;
   if (type == MKY_PT_THDR)
     return &thdr_desc;
-  if (type < G_N_ELEMENTS (descs) && descs[type].name)
-    return &descs[type];
-  return NULL;
+  return mky_desc_for_payload (type);
 }

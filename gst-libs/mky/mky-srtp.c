@@ -2,6 +2,7 @@
 #include "mky-srtp.h"
 #include <string.h>
 
+#include "mky-desc.h"
 #include "mky-error.h"
 
 #define N_SP_TYPES (MKY_SP_AEAD_TAG_LEN + 1)
@@ -26,35 +27,25 @@ static const struct {
 /* tag bytes of each MkySrtpAuth */
 static const guint8 auth_tags[] = { 0, 4, 10 };
 
-/* RFC 3830 §6.10.1, RFC 4771 §4 and RFC 7714 §14.3 names, for errors */
-static const char *const sp_names[N_SP_TYPES] = {
-  "Encryption algorithm", "Session Encr. key length",
-  "Authentication algorithm", "Session Auth. key length",
-  "Session Salt key length", "SRTP Pseudo Random Function",
-  "Key derivation rate", "SRTP encryption off/on", "SRTCP encryption off/on",
-  "sender's FEC order", "SRTP authentication off/on",
-  "Authentication tag length", "SRTP prefix length", "ROC transmission rate",
-  "SRTP Auth. algorithm", "SRTCP Auth. algorithm",
-  "SRTP Session Auth. key len", "SRTCP Session Auth. key len",
-  "SRTP Authentication tag len", "SRTCP Authentication tag len",
-  "AEAD authentication tag length",
+/* Values of SRTP policy parameters (RFC 3830 §6.10.1 and RFCs 4771, 5669,
+ * 7714, 8269), for errors; the parameters' names are mky_sp_param_names */
+static const MkyValueName encr_names[] = {
+  {0, "NULL"}, {1, "AES-CM"}, {2, "AES-F8"}, {3, "SEED-CTR"}, {4, "SEED-CCM"},
+  {5, "SEED-GCM"}, {6, "AES-GCM"}, {7, "ARIA-CTR"}, {8, "ARIA-GCM"}, {0, NULL}
 };
-
-static const char *const encr_names[] = {
-  "NULL", "AES-CM", "AES-F8", "SEED-CTR", "SEED-CCM", "SEED-GCM", "AES-GCM",
-  "ARIA-CTR", "ARIA-GCM",
+static const MkyValueName auth_names[] = {
+  {0, "NULL"}, {1, "HMAC-SHA-1"}, {2, "RCCm1"}, {3, "RCCm2"}, {4, "RCCm3"},
+  {0, NULL}
 };
-
-static const char *const auth_names[] = {
-  "NULL", "HMAC-SHA-1", "RCCm1", "RCCm2", "RCCm3",
+static const MkyValueName prf_names[] = {
+  {0, "AES-CM"}, {1, "SEED-CTR"}, {2, "ARIA-CTR"}, {0, NULL}
 };
-
-static const char *const prf_names[] = { "AES-CM", "SEED-CTR", "ARIA-CTR" };
 
 static const char *
-value_name (const char *const *names, guint n, guint value)
+value_name (const MkyValueName *names, guint value)
 {
-  return value < n ? names[value] : "unknown";
+  const char *name = mky_value_name (names, value);
+  return name ? name : "unknown";
 }
 
 static gboolean
@@ -118,7 +109,8 @@ refuse (GError **error, guint type, const char *fmt, ...)
   why = g_strdup_vprintf (fmt, args);
   va_end (args);
   g_set_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP,
-      "SRTP policy parameter %u (%s): %s", type, sp_names[type], why);
+      "SRTP policy parameter %u (%s): %s", type,
+      value_name (mky_sp_param_names, type), why);
   return FALSE;
 }
 
@@ -248,7 +240,7 @@ check_fixed (const MkySpParam *const *by_type, GError **error)
   v = u8_or (by_type, MKY_SP_PRF, MKY_SRTP_PRF_AES_CM);
   if (v != MKY_SRTP_PRF_AES_CM)
     return refuse (error, MKY_SP_PRF, "%s (%u) not supported, libsrtp has "
-        "AES-CM only", value_name (prf_names, G_N_ELEMENTS (prf_names), v), v);
+        "AES-CM only", value_name (prf_names, v), v);
   /* libsrtp2 has no key derivation rate: only 0 (derive once) works */
   for (gsize i = 0; kdr && i < kdr->value.len; i++) {
     if (kdr->value.data[i] != 0)
@@ -302,8 +294,7 @@ get_cipher (const MkySpParam *const *by_type, MkySrtpCipher *out,
   }
   if (alg != MKY_SRTP_ENCR_AES_CM && !gcm)
     return refuse (error, MKY_SP_ENCR_ALG, "%s (%u) not supported by "
-        "libsrtp through GStreamer", value_name (encr_names,
-            G_N_ELEMENTS (encr_names), alg), alg);
+        "libsrtp through GStreamer", value_name (encr_names, alg), alg);
 
   /* RFC 6188 and 7714 §15: the key length picks AES-128 or AES-256 */
   key_len = u8_or (by_type, MKY_SP_ENCR_KEY_LEN, 16);
@@ -316,12 +307,12 @@ get_cipher (const MkySpParam *const *by_type, MkySrtpCipher *out,
         "srtpenc/srtpdec cipher");
   else
     return refuse (error, MKY_SP_ENCR_KEY_LEN, "%u not supported for %s, "
-        "only 16 or 32", key_len, encr_names[alg]);
+        "only 16 or 32", key_len, value_name (encr_names, alg));
 
   salt_len = u8_or (by_type, MKY_SP_SALT_KEY_LEN, cipher_sizes[*out].salt);
   if (salt_len != cipher_sizes[*out].salt)
     return refuse (error, MKY_SP_SALT_KEY_LEN, "%u, %s needs %u", salt_len,
-        encr_names[alg], cipher_sizes[*out].salt);
+        value_name (encr_names, alg), cipher_sizes[*out].salt);
   return TRUE;
 }
 
@@ -348,8 +339,7 @@ get_auth (const MkySpParam *const *by_type, MkySpCompat compat,
   }
   if (alg != MKY_SRTP_AUTH_ALG_HMAC_SHA_1)
     return refuse (error, alg_type, "%s (%u) not supported by libsrtp "
-        "through GStreamer", value_name (auth_names,
-            G_N_ELEMENTS (auth_names), alg), alg);
+        "through GStreamer", value_name (auth_names, alg), alg);
 
   key_len = u8_or (by_type, key_type, HMAC_SHA1_KEY_LEN);
   tag_len = u8_or (by_type, tag_type, 10);
@@ -417,8 +407,7 @@ mky_srtp_policy_from_sp (const MkySp *sp, MkySpCompat compat,
       guint8 v = u8_or (by_type, auth_types[i], MKY_SRTP_AUTH_ALG_NULL);
       if (v != MKY_SRTP_AUTH_ALG_NULL)
         return refuse (error, auth_types[i], "%s (%u) with AES-GCM, whose "
-            "AEAD tag authenticates", value_name (auth_names,
-                G_N_ELEMENTS (auth_names), v), v);
+            "AEAD tag authenticates", value_name (auth_names, v), v);
     }
     srtp_auth = srtcp_auth = MKY_SRTP_AUTH_NULL;
   } else if (!get_auth (by_type, compat, MKY_SP_SRTP_AUTH_ALG,

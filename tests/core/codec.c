@@ -3,46 +3,25 @@
 #include <string.h>
 #include <mky/mky.h>
 #include "mky-desc.h"
-
-/* RFC 4567 §5.1, Alice's PSK I_MESSAGE and Bob's verification message */
-static const char rfc4567_init_b64[] =
-    "AQAFgM0XflABAAAAAAAAAAAAAAsAyONQ6gAAAAAGEEoo2pee4hp2"
-    "UaDX8ZE22YwKAAAPZG9uYWxkQGR1Y2suY29tAQAAAAAAAQAk0JKpgaVkDaawi9whVBtBt"
-    "0KZ14ymNuu62+Nv3ozPLygwK/GbAV9iemnGUIZ19fWQUOSrzKTAv9zV";
-static const char rfc4567_resp_b64[] =
-    "AQEFgM0XflABAAAAAAAAAAAAAAYAyONQ6gAAAAAJAAAQbWlja2"
-    "V5QG1vdXNlLmNvbQABn8HdGE5BMDXFIuGEga+62AgY5cc=";
-
-static GBytes *
-b64 (const char *s)
-{
-  gsize len;
-  guint8 *d = g_base64_decode (s, &len);
-  return g_bytes_new_take (d, len);
-}
+#include "test-util.h"
+#include "test-vectors.h"
+#include "samples.h"
 
 static void
 assert_reserializes (MkyMessage *msg, GBytes *orig)
 {
-  g_autoptr (GBytes) again = NULL;
-  g_autoptr (GError) error = NULL;
-  /* drop the parsed wire form so serialize really rebuilds it */
-  g_clear_pointer (&msg->raw, g_bytes_unref);
-  again = mky_message_serialize (msg, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_bytes_equal (again, orig));
+  test_assert_reserializes (msg, g_bytes_get_data (orig, NULL),
+      g_bytes_get_size (orig));
 }
 
 static void
 test_rfc4567_init (void)
 {
-  g_autoptr (GBytes) raw = b64 (rfc4567_init_b64);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (raw, &error);
+  g_autoptr (GBytes) raw = test_b64 (TEST_RFC4567_INIT_B64);
+  g_autoptr (MkyMessage) msg = test_parse (raw);
   MkyHdr *hdr;
   MkyPayload *p;
 
-  g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (raw), ==, 132);
   hdr = mky_message_hdr (msg);
   g_assert_cmpuint (hdr->data_type, ==, MKY_TYPE_PSK_INIT);
@@ -80,12 +59,10 @@ test_rfc4567_init (void)
 static void
 test_rfc4567_resp (void)
 {
-  g_autoptr (GBytes) raw = b64 (rfc4567_resp_b64);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (raw, &error);
+  g_autoptr (GBytes) raw = test_b64 (TEST_RFC4567_RESP_B64);
+  g_autoptr (MkyMessage) msg = test_parse (raw);
   MkyPayload *p;
 
-  g_assert_no_error (error);
   g_assert_cmpuint (g_bytes_get_size (raw), ==, 71);
   g_assert_cmpuint (mky_message_hdr (msg)->data_type, ==, MKY_TYPE_PSK_VERIFY);
   g_assert_cmphex (mky_message_hdr (msg)->csb_id, ==, 0xCD177E50);
@@ -97,120 +74,6 @@ test_rfc4567_resp (void)
   g_assert_cmpuint (p->u.v.auth_alg, ==, MKY_MAC_HMAC_SHA_1_160);
   g_assert_cmpuint (p->u.v.ver_data.len, ==, 20);
   assert_reserializes (msg, raw);
-}
-
-/* Build a message holding every payload type the codec knows, serialize,
- * parse, and compare both the bytes and the values. */
-static MkyMessage *
-build_everything (void)
-{
-  MkyMessage *msg = mky_message_new (MKY_TYPE_SAKKE, 0x01020304);
-  MkyHdr *hdr = mky_message_hdr (msg);
-  MkyPayload *p;
-  static const guint8 x[600] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-
-  hdr->prf = MKY_PRF_HMAC_SHA_256;
-  hdr->map_type = MKY_MAP_GENERIC_ID;
-  {
-    MkyCsGeneric *cs = g_new0 (MkyCsGeneric, 1);
-    cs->cs_id = 1;
-    cs->s = 1;
-    mky_bytes_set (&cs->policies, x, 2);
-    mky_bytes_set (&cs->session_data, x, 10);
-    mky_bytes_set (&cs->spi, x, 4);
-    mky_array_add (&hdr->cs_generic, cs);
-  }
-  hdr->n_cs = 1;
-
-  p = mky_message_add (msg, MKY_PT_GEN_EXT);
-  p->u.gen_ext.type = MKY_GEN_CSB_ID;
-  mky_bytes_set (&p->u.gen_ext.data, x, 4);
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t.ts_type = MKY_TS_COUNTER;
-  p->u.t.ts = 0x7eadbeef;
-  p = mky_message_add (msg, MKY_PT_TR);
-  p->u.tr.role = 1;
-  p->u.tr.ts_type = MKY_TS_NTP;
-  p->u.tr.ts = G_GUINT64_CONSTANT (0x1122334455667788);
-  p = mky_message_add (msg, MKY_PT_RAND);
-  mky_bytes_set (&p->u.rand.rand, x, 16);
-  p = mky_message_add (msg, MKY_PT_RANDR);
-  p->u.randr.role = 2;
-  mky_bytes_set (&p->u.randr.rand, x, 16);
-  p = mky_message_add (msg, MKY_PT_ID);
-  p->u.id.type = MKY_ID_URI;
-  mky_bytes_set (&p->u.id.data, (const guint8 *) "sip:a@b", 7);
-  p = mky_message_add (msg, MKY_PT_IDR);
-  p->u.idr.role = 3;
-  p->u.idr.id_type = MKY_ID_BYTE_STRING;
-  mky_bytes_set (&p->u.idr.data, x, 5);
-  p = mky_message_add (msg, MKY_PT_CERT);
-  p->u.id.type = MKY_CERT_X509V3;
-  mky_bytes_set (&p->u.id.data, x, 300);
-  p = mky_message_add (msg, MKY_PT_CHASH);
-  p->u.chash.hash_func = MKY_HASH_SHA_256;
-  mky_bytes_set (&p->u.chash.hash, x, 32);
-  p = mky_message_add (msg, MKY_PT_SP);
-  p->u.sp.policy_no = 3;
-  mky_sp_add_param_u8 (&p->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_GCM);
-  mky_sp_add_param_u8 (&p->u.sp, MKY_SP_AEAD_TAG_LEN, 16);
-  p = mky_message_add (msg, MKY_PT_ERR);
-  p->u.err.err_no = MKY_ERR_INVALID_SPPAR;
-  p = mky_message_add (msg, MKY_PT_DH);
-  p->u.dh.group = MKY_DH_OAKLEY_1;
-  mky_bytes_set (&p->u.dh.value, x, 96);
-  p->u.dh.kv.kv = MKY_KV_INTERVAL;
-  mky_bytes_set (&p->u.dh.kv.valid_from, x, 6);
-  mky_bytes_set (&p->u.dh.kv.valid_to, x + 1, 6);
-  p = mky_message_add (msg, MKY_PT_PKE);
-  p->u.pke.c = MKY_PKE_CACHE_CSB;
-  mky_bytes_set (&p->u.pke.data, x, 256);
-  p = mky_message_add (msg, MKY_PT_TP);
-  p->u.ticket.ticket_type = 1;
-  p->u.ticket.subtype = 1;
-  p->u.ticket.version = 1;
-  p->u.ticket.prf = 1;
-  p->u.ticket.flags = 0xA5A;
-  mky_bytes_set (&p->u.ticket.tp_data, x, 3);
-  p = mky_message_add (msg, MKY_PT_TICKET);
-  p->u.ticket.ticket_type = 2;
-  p->u.ticket.flags = 0x001;
-  mky_bytes_set (&p->u.ticket.tp_data, x, 1);
-  mky_bytes_set (&p->u.ticket.ticket_data, x, 40);
-  mky_bytes_set (&p->u.ticket.init_data, x, 2);
-  p = mky_message_add (msg, MKY_PT_IBAKE);
-  mky_bytes_set (&p->u.opaque.data, x, 70);
-  p = mky_message_add (msg, MKY_PT_ESK);
-  mky_bytes_set (&p->u.opaque.data, x, 20);
-  p = mky_message_add (msg, MKY_PT_ECCPT);
-  p->u.eccpt.curve = 8;         /* P-256: 65-byte point padded to 66 */
-  mky_bytes_set (&p->u.eccpt.point, x, 66);
-  p->u.eccpt.kv.kv = MKY_KV_SPI;
-  mky_bytes_set (&p->u.eccpt.kv.spi, x, 4);
-  p = mky_message_add (msg, MKY_PT_SK);
-  p->u.sk.type = 1;
-  mky_bytes_set (&p->u.sk.key, x, 16);
-  p = mky_message_add (msg, MKY_PT_KEY_DATA);
-  p->u.key_data.type = MKY_KD_TGK_SALT;
-  mky_bytes_set (&p->u.key_data.key, x, 16);
-  mky_bytes_set (&p->u.key_data.salt, x, 14);
-  p->u.key_data.kv.kv = MKY_KV_SPI;
-  mky_bytes_set (&p->u.key_data.kv.spi, x, 1);
-  p = mky_message_add (msg, MKY_PT_V);
-  p->u.v.auth_alg = MKY_MAC_HMAC_SHA_256_256;
-  mky_bytes_set (&p->u.v.ver_data, x, 32);
-  p = mky_message_add (msg, MKY_PT_SAKKE);
-  p->u.sakke.params = 1;
-  p->u.sakke.id_scheme = 1;
-  mky_bytes_set (&p->u.sakke.data, x, 273);
-  p = mky_message_add (msg, MKY_PT_KEMAC);
-  p->u.kemac.encr_alg = MKY_ENCR_AES_KW_128;
-  mky_bytes_set (&p->u.kemac.encr_data, x, 40);
-  p->u.kemac.mac_alg = MKY_MAC_NULL;
-  p = mky_message_add (msg, MKY_PT_SIGN);
-  p->u.sign.s_type = MKY_SIGN_RSA_PSS;
-  mky_bytes_set (&p->u.sign.signature, x, 384);
-  return msg;
 }
 
 static gboolean
@@ -225,15 +88,19 @@ payloads_equal (const MkyPayload *a, const MkyPayload *b)
       && memcmp (x->data, y->data, x->len) == 0;
 }
 
+/* A message holding every payload type the codec knows (lengths past 8 bits
+ * where the field allows them): serialize, parse, and compare both the bytes
+ * and the values. */
 static void
 test_every_payload_round_trip (void)
 {
-  g_autoptr (MkyMessage) msg = build_everything ();
+  g_autoptr (MkyMessage) msg = sample_all ();
   g_autoptr (MkyMessage) back = NULL;
   g_autoptr (GBytes) raw = NULL;
   g_autoptr (GError) error = NULL;
   const MkyPayload *p;
 
+  sample_widen (msg);
   raw = mky_message_serialize (msg, &error);
   g_assert_no_error (error);
   back = mky_message_parse_bytes (raw, &error);
@@ -252,27 +119,28 @@ test_every_payload_round_trip (void)
   p = mky_message_find (back, MKY_PT_T, 0);
   g_assert_cmphex (p->u.t.ts, ==, 0x7eadbeef);
   p = mky_message_find (back, MKY_PT_TR, 0);
-  g_assert_cmphex (p->u.tr.ts, ==, G_GUINT64_CONSTANT (0x1122334455667788));
+  g_assert_cmphex (p->u.tr.ts, ==, G_GUINT64_CONSTANT (0xC8E350EA00000000));
   p = mky_message_find (back, MKY_PT_TICKET, 0);
-  g_assert_cmphex (p->u.ticket.flags, ==, 0x001);
+  g_assert_cmphex (p->u.ticket.flags, ==, 0x821);
   g_assert_cmpuint (p->u.ticket.init_data.len, ==, 2);
   p = mky_message_find (back, MKY_PT_TP, 0);
-  g_assert_cmphex (p->u.ticket.flags, ==, 0xA5A);
-  g_assert_cmpuint (p->u.ticket.prf, ==, 1);
+  g_assert_cmphex (p->u.ticket.flags, ==, 0x821);
+  g_assert_cmpuint (p->u.ticket.prf, ==, MKY_PRF_HMAC_SHA_256);
   p = mky_message_find (back, MKY_PT_PKE, 0);
-  g_assert_cmpuint (p->u.pke.c, ==, MKY_PKE_CACHE_CSB);
+  g_assert_cmpuint (p->u.pke.c, ==, MKY_PKE_CACHE);
   g_assert_cmpuint (p->u.pke.data.len, ==, 256);
   p = mky_message_find (back, MKY_PT_SIGN, 0);
-  g_assert_cmpuint (p->u.sign.s_type, ==, MKY_SIGN_RSA_PSS);
+  g_assert_cmpuint (p->u.sign.s_type, ==, MKY_SIGN_ECCSI);
   g_assert_cmpuint (p->u.sign.signature.len, ==, 384);
   p = mky_message_find (back, MKY_PT_KEY_DATA, 0);
   g_assert_cmpuint (p->u.key_data.salt.len, ==, 14);
-  g_assert_cmpuint (p->u.key_data.kv.spi.len, ==, 1);
+  g_assert_cmpuint (p->u.key_data.kv.spi.len, ==, 2);
   p = mky_message_find (back, MKY_PT_DH, 0);
   g_assert_cmpuint (p->u.dh.kv.valid_to.len, ==, 6);
   p = mky_message_find (back, MKY_PT_SP, 0);
   g_assert_cmpuint (p->u.sp.params->len, ==, 2);
-  g_assert_cmpuint (mky_sp_find_param (&p->u.sp, MKY_SP_AEAD_TAG_LEN)->value.data[0], ==, 16);
+  g_assert_cmpuint (mky_sp_find_param (&p->u.sp,
+          MKY_SP_ENCR_KEY_LEN)->value.data[0], ==, 16);
 }
 
 /* Bit-packed fields land where the RFC puts them. */

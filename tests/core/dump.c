@@ -5,26 +5,7 @@
  */
 #include <string.h>
 #include <mky/mky.h>
-
-/* RFC 4567 §5.1, Alice's PSK I_MESSAGE and Bob's verification message */
-static const char rfc4567_init_b64[] =
-    "AQAFgM0XflABAAAAAAAAAAAAAAsAyONQ6gAAAAAGEEoo2pee4hp2"
-    "UaDX8ZE22YwKAAAPZG9uYWxkQGR1Y2suY29tAQAAAAAAAQAk0JKpgaVkDaawi9whVBtBt"
-    "0KZ14ymNuu62+Nv3ozPLygwK/GbAV9iemnGUIZ19fWQUOSrzKTAv9zV";
-static const char rfc4567_resp_b64[] =
-    "AQEFgM0XflABAAAAAAAAAAAAAAYAyONQ6gAAAAAJAAAQbWlja2"
-    "V5QG1vdXNlLmNvbQABn8HdGE5BMDXFIuGEga+62AgY5cc=";
-
-static MkyMessage *
-parse_b64 (const char *s)
-{
-  gsize len;
-  g_autofree guint8 *d = g_base64_decode (s, &len);
-  g_autoptr (GError) error = NULL;
-  MkyMessage *msg = mky_message_parse (d, len, &error);
-  g_assert_no_error (error);
-  return msg;
-}
+#include "test-vectors.h"
 
 static char *
 hex (const MkyBytes *b)
@@ -33,6 +14,14 @@ hex (const MkyBytes *b)
   for (gsize i = 0; i < b->len; i++)
     g_string_append_printf (s, "%02x", b->data[i]);
   return g_string_free (s, FALSE);
+}
+
+/* The Encr data (or @mac: the MAC) of the KEMAC of @msg in hex */
+static char *
+kemac_hex (const MkyMessage *msg, gboolean mac)
+{
+  const MkyKemac *k = &mky_message_find (msg, MKY_PT_KEMAC, 0)->u.kemac;
+  return hex (mac ? &k->mac : &k->encr_data);
 }
 
 /* ---- a minimal JSON (RFC 8259) validator: json-glib is not a dependency */
@@ -195,11 +184,10 @@ test_validator (void)
 static void
 test_init_text (void)
 {
-  g_autoptr (MkyMessage) msg = parse_b64 (rfc4567_init_b64);
+  g_autoptr (MkyMessage) msg = test_parse_b64 (TEST_RFC4567_INIT_B64);
   g_autofree char *text = mky_dump_message (msg, MKY_DUMP_DEFAULT);
-  const MkyPayload *kemac = mky_message_find (msg, MKY_PT_KEMAC, 0);
-  g_autofree char *encr = hex (&kemac->u.kemac.encr_data);
-  g_autofree char *mac = hex (&kemac->u.kemac.mac);
+  g_autofree char *encr = kemac_hex (msg, FALSE);
+  g_autofree char *mac = kemac_hex (msg, TRUE);
 
   g_test_message ("%s", text);
   g_assert_true (g_str_has_prefix (text, "HDR (offset 0, length 19)\n"
@@ -243,11 +231,10 @@ test_init_text (void)
 static void
 test_init_secrets (void)
 {
-  g_autoptr (MkyMessage) msg = parse_b64 (rfc4567_init_b64);
+  g_autoptr (MkyMessage) msg = test_parse_b64 (TEST_RFC4567_INIT_B64);
   g_autofree char *text = mky_dump_message (msg, MKY_DUMP_SHOW_SECRETS);
   g_autofree char *json = mky_dump_message_json (msg, MKY_DUMP_SHOW_SECRETS);
-  const MkyPayload *kemac = mky_message_find (msg, MKY_PT_KEMAC, 0);
-  g_autofree char *encr = hex (&kemac->u.kemac.encr_data);
+  g_autofree char *encr = kemac_hex (msg, FALSE);
   g_autofree char *line = g_strdup_printf ("  Encr data: %s\n", encr);
   g_autofree char *member = g_strdup_printf ("\"Encr data\":{\"len\":36,"
       "\"hex\":\"%s\"}", encr);
@@ -261,10 +248,9 @@ test_init_secrets (void)
 static void
 test_init_json (void)
 {
-  g_autoptr (MkyMessage) msg = parse_b64 (rfc4567_init_b64);
+  g_autoptr (MkyMessage) msg = test_parse_b64 (TEST_RFC4567_INIT_B64);
   g_autofree char *json = mky_dump_message_json (msg, MKY_DUMP_DEFAULT);
-  const MkyPayload *kemac = mky_message_find (msg, MKY_PT_KEMAC, 0);
-  g_autofree char *encr = hex (&kemac->u.kemac.encr_data);
+  g_autofree char *encr = kemac_hex (msg, FALSE);
 
   g_test_message ("%s", json);
   assert_json (json);
@@ -290,7 +276,7 @@ test_init_json (void)
 static void
 test_resp (void)
 {
-  g_autoptr (MkyMessage) msg = parse_b64 (rfc4567_resp_b64);
+  g_autoptr (MkyMessage) msg = test_parse_b64 (TEST_RFC4567_RESP_B64);
   g_autofree char *text = mky_dump_message (msg, MKY_DUMP_DEFAULT);
   g_autofree char *json = mky_dump_message_json (msg, MKY_DUMP_DEFAULT);
 

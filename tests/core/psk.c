@@ -35,6 +35,27 @@ start (Fixture *f)
   f->resp = mky_psk_responder_new (&f->cfg, NOW, FALSE);
 }
 
+/* ... for one 16-byte TGK */
+static void
+start_tgk (Fixture *f)
+{
+  start (f);
+  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+}
+
+/* @reply is an Error message carrying @err_no; returned parsed */
+static MkyMessage *
+error_reply (GBytes *reply, MkyErrNo err_no)
+{
+  MkyMessage *err = mky_message_parse_bytes (reply, NULL);
+
+  g_assert_nonnull (err);
+  g_assert_cmpuint (mky_message_hdr (err)->data_type, ==, MKY_TYPE_ERROR);
+  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
+      err_no);
+  return err;
+}
+
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
@@ -66,25 +87,7 @@ assert_same_keying (const MkyCsb *a, const MkyCsb *b)
 static MkyCsb *
 exchange (Fixture *f, gint64 now, gboolean verify)
 {
-  g_autoptr (GBytes) init = NULL;
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  MkyCsb *got;
-
-  init = mky_psk_initiator_build (f->ini, f->csb, verify, now, &error);
-  g_assert_no_error (error);
-  got = mky_psk_responder_handle (f->resp, init, now, &reply, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (got);
-  if (verify) {
-    g_assert_nonnull (reply);
-    g_assert_true (mky_psk_initiator_handle_response (f->ini, f->csb, reply,
-            &error));
-    g_assert_no_error (error);
-  } else {
-    g_assert_null (reply);
-  }
-  return got;
+  return test_psk_exchange (f->ini, f->resp, f->csb, now, verify);
 }
 
 typedef struct {
@@ -163,8 +166,7 @@ test_update (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) upd = NULL;
   g_autoptr (MkyMessage) parsed = NULL;
 
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   first = exchange (f, NOW, TRUE);
 
   mky_csb_clear_keys (f->csb);
@@ -209,8 +211,7 @@ test_update_unknown_csb (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
 
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   init = mky_psk_initiator_build (f->ini, f->csb, FALSE, NOW, NULL);
   upd = mky_psk_initiator_build (f->ini, f->csb, FALSE, NOW + SEC, NULL);
   /* a Responder that never saw the initial message */
@@ -228,8 +229,7 @@ test_replay_and_time (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   MkyCsb *got;
 
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   init = mky_psk_initiator_build (f->ini, f->csb, FALSE, NOW, NULL);
   got = mky_psk_responder_handle (f->resp, init, NOW, &reply, NULL);
   g_assert_nonnull (got);
@@ -263,24 +263,15 @@ test_bad_mac (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyMessage) err = NULL;
-  guint8 *d;
-  gsize len;
 
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   init = mky_psk_initiator_build (f->ini, f->csb, TRUE, NOW, NULL);
-  g_bytes_get_data (init, &len);
-  d = g_memdup2 (g_bytes_get_data (init, NULL), len);
-  d[len - 1] ^= 1;
-  bad = g_bytes_new_take (d, len);
+  bad = test_bytes_flip (init, 1, 1);
   g_assert_null (mky_psk_responder_handle (f->resp, bad, NOW, &reply, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC);
   g_assert_cmpuint (mky_replay_cache_size (mky_psk_responder_get_replay_cache
           (f->resp)), ==, 0);
-  err = mky_message_parse_bytes (reply, NULL);
-  g_assert_cmpuint (mky_message_hdr (err)->data_type, ==, MKY_TYPE_ERROR);
-  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      MKY_ERR_INVALID_MAC);
+  err = error_reply (reply, MKY_ERR_INVALID_MAC);
   g_assert_null (mky_message_find (err, MKY_PT_V, 0));
   g_clear_error (&error);
 
@@ -314,17 +305,11 @@ test_bad_verify (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) bad = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyCsb) got = NULL;
-  guint8 *d;
-  gsize len;
 
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   init = mky_psk_initiator_build (f->ini, f->csb, TRUE, NOW, NULL);
   got = mky_psk_responder_handle (f->resp, init, NOW, &reply, NULL);
-  g_bytes_get_data (reply, &len);
-  d = g_memdup2 (g_bytes_get_data (reply, NULL), len);
-  d[len - 3] ^= 0x10;
-  bad = g_bytes_new_take (d, len);
+  bad = test_bytes_flip (reply, 3, 0x10);
   g_assert_false (mky_psk_initiator_handle_response (f->ini, f->csb, bad,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC);
@@ -365,9 +350,7 @@ test_unsupported_sp (Fixture *f, gconstpointer data)
   g_assert_null (mky_psk_responder_handle (f->resp, init, NOW, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP);
-  err = mky_message_parse_bytes (reply, NULL);
-  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      MKY_ERR_INVALID_SPPAR);
+  err = error_reply (reply, MKY_ERR_INVALID_SPPAR);
   g_assert_nonnull (mky_message_find (err, MKY_PT_V, 0));
   g_assert_true (mky_srtp_policy_from_sp (&mky_message_find (err, MKY_PT_SP,
               0)->u.sp, MKY_SP_COMPAT_STRICT, &offered, NULL));
@@ -411,9 +394,7 @@ test_null_refused (Fixture *f, gconstpointer data)
   g_assert_null (mky_psk_responder_handle (f->resp, init, NOW, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR);
-  err = mky_message_parse_bytes (reply, NULL);
-  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      MKY_ERR_INVALID_EA);
+  err = error_reply (reply, MKY_ERR_INVALID_EA);
   mky_config_clear (&null_cfg);
 }
 
@@ -430,8 +411,7 @@ test_identity (Fixture *f, gconstpointer data)
 
   f->cfg.id_i = g_strdup ("sip:alice@example.com");
   f->cfg.id_r = g_strdup ("sip:bob@example.com");
-  start (f);
-  mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  start_tgk (f);
   /* identities enter the verification MAC: a full exchange must work */
   got = exchange (f, NOW, TRUE);
 
@@ -464,9 +444,7 @@ test_wrong_type (Fixture *f, gconstpointer data)
   raw = mky_message_serialize (m, NULL);
   g_assert_null (mky_psk_responder_handle (f->resp, raw, NOW, &reply, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE);
-  err = mky_message_parse_bytes (reply, NULL);
-  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      MKY_ERR_INVALID_DT);
+  err = error_reply (reply, MKY_ERR_INVALID_DT);
 }
 
 /* What gst_mikey_message_new_from_caps builds: KEMAC NULL/NULL, one TEK of

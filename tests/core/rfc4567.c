@@ -4,13 +4,11 @@
  * and malformed input refused with its specific code. */
 #include <string.h>
 #include <mky/mky.h>
+#include "test-vectors.h"
 
-/* RFC 4567 §5.1; the RFC wraps these over lines, an SDP line cannot */
-#define ALICE_B64 "AQAFgM0XflABAAAAAAAAAAAAAAsAyONQ6gAAAAAGEEoo2pee4hp2" \
-  "UaDX8ZE22YwKAAAPZG9uYWxkQGR1Y2suY29tAQAAAAAAAQAk0JKpgaVkDaawi9whVBtBt" \
-  "0KZ14ymNuu62+Nv3ozPLygwK/GbAV9iemnGUIZ19fWQUOSrzKTAv9zV"
-#define BOB_B64 "AQEFgM0XflABAAAAAAAAAAAAAAYAyONQ6gAAAAAJAAAQbWlja2" \
-  "V5QG1vdXNlLmNvbQABn8HdGE5BMDXFIuGEga+62AgY5cc="
+/* RFC 4567 §5.1 */
+#define ALICE_B64 TEST_RFC4567_INIT_B64
+#define BOB_B64 TEST_RFC4567_RESP_B64
 
 static const char alice_sdp[] =
     "v=0\r\n"
@@ -37,14 +35,6 @@ static const char bob_sdp[] =
     "a=rtpmap:98 AMR/8000\r\n"
     "m=video 52230 RTP/SAVP 31\r\n"
     "a=rtpmap:31 H261/90000\r\n";
-
-static GBytes *
-b64 (const char *s)
-{
-  gsize len;
-  guint8 *d = g_base64_decode (s, &len);
-  return g_bytes_new_take (d, len);
-}
 
 static void
 assert_rfc_message (GBytes *raw, gsize len, MkyDataType type)
@@ -89,7 +79,7 @@ test_sdp_rfc_bob (void)
 static void
 test_sdp_attr_round_trip (void)
 {
-  g_autoptr (GBytes) msg = b64 (ALICE_B64);
+  g_autoptr (GBytes) msg = test_b64 (ALICE_B64);
   g_autofree char *attr = mky_sdp_key_mgmt_attr (msg);
   const char *forms[] = {
     "a=key-mgmt:mikey " ALICE_B64,
@@ -170,8 +160,8 @@ static const char levels_sdp[] =
 static void
 test_sdp_precedence (void)
 {
-  g_autoptr (GBytes) alice = b64 (ALICE_B64);
-  g_autoptr (GBytes) bob = b64 (BOB_B64);
+  g_autoptr (GBytes) alice = test_b64 (ALICE_B64);
+  g_autoptr (GBytes) bob = test_b64 (BOB_B64);
   static const struct {
     int media;
     const char *which;          /* NULL: none applies */
@@ -251,7 +241,7 @@ test_sdp_find_errors (void)
 static void
 test_rtsp_header_round_trip (void)
 {
-  g_autoptr (GBytes) msg = b64 (BOB_B64);
+  g_autoptr (GBytes) msg = test_b64 (BOB_B64);
   g_autofree char *with_uri = mky_rtsp_key_mgmt_header
       ("rtsp://movie.example.com/action", msg);
   g_autofree char *without = mky_rtsp_key_mgmt_header (NULL, msg);
@@ -298,7 +288,7 @@ test_rtsp_header_forms (void)
     {"prot=mikey; data=\"" BOB_B64 "\", prot=mikey; data=\"AQAA\"", NULL},
     {"prot=mikey; ext=\"x\"; data=\"" BOB_B64 "\"", NULL},
   };
-  g_autoptr (GBytes) msg = b64 (BOB_B64);
+  g_autoptr (GBytes) msg = test_b64 (BOB_B64);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;

@@ -1,10 +1,11 @@
 /* Writes the fuzz seed corpus (committed in corpus/) into DIR:
  *   ninja -C build tests/fuzz/gen-corpus && build/tests/fuzz/gen-corpus \
  *       tests/fuzz/corpus
- * The RFC 4567 §5.1 messages, the samples of samples.h, one small message
- * per payload type and the two KEMAC plaintext chains. */
+ * The RFC 4567 §5.1 messages, the samples of tests/common/samples.h, one
+ * small message per payload type and the two KEMAC plaintext chains. */
 #include <stdlib.h>
 #include <mky/mky.h>
+#include "test-vectors.h"
 #include "samples.h"
 
 static const char *dir;
@@ -33,9 +34,8 @@ write_message (const char *name, MkyMessage *msg)
 static void
 write_b64 (const char *name, const char *b64)
 {
-  gsize len;
-  g_autofree guint8 *d = g_base64_decode (b64, &len);
-  write_file (name, d, len);
+  g_autoptr (GBytes) d = test_b64 (b64);
+  write_file (name, g_bytes_get_data (d, NULL), g_bytes_get_size (d));
 }
 
 static MkyPayload *
@@ -87,8 +87,8 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   }
   dir = argv[1];
-  write_b64 ("rfc4567-init.bin", sample_rfc4567_init_b64);
-  write_b64 ("rfc4567-resp.bin", sample_rfc4567_resp_b64);
+  write_b64 ("rfc4567-init.bin", TEST_RFC4567_INIT_B64);
+  write_b64 ("rfc4567-resp.bin", TEST_RFC4567_RESP_B64);
   write_message ("psk.bin", sample_psk ());
   write_message ("all.bin", sample_all ());
   for (guint i = 0; i < G_N_ELEMENTS (sample_types); i++) {

@@ -16,18 +16,6 @@ typedef struct {
 #define SSRC 0xdeadbeefu
 #define ROC 0x00010203u
 
-static GstCaps *
-srtp_caps (const Case *c, const guint8 *key)
-{
-  g_autoptr (GstBuffer) buf = interop_buffer (key, c->master_len);
-  return gst_caps_new_simple ("application/x-srtp",
-      "srtp-key", GST_TYPE_BUFFER, buf,
-      "srtp-cipher", G_TYPE_STRING, c->cipher,
-      "srtp-auth", G_TYPE_STRING, c->auth,
-      "srtcp-cipher", G_TYPE_STRING, c->cipher,
-      "srtcp-auth", G_TYPE_STRING, c->auth, NULL);
-}
-
 static void
 null_config (MkyConfig *cfg, gboolean allow_null)
 {
@@ -53,7 +41,7 @@ test_from_caps (gconstpointer data)
   gsize klen = c->master_len - 14;
 
   interop_fill (key, c->master_len, c->master_len);
-  caps = srtp_caps (c, key);
+  caps = interop_srtp_caps (key, c->master_len, c->cipher, c->auth);
   gmsg = gst_mikey_message_new_from_caps (caps);
   g_assert_nonnull (gmsg);
   if (c->with_cs)

@@ -59,6 +59,21 @@ interop_buffer (const guint8 *d, gsize len)
   return gst_buffer_new_memdup (d, len);
 }
 
+/* The srtpenc/srtpdec caps of a master key || salt and one cipher and
+ * auth for both SRTP and SRTCP, as GStreamer's elements give them */
+static inline GstCaps *
+interop_srtp_caps (const guint8 *master, gsize len, const char *cipher,
+    const char *auth)
+{
+  g_autoptr (GstBuffer) buf = interop_buffer (master, len);
+  return gst_caps_new_simple ("application/x-srtp",
+      "srtp-key", GST_TYPE_BUFFER, buf,
+      "srtp-cipher", G_TYPE_STRING, cipher,
+      "srtp-auth", G_TYPE_STRING, auth,
+      "srtcp-cipher", G_TYPE_STRING, cipher,
+      "srtcp-auth", G_TYPE_STRING, auth, NULL);
+}
+
 /* Compare a GstBuffer with bytes */
 #define interop_assert_buffer(buf, d, len) G_STMT_START { \
     GstMapInfo _map; \

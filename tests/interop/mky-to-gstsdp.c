@@ -8,6 +8,7 @@
  * form what 1.22.0 really does with it. */
 #include <mky/mky.h>
 #include "interop-util.h"
+#include "test-util.h"
 
 #define NOW (G_GINT64_CONSTANT (1795435200) * G_USEC_PER_SEC)
 #define CSB_ID 0x5eed1234u
@@ -48,10 +49,7 @@ build (const Case *c, MkySrtpPolicy *pol, const guint8 *master, MkyCsb **out)
   mlen = mky_srtp_policy_master_len (pol);
   klen = pol->key_len;
 
-  mky_config_init (&cfg);
-  cfg.encr_alg = MKY_ENCR_NULL;
-  cfg.mac_alg = MKY_MAC_NULL;
-  cfg.allow_null = TRUE;
+  test_psk_config (&cfg, NULL, 0, MKY_ENCR_NULL, MKY_MAC_NULL);
   /* no IDs: libgstsdp 1.22 would spin forever on an ID payload */
   ini = mky_psk_initiator_new (&cfg);
   mky_config_clear (&cfg);
@@ -74,13 +72,8 @@ build (const Case *c, MkySrtpPolicy *pol, const guint8 *master, MkyCsb **out)
 static GstMIKEYMessage *
 gstreamer_own (const Case *c, const guint8 *master, gsize mlen)
 {
-  g_autoptr (GstBuffer) buf = interop_buffer (master, mlen);
-  g_autoptr (GstCaps) caps = gst_caps_new_simple ("application/x-srtp",
-      "srtp-key", GST_TYPE_BUFFER, buf,
-      "srtp-cipher", G_TYPE_STRING, c->cipher,
-      "srtp-auth", G_TYPE_STRING, c->auth,
-      "srtcp-cipher", G_TYPE_STRING, c->cipher,
-      "srtcp-auth", G_TYPE_STRING, c->auth, NULL);
+  g_autoptr (GstCaps) caps = interop_srtp_caps (master, mlen, c->cipher,
+      c->auth);
   return gst_mikey_message_new_from_caps (caps);
 }
 

@@ -9,6 +9,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include "interop-util.h"
+#include "test-util.h"
 
 #define SEC G_USEC_PER_SEC
 #define NOW (G_GINT64_CONSTANT (1795435200) * SEC)
@@ -43,8 +44,6 @@ exchange_run (Exchange *x, const Case *c, gint64 now)
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyPskInitiator) ini = NULL;
   g_autoptr (MkyPskResponder) resp = NULL;
-  g_autoptr (GBytes) init = NULL;
-  g_autoptr (GBytes) reply = NULL;
   MkyConfig cfg;
   MkySrtpPolicy pol;
 
@@ -78,14 +77,7 @@ exchange_run (Exchange *x, const Case *c, gint64 now)
           c->n_keys ? sizeof mki1 : 0);
   }
 
-  init = mky_psk_initiator_build (ini, x->ini, TRUE, now, &error);
-  g_assert_no_error (error);
-  x->resp = mky_psk_responder_handle (resp, init, now, &reply, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (x->resp);
-  g_assert_true (mky_psk_initiator_handle_response (ini, x->ini, reply,
-          &error));
-  g_assert_no_error (error);
+  x->resp = test_psk_exchange (ini, resp, x->ini, now, TRUE);
 }
 
 static void

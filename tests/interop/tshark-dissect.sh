@@ -17,6 +17,8 @@
 #   - a KEMAC MAC or V of HMAC-SHA-256-256 (RFC 6043): no MAC length known,
 #     it stops after "Mac alg: Unknown (2)";
 #   - only the first Key data sub-payload of a NULL-encrypted KEMAC;
+#   - key validity data in a DH payload: it reads none and stops (the DH
+#     payloads have none);
 #   - CERT length is read one byte early (shows 1 for 373 bytes).
 #
 # Usage: tshark-dissect.sh GEN-MESSAGES WORKDIR

@@ -1,18 +1,11 @@
-/* Valid MIKEY messages, built with the library: the fuzz seed corpus
- * (gen-corpus.c) and the negative codec tests (tests/core/codec-negative.c)
- * start from these. */
+/* Valid MIKEY messages, built with the library: the one builder of the
+ * tests. The fuzz seed corpus (tests/fuzz/gen-corpus.c), the codec tests
+ * (tests/core/codec.c, codec-negative.c) and the tshark messages
+ * (tests/interop/gen-messages.c) start from these; the RFC 4567 messages
+ * are in test-vectors.h. */
 #pragma once
 
 #include <mky/mky.h>
-
-/* RFC 4567 §5.1, Alice's PSK I_MESSAGE and Bob's verification message */
-static const char sample_rfc4567_init_b64[] =
-    "AQAFgM0XflABAAAAAAAAAAAAAAsAyONQ6gAAAAAGEEoo2pee4hp2"
-    "UaDX8ZE22YwKAAAPZG9uYWxkQGR1Y2suY29tAQAAAAAAAQAk0JKpgaVkDaawi9whVBtBt"
-    "0KZ14ymNuu62+Nv3ozPLygwK/GbAV9iemnGUIZ19fWQUOSrzKTAv9zV";
-static const char sample_rfc4567_resp_b64[] =
-    "AQEFgM0XflABAAAAAAAAAAAAAAYAyONQ6gAAAAAJAAAQbWlja2"
-    "V5QG1vdXNlLmNvbQABn8HdGE5BMDXFIuGEga+62AgY5cc=";
 
 /* Every payload type the codec knows, in the order sample_all() uses:
  * SIGN has to be last. */
@@ -24,12 +17,15 @@ static const MkyPayloadType sample_types[] = {
   MKY_PT_KEMAC, MKY_PT_SIGN,
 };
 
+/* The bytes payload data is taken from */
+static const guint8 sample_bytes[600] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5,
+  0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+
 /* Give a payload of any type small, valid contents. */
 static inline void
 sample_fill (MkyPayload *p)
 {
-  static const guint8 x[100] = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
-    0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf };
+  const guint8 *x = sample_bytes;
 
   switch (p->type) {
     case MKY_PT_KEMAC:
@@ -146,6 +142,41 @@ sample_fill (MkyPayload *p)
   }
 }
 
+/* Add one payload of each of @types, filled by sample_fill(). */
+static inline void
+sample_add (MkyMessage *msg, const MkyPayloadType *types, guint n_types)
+{
+  for (guint i = 0; i < n_types; i++)
+    sample_fill (mky_message_add (msg, types[i]));
+}
+
+/* Lengths of more than 8 bits in the length fields that are wider: PKE
+ * data (14 bits), SIGN (12 bits), CERT and SAKKE data (16 bits). */
+static inline void
+sample_widen (MkyMessage *msg)
+{
+  for (guint i = 0; i < msg->payloads->len; i++) {
+    MkyPayload *p = msg->payloads->pdata[i];
+
+    switch (p->type) {
+      case MKY_PT_PKE:
+        mky_bytes_set (&p->u.pke.data, sample_bytes, 256);
+        break;
+      case MKY_PT_SIGN:
+        mky_bytes_set (&p->u.sign.signature, sample_bytes, 384);
+        break;
+      case MKY_PT_CERT:
+        mky_bytes_set (&p->u.id.data, sample_bytes, 300);
+        break;
+      case MKY_PT_SAKKE:
+        mky_bytes_set (&p->u.sakke.data, sample_bytes, 273);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 /* A PSK I_MESSAGE of the RFC 3830 §3.1 shape: T, RAND, IDi, SP, KEMAC,
  * with two SRTP-ID crypto sessions. */
 static inline MkyMessage *
@@ -159,8 +190,7 @@ sample_psk (void)
   mky_message_hdr (msg)->v = 1;
   mky_hdr_add_cs_srtp (mky_message_hdr (msg), 1, 0x11223344, 0);
   mky_hdr_add_cs_srtp (mky_message_hdr (msg), 1, 0x55667788, 7);
-  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
-    sample_fill (mky_message_add (msg, types[i]));
+  sample_add (msg, types, G_N_ELEMENTS (types));
   return msg;
 }
 
@@ -185,8 +215,7 @@ sample_all (void)
   mky_bytes_set (&cs->spi, spi, sizeof spi);
   mky_array_add (&hdr->cs_generic, cs);
   hdr->n_cs = 1;
-  for (guint i = 0; i < G_N_ELEMENTS (sample_types); i++)
-    sample_fill (mky_message_add (msg, sample_types[i]));
+  sample_add (msg, sample_types, G_N_ELEMENTS (sample_types));
   return msg;
 }
 
