@@ -853,6 +853,9 @@ struct _MkyTrust {
   MkyCertFetchFunc fetch;
   gpointer fetch_data;
   GDestroyNotify fetch_destroy;
+  MkyRevocationFunc revocation;
+  gpointer revocation_data;
+  GDestroyNotify revocation_destroy;
 };
 
 static void
@@ -896,6 +899,8 @@ mky_trust_unref (MkyTrust *trust)
     trust->check_destroy (trust->check_data);
   if (trust->fetch_destroy)
     trust->fetch_destroy (trust->fetch_data);
+  if (trust->revocation_destroy)
+    trust->revocation_destroy (trust->revocation_data);
   g_free (trust);
 }
 
@@ -1057,6 +1062,40 @@ mky_trust_set_fetch_func (MkyTrust *trust, MkyCertFetchFunc func,
   trust->fetch = func;
   trust->fetch_data = user_data;
   trust->fetch_destroy = destroy;
+}
+
+void
+mky_trust_set_revocation_func (MkyTrust *trust, MkyRevocationFunc func,
+    gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (trust != NULL);
+  if (trust->revocation_destroy)
+    trust->revocation_destroy (trust->revocation_data);
+  trust->revocation = func;
+  trust->revocation_data = user_data;
+  trust->revocation_destroy = destroy;
+}
+
+/* The application's revocation check (OCSP...) of @crt issued by @issuer */
+static gboolean
+check_revocation_hook (MkyTrust *trust, gnutls_x509_crt_t crt,
+    gnutls_x509_crt_t issuer, gint64 now_us, GError **error)
+{
+  g_autoptr (GBytes) leaf = crt_der (crt);
+  g_autoptr (GBytes) by = issuer ? crt_der (issuer) : NULL;
+  GError *local = NULL;
+
+  if (trust->revocation (leaf, by, now_us, trust->revocation_data, &local))
+    return TRUE;
+  if (local && local->domain == MKY_ERROR) {
+    g_propagate_error (error, local);
+  } else {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_REVOKED,
+        "revocation check refused the certificate%s%s", local ? ": " : "",
+        local ? local->message : "");
+    g_clear_error (&local);
+  }
+  return FALSE;
 }
 
 /* A CERT entry as a certificate: fetched through the hook for a URL */
@@ -1297,6 +1336,9 @@ verify_path (MkyTrust *trust, gnutls_x509_crt_t *crts, guint n_crts,
           "%s is revoked", i == 0 ? "the certificate" : "a chain certificate");
       goto out;
     }
+    if (trust->revocation
+        && !check_revocation_hook (trust, path[i], issuer, now_us, error))
+      goto out;
   }
   ok = TRUE;
 out:

@@ -168,6 +168,16 @@ typedef gboolean (*MkyTrustCheckFunc) (const char *identity,
 typedef GBytes *(*MkyCertFetchFunc) (const char *url, gpointer user_data,
     GError **error);
 
+/* Revocation status of @leaf_der issued by @issuer_der (NULL for the last
+ * certificate below a trust anchor when the anchor is not known) at
+ * @now_us, for checks the core does not do itself, such as OCSP (see
+ * libmky-net's mky_net_fetcher_check_revocation). Called after the CRLs,
+ * for every certificate of the verified chain but the anchor, leaf first.
+ * FALSE refuses: an MKY_ERROR error is kept, anything else becomes
+ * MKY_ERROR_CERT_REVOKED. */
+typedef gboolean (*MkyRevocationFunc) (GBytes *leaf_der, GBytes *issuer_der,
+    gint64 now_us, gpointer user_data, GError **error);
+
 MkyTrust *mky_trust_new (void);
 MkyTrust *mky_trust_ref (MkyTrust *trust);
 void mky_trust_unref (MkyTrust *trust);
@@ -198,6 +208,8 @@ void mky_trust_allow (MkyTrust *trust, const char *pattern);
 void mky_trust_deny (MkyTrust *trust, const char *pattern);
 void mky_trust_set_check_func (MkyTrust *trust, MkyTrustCheckFunc func,
     gpointer user_data, GDestroyNotify destroy);
+void mky_trust_set_revocation_func (MkyTrust *trust,
+    MkyRevocationFunc func, gpointer user_data, GDestroyNotify destroy);
 void mky_trust_set_fetch_func (MkyTrust *trust, MkyCertFetchFunc func,
     gpointer user_data, GDestroyNotify destroy);
 
