@@ -298,7 +298,7 @@ refuse (Opened *o, MkyErrNo err_no)
  * time and replay, then the MAC, then the contents. @old is the bundle an
  * update (no RAND) refers to. */
 static MkyCsb *
-open_init (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
+open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
@@ -395,6 +395,18 @@ open_init (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     mky_csb_unref (csb);
     return NULL;
   }
+  return csb;
+}
+
+/* open_message needs an error to read the Error no. from */
+static MkyCsb *
+open_init (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
+    const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
+{
+  GError *local = NULL;
+  MkyCsb *csb = open_message (cfg, r, msg, old, now_us, o, &local);
+  if (local)
+    g_propagate_error (error, local);
   return csb;
 }
 
