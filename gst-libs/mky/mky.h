@@ -17,6 +17,8 @@
 #include <mky/mky-replay.h>
 #include <mky/mky-csb.h>
 #include <mky/mky-psk.h>
+#include <mky/mky-rsa-r.h>
+#include <mky/mky-pk.h>
 #include <mky/mky-srtp.h>
 #include <mky/mky-rfc4567.h>
 #include <mky/mky-dump.h>
