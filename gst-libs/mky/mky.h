@@ -19,6 +19,7 @@
 #include <mky/mky-psk.h>
 #include <mky/mky-rsa-r.h>
 #include <mky/mky-pk.h>
+#include <mky/mky-dh-mode.h>
 #include <mky/mky-srtp.h>
 #include <mky/mky-rfc4567.h>
 #include <mky/mky-dump.h>
