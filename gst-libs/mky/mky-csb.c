@@ -179,6 +179,11 @@ master_key (const MkyCsb *csb, const MkyKeyData *kd, guint8 cs_id,
         g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA, "empty TGK");
         return FALSE;
       }
+      if (csb->prf != MKY_PRF_MIKEY_1 && csb->prf != MKY_PRF_HMAC_SHA_256) {
+        g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
+            csb->prf);
+        return FALSE;
+      }
       if (mk) {
         MkyPrfKey tgk;
         mky_prf_key_init (&tgk, csb->prf, kd->key.data, kd->key.len);

@@ -511,6 +511,25 @@ test_gstreamer_null (Fixture *f, gconstpointer data)
   mky_srtp_keying_clear (&k);
 }
 
+/* A bundle with a PRF the library does not know gives no keys at all (not
+ * keys derived from nothing) */
+static void
+test_unknown_prf (void)
+{
+  g_autoptr (MkyCsb) csb = mky_csb_new (7);
+  g_autoptr (GError) error = NULL;
+  MkySrtpKeying k;
+
+  mky_csb_add_cs (csb, 0, 1, 0);
+  mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+  csb->prf = 5;
+  g_assert_false (mky_csb_check (csb, MKY_SP_COMPAT_STRICT, &error));
+  g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF);
+  g_clear_error (&error);
+  g_assert_false (mky_csb_get_srtp (csb, 0, MKY_SP_COMPAT_STRICT, &k, &error));
+  g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF);
+}
+
 #define ADD(name, fn, data) \
   g_test_add ("/psk/" name, Fixture, data, fixture_setup, fn, fixture_teardown)
 
@@ -544,5 +563,6 @@ main (int argc, char **argv)
   ADD ("identity", test_identity, NULL);
   ADD ("wrong-type", test_wrong_type, NULL);
   ADD ("gstreamer-null", test_gstreamer_null, NULL);
+  g_test_add_func ("/psk/unknown-prf", test_unknown_prf);
   return g_test_run ();
 }
