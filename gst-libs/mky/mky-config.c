@@ -26,6 +26,7 @@ mky_config_clear (MkyConfig *cfg)
   g_clear_pointer (&cfg->psk, g_bytes_unref);
   g_clear_pointer (&cfg->id_i, g_free);
   g_clear_pointer (&cfg->id_r, g_free);
+  g_clear_pointer (&cfg->cert_url, g_free);
   g_clear_pointer (&cfg->credentials, mky_credentials_unref);
   g_clear_pointer (&cfg->trust, mky_trust_unref);
 }
@@ -61,6 +62,7 @@ mky_config_copy (MkyConfig *dst, const MkyConfig *src)
   dst->psk = src->psk ? g_bytes_ref (src->psk) : NULL;
   dst->id_i = g_strdup (src->id_i);
   dst->id_r = g_strdup (src->id_r);
+  dst->cert_url = g_strdup (src->cert_url);
   dst->credentials = src->credentials ? mky_credentials_ref (src->credentials)
       : NULL;
   dst->trust = src->trust ? mky_trust_ref (src->trust) : NULL;

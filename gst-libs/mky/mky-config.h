@@ -32,6 +32,9 @@ typedef struct {
   MkyTrust *trust;
   MkySignType sign_type;
   MkyDhGroup dh_group;
+  /* where peers can fetch our certificate (RFC 4738 §3.8: the default
+   * CERT form in RSA-R); NULL: our chain goes in the message, DER */
+  gchar *cert_url;
   /* Responder */
   gint64 skew_us;               /* allowed clock skew */
   guint replay_capacity;        /* replay cache entries */
