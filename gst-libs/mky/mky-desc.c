@@ -79,13 +79,19 @@ struct _MkyArena {
   Chunk first;                  /* allocated with the arena */
 };
 
+/* A block of the arena, a first chunk of @size bytes and @extra bytes */
 static MkyArena *
 arena_new (gsize size, gsize extra)
 {
-  /* g_malloc0 (calloc) clears the whole block and skips malloc's cache of
-   * small blocks: clearing only the chunk is cheaper */
-  MkyArena *a = g_malloc (sizeof (MkyArena) + size + extra);
-  memset (a, 0, sizeof (MkyArena) + size);
+  MkyArena *a;
+  gsize head = sizeof (MkyArena) + size, total;
+
+  if (!g_size_checked_add (&total, head, extra))
+    g_error ("mky: %" G_GSIZE_FORMAT " bytes is too long a message", extra);
+  /* g_malloc0 (calloc) would clear the whole block, and skip malloc's cache
+   * of small blocks */
+  a = g_malloc (total);
+  memset (a, 0, head);
   a->first.size = size;
   a->head = &a->first;
   return a;
@@ -290,18 +296,19 @@ alloc0 (MkyArena *arena, gsize size)
   return arena ? arena_alloc (arena, size) : g_malloc0 (size);
 }
 
-/* Where parse_fields() puts the structures it parses over and over: new
- * elements of an array, @n of them (MKY_F_REPEAT) or up to the reader's
- * end (MKY_F_LIST) */
+/* Where parse_fields() puts the structures it parses one after the other
+ * (so that the elements of an array cost no call each): new elements of
+ * @a, @n of them (MKY_F_REPEAT) or up to the reader's end (MKY_F_LIST) */
 typedef struct {
   MkyArray *a;
-  guint cap;
+  guint cap;                    /* room in @a->pdata */
   gboolean list;
   gsize n;
 } Fill;
 
 static gboolean parse_fields (const MkyDesc *d, void *s, Reader *r,
     guint *next, Fill *fill, GError **error);
+G_STATIC_ASSERT (MKY_OP_CHECK < 14);    /* the ops fit parse_fields' switch */
 
 /* A new element of @size for @fill */
 static inline void *
@@ -359,7 +366,8 @@ parse_array (const MkyDesc *d, const MkyField *f, MkyArray **arr, gsize n,
 
 /* The walker: the fields of @d into @s or, with @fill, into one new element
  * after the other. The position is kept in @p, and stored back into @r
- * around nested structures and on return. */
+ * around nested structures and on return. @vals holds the integers read,
+ * for the fields whose length or count they are. */
 static gboolean
 parse_fields (const MkyDesc *d, void *s, Reader *r, guint *next, Fill *fill,
     GError **error)
@@ -380,7 +388,7 @@ another:
     gsize n;
 
   again:
-    /* all 16 values have a case: no range check */
+    /* every value of op & 15 has a case: no range check */
     switch (op & 15) {
       case MKY_OP_IF:
         if (!f->cond (s)) {
@@ -534,8 +542,7 @@ mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data, gsize len,
   return ok;
 }
 
-/* A chain of payloads: here, next to the walker, so that the parse of a
- * message is one walk */
+/* Here, next to the walker, to call it directly */
 GPtrArray *
 mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
     guint first, MkyArena *arena, GError **error)
