@@ -532,11 +532,14 @@ done:
   return TRUE;
 }
 
+/* An empty GBytes has no data pointer: the reader needs one */
+static const guint8 no_data[1];
+
 gboolean
 mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data, gsize len,
     gsize *pos, guint *next, MkyArena *arena, GError **error)
 {
-  Reader r = { data, *pos, len, arena };
+  Reader r = { data ? data : no_data, *pos, len, arena };
   gboolean ok = parse_fields (desc, s, &r, next, NULL, error);
   *pos = r.pos;
   return ok;
@@ -549,7 +552,7 @@ mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
 {
   MkyPayload *local[16], **found = local;
   guint n = 0, cap = G_N_ELEMENTS (local);
-  Reader r = { data, start_pos, len, arena };
+  Reader r = { data ? data : no_data, start_pos, len, arena };
   guint type = first;
   GPtrArray *out = NULL;
 

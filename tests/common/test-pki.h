@@ -1,6 +1,7 @@
 /* A small PKI made at test time with GnuTLS only: RSA keys, CA,
  * intermediate CA and leaf certificates with chosen names, validity and
- * key usage, and CRLs; as PEM/DER in memory or in temporary files.
+ * key usage, and CRLs; as PEM/DER in memory or in temporary files; and
+ * the mky objects the tests make of them (credentials, trust, peers).
  *
  * Compile test-pki.c with the test (tests/core/pki.c includes it). */
 #pragma once
@@ -8,6 +9,7 @@
 #include <glib.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <mky/mky.h>
 
 G_BEGIN_DECLS
 
@@ -40,6 +42,11 @@ typedef struct {
 
 /* A cached RSA key (generated on first use) */
 gnutls_x509_privkey_t test_pki_key (guint bits, guint slot);
+/* Keys generated from now on (@seed not NULL) are the same on every run:
+ * FIPS 186-4 provable primes from SHA-256 (@seed || bits || slot), for
+ * programs whose output must match across runs (tests/fuzz). 2048 or
+ * 3072 bits only. NULL: random keys again. */
+void test_pki_set_seed (const char *seed);
 
 /* Issue a certificate; @issuer NULL: self-signed */
 TestPkiCert *test_pki_issue (const TestPkiSpec *spec, const TestPkiCert *issuer);
@@ -55,6 +62,20 @@ GBytes *test_pki_key_der (const TestPkiCert *cert);
 /* A CRL by @ca revoking @serials */
 GBytes *test_pki_crl (const TestPkiCert *ca, const guint64 *serials,
     guint n_serials, gint64 this_update, gint64 next_update, gboolean pem);
+
+/* A self-signed CA (serial 1) of @cn with the key of @key_slot */
+TestPkiCert *test_pki_ca (const char *cn, guint key_slot, gint64 not_before,
+    gint64 not_after);
+/* A leaf certificate by @issuer (RSA-2048) */
+TestPkiCert *test_pki_leaf (const TestPkiCert *issuer, const char *cn,
+    const char *uri, guint key_slot, guint64 serial, gint64 not_before,
+    gint64 not_after, TestPkiUsage usage);
+
+/* mky objects: credentials of @cert (its certificate and key), a trust of
+ * @ca's (and @crl's, when not NULL), @cert as a peer (unverified) */
+MkyCredentials *test_pki_credentials (const TestPkiCert *cert);
+MkyTrust *test_pki_trust (const TestPkiCert *ca, GBytes *crl);
+MkyPeer *test_pki_peer (const TestPkiCert *cert);
 
 /* Concatenate (a NULL-terminated list), for PEM chains */
 GBytes *test_pki_concat (GBytes *first, ...) G_GNUC_NULL_TERMINATED;

@@ -204,6 +204,23 @@ test_serialize_rejects_overflow (void)
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_LENGTH);
 }
 
+/* An empty datagram: a GBytes without data pointer */
+static void
+test_empty (void)
+{
+  g_autoptr (GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (empty, &error);
+  g_autoptr (GPtrArray) chain = NULL;
+
+  g_assert_null (msg);
+  g_assert_error (error, MKY_ERROR, MKY_ERROR_TRUNCATED);
+  g_clear_error (&error);
+  chain = mky_payload_chain_parse (NULL, 0, 0, MKY_PT_KEY_DATA, &error);
+  g_assert_null (chain);
+  g_assert_error (error, MKY_ERROR, MKY_ERROR_TRUNCATED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -213,5 +230,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/every-payload", test_every_payload_round_trip);
   g_test_add_func ("/codec/bit-layout", test_bit_layout);
   g_test_add_func ("/codec/serialize-overflow", test_serialize_rejects_overflow);
+  g_test_add_func ("/codec/empty", test_empty);
   return g_test_run ();
 }

@@ -1,10 +1,14 @@
 #!/bin/sh
-# Fuzz the codec with libFuzzer for SECONDS (default 60):
+# Fuzz with libFuzzer (ASan + UBSan) for SECONDS in all (default 60):
 #   tests/fuzz/run-fuzz.sh [SECONDS]
-# Configures a clang build with -Dfuzzing=true in build-fuzz/, runs
-# fuzz-parse on a copy of the seed corpus (build-fuzz/corpus-out/), and exits
-# non-zero if it finds a crash; the reproducer is then in
-# build-fuzz/fuzz-artifacts/ and replays with fuzz-parse FILE.
+# Configures a clang build with -Dfuzzing=true in build-fuzz/ and runs each
+# target on a copy of its seed corpus (build-fuzz/corpus-out/TARGET/) for
+# its share of SECONDS:
+#   fuzz-parse    a third   (the codec; corpus/)
+#   fuzz-process  the rest  (Responders and Initiators; corpus-process/)
+# It exits non-zero if either finds a crash, leak or timeout; the
+# reproducer is then in build-fuzz/fuzz-artifacts/ (named after the target)
+# and replays with build-fuzz/tests/fuzz/TARGET FILE.
 set -eu
 
 seconds=${1:-60}
@@ -17,14 +21,30 @@ else
   CC=clang meson setup "$build" "$src" -Dfuzzing=true \
     -Dinterop=disabled -Dbench=disabled
 fi
-ninja -C "$build" tests/fuzz/fuzz-parse
+ninja -C "$build" tests/fuzz/fuzz-parse tests/fuzz/fuzz-process
 
-work=$build/corpus-out
+parse_s=$((seconds / 3))
+[ "$parse_s" -ge 1 ] || parse_s=1
+process_s=$((seconds - parse_s))
+[ "$process_s" -ge 1 ] || process_s=1
+
 artifacts=$build/fuzz-artifacts
-rm -rf "$work"
-mkdir -p "$work" "$artifacts"
-cp "$src"/tests/fuzz/corpus/* "$work"/
+mkdir -p "$artifacts"
 
-exec "$build/tests/fuzz/fuzz-parse" -max_total_time="$seconds" \
-  -max_len=4096 -timeout=10 -print_final_stats=1 \
-  -artifact_prefix="$artifacts/" "$work"
+# run TARGET CORPUS SECONDS
+run() {
+  work=$build/corpus-out/$1
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp "$src/tests/fuzz/$2"/* "$work"/
+  echo "== $1: $3 s"
+  "$build/tests/fuzz/$1" -max_total_time="$3" \
+    -max_len=4096 -timeout=10 -print_final_stats=1 \
+    -artifact_prefix="$artifacts/$1-" "$work"
+}
+
+status=0
+run fuzz-parse corpus "$parse_s" || status=1
+run fuzz-process corpus-process "$process_s" || status=1
+[ "$status" -eq 0 ] || echo "run-fuzz: a target failed; see $artifacts/"
+exit "$status"

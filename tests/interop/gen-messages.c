@@ -9,12 +9,15 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <mky/mky.h>
+#include "test-pki.h"
 #include "test-util.h"
 #include "test-vectors.h"
 #include "samples.h"
 
 #define SEC G_USEC_PER_SEC
-#define NOW (G_GINT64_CONSTANT (1795435200) * SEC)
+#define NOW_S (G_GINT64_CONSTANT (1795435200))
+#define NOW (NOW_S * SEC)
+#define DAY (G_GINT64_CONSTANT (86400))
 
 static const guint8 psk[32] = "a pre-shared key of 32 bytes....";
 static const char *outdir;
@@ -568,6 +571,7 @@ expect_payload (Expect *e, const MkyPayload *p)
       expect_hex (e, "mikey.dh.value", p->u.dh.value.data, p->u.dh.value.len);
       break;
     case MKY_PT_PKE:
+      expect (e, "mikey.pke.c", "%u", p->u.pke.c);
       expect (e, "mikey.pke.len", "%zu", p->u.pke.data.len);
       break;
     case MKY_PT_KEY_DATA:
@@ -589,6 +593,7 @@ expect_payload (Expect *e, const MkyPayload *p)
       expect_kemac_payload (e, &p->u.kemac);
       break;
     case MKY_PT_SIGN:
+      expect (e, "mikey.sign.type", "%u", p->u.sign.s_type);
       expect (e, "mikey.sign.len", "%zu", p->u.sign.signature.len);
       break;
     default:
@@ -676,6 +681,380 @@ gen_everything (void)
   gen_sample ("all-payloads", types, G_N_ELEMENTS (types));
 }
 
+/* ------------------------------------------------------------------ */
+/* The public-key and Diffie-Hellman modes: real exchanges on a PKI made
+ * now (tests/common/test-pki.c), every message accepted by its peer
+ * before it is written. */
+
+static const char alice_uri[] = "sip:alice@example.com";
+static const char bob_uri[] = "sip:bob@example.com";
+
+static struct {
+  TestPkiCert *ca, *alice, *bob;
+  MkyTrust *trust;
+  MkyCredentials *alice_c, *bob_c;
+  MkyPeer *bob_p;
+} pki;
+
+static TestPkiCert *
+leaf (const char *uri, guint slot, guint64 serial)
+{
+  TestPkiSpec s = {
+    .cn = uri, .uri = uri, .key_slot = slot, .serial = serial,
+    .not_before = NOW_S - DAY, .not_after = NOW_S + 365 * DAY,
+    .usage = TEST_PKI_KU_BOTH,
+  };
+  return test_pki_issue (&s, pki.ca);
+}
+
+static MkyCredentials *
+creds (TestPkiCert *c)
+{
+  g_autoptr (GBytes) cert = test_pki_cert_pem (c);
+  g_autoptr (GBytes) key = test_pki_key_pem (c, NULL);
+  g_autoptr (GError) error = NULL;
+  MkyCredentials *cr = mky_credentials_new_from_memory (cert, key, &error);
+
+  if (cr == NULL)
+    die ("credentials", error);
+  return cr;
+}
+
+static void
+make_pki (void)
+{
+  TestPkiSpec ca = {
+    .cn = "MKY Interop CA", .key_slot = 0, .serial = 1, .ca = TRUE,
+    .not_before = NOW_S - 3650 * DAY, .not_after = NOW_S + 3650 * DAY,
+  };
+  g_autoptr (GBytes) ca_pem = NULL;
+  g_autoptr (GBytes) bob_der = NULL;
+  g_autoptr (GError) error = NULL;
+
+  pki.ca = test_pki_issue (&ca, NULL);
+  pki.alice = leaf (alice_uri, 1, 100);
+  pki.bob = leaf (bob_uri, 2, 101);
+  ca_pem = test_pki_cert_pem (pki.ca);
+  pki.trust = mky_trust_new ();
+  if (!mky_trust_add_ca_memory (pki.trust, ca_pem, &error))
+    die ("trust", error);
+  pki.alice_c = creds (pki.alice);
+  pki.bob_c = creds (pki.bob);
+  bob_der = test_pki_cert_der (pki.bob);
+  pki.bob_p = mky_peer_new_from_der (bob_der, &error);
+  if (pki.bob_p == NULL)
+    die ("peer", error);
+}
+
+static void
+free_pki (void)
+{
+  mky_peer_unref (pki.bob_p);
+  mky_credentials_unref (pki.alice_c);
+  mky_credentials_unref (pki.bob_c);
+  mky_trust_unref (pki.trust);
+  test_pki_cert_free (pki.ca);
+  test_pki_cert_free (pki.alice);
+  test_pki_cert_free (pki.bob);
+  test_pki_cleanup ();
+}
+
+/* @who's certificate and key, our CA */
+static void
+pk_config (MkyConfig *cfg, MkyCredentials *who)
+{
+  mky_config_init (cfg);
+  cfg->credentials = mky_credentials_ref (who);
+  cfg->trust = mky_trust_ref (pki.trust);
+}
+
+/* What tshark shows of message @raw as built: the header and CS map, then
+ * every payload up to the first it has no dissector for (CHASH), where it
+ * stops */
+static void
+expect_message (Expect *e, GBytes *raw)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyMessage) m = mky_message_parse_bytes (raw, &error);
+  const MkyHdr *h;
+
+  if (m == NULL)
+    die ("parse", error);
+  h = mky_message_hdr (m);
+  expect_hdr (e, h->data_type, h->v, h->prf, h->csb_id, h->n_cs);
+  expect (e, "mikey.cs_id_map_type", "%u", h->map_type);
+  for (guint i = 0; h->map_type == MKY_MAP_SRTP_ID && h->cs_srtp
+      && i < h->cs_srtp->len; i++) {
+    const MkyCsSrtp *cs = h->cs_srtp->pdata[i];
+    expect (e, "mikey.srtp_id.policy_no", "%u", cs->policy);
+    expect (e, "mikey.srtp_id.ssrc", "0x%08x", cs->ssrc);
+    expect (e, "mikey.srtp_id.roc", "0x%08x", cs->roc);
+  }
+  for (guint i = 0; i < m->payloads->len; i++) {
+    const MkyPayload *p = m->payloads->pdata[i];
+    if (!tshark_knows (p->type))
+      break;
+    expect_payload (e, p);
+  }
+}
+
+/* @msg, expected as expect_message() says (and whatever @e has already) */
+static void
+emit_message (const char *name, GBytes *msg, Expect *e)
+{
+  expect_message (e, msg);
+  emit (name, msg, e);
+}
+
+/* The V payload's verification data (tshark knows HMAC-SHA-1-160's
+ * length) */
+static void
+expect_ver_data (Expect *e, GBytes *raw)
+{
+  g_autoptr (MkyMessage) m = mky_message_parse_bytes (raw, NULL);
+  const MkyV *v = &mky_message_find (m, MKY_PT_V, 0)->u.v;
+
+  expect_hex (e, "mikey.v.ver_data", v->ver_data.data, v->ver_data.len);
+}
+
+/* PK I_MESSAGEs (RFC 3830 §3.2): PKCS#1 v1.5 and PSS signatures, CHASH,
+ * both PKE cache values; the verification message */
+static void
+gen_pk (void)
+{
+  static const struct {
+    const char *name;
+    MkySignType sign;
+    gboolean chash;
+    MkyPkeCache cache;
+  } cases[] = {
+    { "pk-init-pkcs1", MKY_SIGN_RSA_PKCS1, FALSE, MKY_PKE_NO_CACHE },
+    { "pk-init-pss", MKY_SIGN_RSA_PSS, FALSE, MKY_PKE_NO_CACHE },
+    { "pk-init-chash", MKY_SIGN_RSA_PKCS1, TRUE, MKY_PKE_NO_CACHE },
+    { "pk-init-cache", MKY_SIGN_RSA_PKCS1, FALSE, MKY_PKE_CACHE },
+    { "pk-init-cache-csb", MKY_SIGN_RSA_PSS, FALSE, MKY_PKE_CACHE_CSB },
+  };
+  MkyConfig ci, cr;
+  g_autoptr (MkyPkResponder) resp = NULL;
+
+  pk_config (&cr, pki.bob_c);
+  resp = mky_pk_responder_new (&cr, NOW, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (MkyPkInitiator) ini = NULL;
+    g_autoptr (MkyCsb) csb = two_cs_bundle (0x0e000001 + i);
+    g_autoptr (MkyCsb) got = NULL;
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (GError) error = NULL;
+    Expect e = expect_new ();
+
+    pk_config (&ci, pki.alice_c);
+    ci.sign_type = cases[i].sign;
+    ci.id_r = g_strdup (bob_uri);
+    ini = mky_pk_initiator_new (&ci, pki.bob_p, &error);
+    if (ini == NULL)
+      die (cases[i].name, error);
+    mky_pk_initiator_set_cache (ini, cases[i].cache);
+    mky_pk_initiator_set_chash (ini, cases[i].chash, MKY_HASH_SHA_256);
+    mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
+    init = mky_pk_initiator_build (ini, csb, i == 0, NOW + i * SEC, &error);
+    if (init == NULL)
+      die (cases[i].name, error);
+    got = mky_pk_responder_handle (resp, init, NOW + i * SEC, &reply,
+        &error);
+    if (got == NULL || (i == 0) != (reply != NULL))
+      die (cases[i].name, error);
+    emit_message (cases[i].name, init, &e);
+
+    if (i == 0) {
+      Expect ev = expect_new ();
+      if (!mky_pk_initiator_handle_response (ini, csb, reply, &error))
+        die ("pk verification accepted", error);
+      expect_ver_data (&ev, reply);
+      emit_message ("pk-verify", reply, &ev);
+    }
+    mky_config_clear (&ci);
+  }
+  mky_config_clear (&cr);
+}
+
+static MkySrtpPolicy
+nick_policy (const char *cipher, const char *auth)
+{
+  MkySrtpPolicy p;
+  g_autoptr (GError) error = NULL;
+
+  if (!mky_srtp_policy_from_nicks (cipher, auth, cipher, auth, &p, &error))
+    die ("policy", error);
+  return p;
+}
+
+/* RSA-R (RFC 4738): unicast with the RAND in the I_MESSAGE and two SPs
+ * offered; group mode, whose request has no SP and whose answer names the
+ * group's CSB ID in a General Extension (type 4, which tshark 4.0 shows
+ * as "Unknown"); an Error message "Unsupported message type" (13, also
+ * "Unknown" to it) for a request cut short */
+static void
+gen_rsa_r (void)
+{
+  static const guint8 group_rand[16] = "group RAND 16 B";
+  MkySrtpPolicy p256 = nick_policy ("aes-256-icm", "hmac-sha1-80");
+  MkySrtpPolicy p128 = nick_policy ("aes-128-icm", "hmac-sha1-32");
+  MkySrtpPolicy p80 = nick_policy ("aes-128-icm", "hmac-sha1-80");
+  MkyConfig ci, cr;
+  g_autoptr (GError) error = NULL;
+
+  pk_config (&ci, pki.alice_c);
+  ci.id_r = g_strdup (bob_uri);
+  pk_config (&cr, pki.bob_c);
+
+  {                             /* unicast */
+    g_autoptr (MkyRsaRInitiator) ini =
+        mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
+    g_autoptr (MkyRsaRResponder) resp = mky_rsa_r_responder_new (&cr, NOW,
+        FALSE);
+    g_autoptr (MkyCsb) request = mky_csb_new (0x0f000001);
+    g_autoptr (MkyCsb) theirs = NULL;
+    g_autoptr (MkyCsb) ours = NULL;
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    Expect ei = expect_new (), er = expect_new ();
+
+    mky_rsa_r_responder_add_policy (resp, &p128);
+    mky_rsa_r_responder_add_stream (resp, 0x33333333, 0);
+    mky_csb_add_cs (request, 7, SSRC_A, 0);
+    mky_csb_add_cs (request, 7, SSRC_B, ROC_B);
+    mky_csb_set_policy (request, 3, &p256, FALSE);
+    mky_csb_set_policy (request, 7, &p128, FALSE);
+    init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &error);
+    if (init == NULL)
+      die ("rsa-r init", error);
+    theirs = mky_rsa_r_responder_handle (resp, init, NOW, &reply, NULL,
+        &error);
+    if (theirs == NULL || reply == NULL)
+      die ("rsa-r responder", error);
+    ours = mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+        &error);
+    if (ours == NULL)
+      die ("rsa-r R_MESSAGE accepted", error);
+    emit_message ("rsa-r-init-unicast", init, &ei);
+    emit_message ("rsa-r-resp-unicast", reply, &er);
+  }
+
+  {                             /* group */
+    g_autoptr (MkyCsb) group = mky_rsa_r_group_new (0x47525031,
+        MKY_PRF_MIKEY_1);
+    g_autoptr (MkyRsaRInitiator) ini =
+        mky_rsa_r_initiator_new (&ci, MKY_RSA_R_GROUP);
+    g_autoptr (MkyRsaRResponder) server = mky_rsa_r_responder_new (&cr, NOW,
+        FALSE);
+    g_autoptr (MkyCsb) request = mky_csb_new (0x0f000002);
+    g_autoptr (MkyCsb) theirs = NULL;
+    g_autoptr (MkyCsb) ours = NULL;
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (MkyMessage) im = NULL;
+    Expect ei = expect_new (), er = expect_new ();
+
+    mky_bytes_set (&group->rand, group_rand, sizeof group_rand);
+    mky_csb_add_cs (group, 0, 0xaaaa0001, 0);
+    mky_csb_add_cs (group, 0, 0xaaaa0002, 0);
+    mky_csb_set_policy (group, 0, &p80, FALSE);
+    mky_rsa_r_group_add_tgk (group, NULL, 16, 1);
+    if (!mky_rsa_r_responder_set_group (server, group, &error))
+      die ("group", error);
+    /* a member that sends too (one SSRC), without RAND */
+    mky_csb_add_cs (request, 0, SSRC_A, 0);
+    init = mky_rsa_r_initiator_build (ini, request, FALSE, NOW, &error);
+    if (init == NULL)
+      die ("rsa-r group init", error);
+    theirs = mky_rsa_r_responder_handle (server, init, NOW, &reply, NULL,
+        &error);
+    if (theirs == NULL || reply == NULL)
+      die ("rsa-r key server", error);
+    ours = mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+        &error);
+    if (ours == NULL || ours->csb_id != group->csb_id)
+      die ("rsa-r group R_MESSAGE accepted", error);
+    im = mky_message_parse_bytes (init, NULL);
+    if (mky_message_find (im, MKY_PT_SP, 0) != NULL)
+      die ("rsa-r group init has an SP", NULL);
+    emit_message ("rsa-r-init-group", init, &ei);
+    /* the group CSB ID, big-endian */
+    expect (&er, "mikey.ext.data", "%08x", group->csb_id);
+    emit_message ("rsa-r-resp-group", reply, &er);
+  }
+
+  {                             /* Error 13 */
+    g_autoptr (MkyRsaRResponder) resp = mky_rsa_r_responder_new (&cr, NOW,
+        FALSE);
+    static const guint8 junk[] = { 0x01, 0x09, 0x05, 0x80, 0x0f, 0x00, 0x00,
+      0x03, 0x00, 0x00, 0x05, 0x00, 0x01
+    };
+    g_autoptr (GBytes) in = g_bytes_new_static (junk, sizeof junk);
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (GError) err = NULL;
+    Expect e = expect_new ();
+
+    if (mky_rsa_r_responder_handle (resp, in, NOW, &reply, NULL, &err)
+        || reply == NULL)
+      die ("rsa-r error 13", err);
+    emit_message ("rsa-r-error-unsupported", reply, &e);
+  }
+  mky_config_clear (&ci);
+  mky_config_clear (&cr);
+}
+
+/* DH (RFC 3830 §3.3, signed) and DH-HMAC (RFC 4650): I_MESSAGE and
+ * R_MESSAGE of each; OAKLEY 5 */
+static void
+gen_dh (void)
+{
+  static const MkyDhMode modes[] = { MKY_DH_MODE_SIGN, MKY_DH_MODE_HMAC };
+  static const char *const names[][2] = {
+    { "dh-init", "dh-resp" }, { "dhhmac-init", "dhhmac-resp" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++) {
+    MkyConfig ci, cr;
+    g_autoptr (MkyDhInitiator) ini = NULL;
+    g_autoptr (MkyDhResponder) resp = NULL;
+    g_autoptr (MkyCsb) csb = two_cs_bundle (0x10000001 + i);
+    g_autoptr (MkyCsb) got = NULL;
+    g_autoptr (GBytes) init = NULL;
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (GError) error = NULL;
+    Expect ei = expect_new (), er = expect_new ();
+
+    if (modes[i] == MKY_DH_MODE_SIGN) {
+      pk_config (&ci, pki.alice_c);
+      pk_config (&cr, pki.bob_c);
+    } else {
+      mky_config_init (&ci);
+      mky_config_init (&cr);
+      mky_config_set_psk (&ci, psk, sizeof psk);
+      mky_config_set_psk (&cr, psk, sizeof psk);
+      ci.id_i = g_strdup (alice_uri);
+    }
+    ci.id_r = g_strdup (bob_uri);
+    cr.id_r = g_strdup (bob_uri);
+    ini = mky_dh_initiator_new (&ci, modes[i]);
+    resp = mky_dh_responder_new (&cr, modes[i], NOW, FALSE);
+    init = mky_dh_initiator_build (ini, csb, FALSE, NULL, NOW, &error);
+    if (init == NULL)
+      die (names[i][0], error);
+    got = mky_dh_responder_handle (resp, init, NULL, NOW, &reply, &error);
+    if (got == NULL || reply == NULL)
+      die (names[i][1], error);
+    if (!mky_dh_initiator_handle_response (ini, csb, reply, NOW, &error))
+      die ("DH R_MESSAGE accepted", error);
+    emit_message (names[i][0], init, &ei);
+    emit_message (names[i][1], reply, &er);
+    mky_config_clear (&ci);
+    mky_config_clear (&cr);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -694,5 +1073,10 @@ main (int argc, char **argv)
   gen_responses ();
   gen_mikey_null_gstreamer ();
   gen_everything ();
+  make_pki ();
+  gen_pk ();
+  gen_rsa_r ();
+  gen_dh ();
+  free_pki ();
   return 0;
 }

@@ -1,6 +1,12 @@
 #!/bin/sh
 # tshark's MIKEY dissector (packet-mikey.c) on every kind of message the
-# library produces (see gen-messages.c). For each message:
+# library produces (see gen-messages.c): PSK and MIKEY-NULL I_MESSAGEs,
+# verification and Error messages; PK I_MESSAGEs (PKCS#1 v1.5 and PSS
+# signatures, CHASH, PKE C = 1 and 2) and the PK verification message;
+# RSA-R I_MESSAGE and R_MESSAGE, unicast and group, and Error 13; DH and
+# DH-HMAC I_MESSAGE and R_MESSAGE; and samples of every payload. The PK,
+# RSA-R and DH ones come from real exchanges on a PKI made at run time.
+# For each message:
 #   - wrap it in UDP to port 2269 (text2pcap) and dissect it;
 #   - fail on a malformed packet or on error-level expert info;
 #   - fail unless the frame is MIKEY over UDP;
@@ -19,7 +25,20 @@
 #   - only the first Key data sub-payload of a NULL-encrypted KEMAC;
 #   - key validity data in a DH payload: it reads none and stops (the DH
 #     payloads have none);
-#   - CERT length is read one byte early (shows 1 for 373 bytes).
+#   - CERT length is read one byte early (shows 1 for 373 bytes, 3 for
+#     our 2048-bit certificates): not checked; the certificate itself is
+#     dissected (x509) and must raise no error;
+#   - CHASH in a PK I_MESSAGE: it stops there, so the PKE and SIGNi after
+#     it are checked in the other PK messages only ("pk-init-chash");
+#   - the KEMAC of PK, RSA-R and DH-HMAC: only PSK I_MESSAGEs get their Key
+#     data sub-payloads decoded (NULL encryption); elsewhere the Encr data
+#     is shown raw (checked as built; DH-HMAC has none: "<MISSING>", not
+#     asked for) and the MAC (checked);
+#   - names: data types 7-10 are named (DHHMAC init/resp, RSA-R I_MSG/R_MSG)
+#     with no mode-specific decoding (none is needed: every payload of
+#     those messages has its dissector); the RSA-R General Extension type
+#     CSB_ID (4) and Error no. 13 "Unsupported message type" (RFC 4738)
+#     show as "Unknown (4)" / "Unknown (13)": their values are checked.
 #
 # Usage: tshark-dissect.sh GEN-MESSAGES WORKDIR
 set -u
