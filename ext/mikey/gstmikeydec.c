@@ -1,0 +1,1038 @@
+/* GStreamer MIKEY plugin: mikeydec
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-mikeydec
+ * @title: mikeydec
+ * @see_also: srtpdec, mikeyenc
+ *
+ * mikeydec sits in front of a stock srtpdec. It receives MIKEY (RFC 3830)
+ * messages, on its mikey_sink pad (one message per buffer) or through the
+ * #GstMikeyDec::push-message action signal, acts as their Responder and
+ * hands the keys of each SSRC to srtpdec the only way stock srtpdec takes
+ * them in a pipeline: a caps event carrying `ssrc`, `srtp-key`, the four
+ * cipher and auth nicks, `roc` and, with MKIs, `mki` (and `srtp-key2`,
+ * `mki2`...), pushed just before the first packet of that SSRC and again
+ * when its keys change. SRTP and SRTCP pass through untouched. Packets of an
+ * SSRC without a key are dropped (or held, see #GstMikeyDec:max-pending).
+ *
+ * A reply the Initiator asked for (verification or Error message) is posted
+ * as an element message `mikey-message` with a `data` buffer.
+ *
+ * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
+ * `gst-launch-1.0 -v` prints them.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink
+ * ]|
+ *
+ * Since: 0.1
+ */
+#include "gstmikeyelements.h"
+#include "gstmikeydec.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
+#define GST_CAT_DEFAULT gst_mikey_dec_debug
+
+#define DEFAULT_MODE GST_MIKEY_MODE_PSK
+#define DEFAULT_ALLOW_NULL FALSE
+#define DEFAULT_MAX_PENDING 0
+#define MAX_MAX_PENDING 65536
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_PSK,
+  PROP_ALLOW_NULL,
+  PROP_MAX_PENDING,
+  PROP_STATS,
+  N_PROPERTIES
+};
+
+static GParamSpec *properties[N_PROPERTIES];
+
+enum
+{
+  SIGNAL_PUSH_MESSAGE,
+  SIGNAL_ON_KEY_RECEIVED,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+/* the two media paths */
+enum
+{
+  PATH_RTP = 0,
+  PATH_RTCP = 1,
+  N_PATHS
+};
+
+static GstStaticPadTemplate rtp_sink_template =
+GST_STATIC_PAD_TEMPLATE ("rtp_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtp"));
+static GstStaticPadTemplate rtp_src_template =
+GST_STATIC_PAD_TEMPLATE ("rtp_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtp"));
+static GstStaticPadTemplate rtcp_sink_template =
+GST_STATIC_PAD_TEMPLATE ("rtcp_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtcp"));
+static GstStaticPadTemplate rtcp_src_template =
+GST_STATIC_PAD_TEMPLATE ("rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtcp"));
+static GstStaticPadTemplate mikey_sink_template =
+GST_STATIC_PAD_TEMPLATE ("mikey_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/mikey"));
+
+/* The state of one SSRC */
+typedef struct
+{
+  guint32 ssrc;
+  GstStructure *keying;         /* srtpdec's fields; NULL: no key yet */
+  guint generation;             /* bumped with every new keying */
+  guint announced[N_PATHS];     /* generation announced on each src pad */
+  guint32 csb_id;
+  guint32 roc;
+  GQueue pending;               /* GstBuffer, with its path in qdata */
+  guint pending_path[N_PATHS];  /* how many of each path are held */
+  guint64 passed;
+  guint64 dropped;
+  gboolean warned;
+} SsrcEntry;
+
+/* A crypto session of SSRC 0, waiting for the first SSRC without a key */
+typedef struct
+{
+  GstStructure *keying;
+  guint32 csb_id;
+  guint32 roc;
+} Unbound;
+
+struct _GstMikeyDec
+{
+  GstElement parent;
+
+  GstPad *sinkpad[N_PATHS];
+  GstPad *srcpad[N_PATHS];
+  GstPad *mikey_sink;
+
+  /* the rest under the object lock */
+  GstMikeyMode mode;
+  GBytes *psk;
+  gboolean allow_null;
+  guint max_pending;
+
+  MkyPskResponder *responder;
+  GHashTable *ssrcs;            /* SSRC -> SsrcEntry */
+  GPtrArray *order;             /* SsrcEntry, in the order first seen */
+  GQueue unbound;               /* Unbound */
+  GstCaps *upstream_caps[N_PATHS];
+
+  guint64 messages_accepted;
+  guint64 messages_refused;
+  guint64 packets_dropped;
+};
+
+#define gst_mikey_dec_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstMikeyDec, gst_mikey_dec, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_mikey_dec_debug, "mikeydec", 0,
+        "MIKEY key management for srtpdec"));
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (mikeydec, "mikeydec", GST_RANK_NONE,
+    GST_TYPE_MIKEY_DEC, mikey_element_init (plugin));
+
+static GQuark path_quark;
+
+static void
+ssrc_entry_free (SsrcEntry *e)
+{
+  g_clear_pointer (&e->keying, gst_structure_free);
+  g_queue_clear_full (&e->pending, (GDestroyNotify) gst_buffer_unref);
+  g_free (e);
+}
+
+static void
+unbound_free (Unbound *u)
+{
+  gst_structure_free (u->keying);
+  g_free (u);
+}
+
+/* call with the object lock */
+static SsrcEntry *
+get_entry (GstMikeyDec *self, guint32 ssrc)
+{
+  SsrcEntry *e = g_hash_table_lookup (self->ssrcs, GUINT_TO_POINTER (ssrc));
+
+  if (e == NULL) {
+    e = g_new0 (SsrcEntry, 1);
+    e->ssrc = ssrc;
+    g_queue_init (&e->pending);
+    g_hash_table_insert (self->ssrcs, GUINT_TO_POINTER (ssrc), e);
+    g_ptr_array_add (self->order, e);
+  }
+  return e;
+}
+
+/* Give @e the keying @keying (taken). Returns TRUE when it changed.
+ * Call with the object lock. */
+static gboolean
+entry_set_keying (SsrcEntry *e, GstStructure *keying, guint32 csb_id,
+    guint32 roc)
+{
+  gst_structure_set (keying, "ssrc", G_TYPE_UINT, e->ssrc, NULL);
+  e->csb_id = csb_id;
+  if (e->keying && gst_structure_is_equal (e->keying, keying)) {
+    gst_structure_free (keying);
+    return FALSE;
+  }
+  if (e->keying)
+    gst_structure_free (e->keying);
+  e->keying = keying;
+  e->roc = roc;
+  e->generation++;
+  return TRUE;
+}
+
+/* The SSRC of a packet: the RTP header's, or for RTCP (the rtcp pad, or
+ * payload types 64..80 on the rtp pad, as srtpdec does) that of the first
+ * packet of the compound, which SRTCP leaves in the clear */
+static gboolean
+packet_ssrc (GstBuffer *buf, gboolean rtcp_pad, guint32 *ssrc)
+{
+  guint8 head[12];
+  gsize n = gst_buffer_extract (buf, 0, head, sizeof head);
+  guint pt;
+
+  if (n < 8 || head[0] >> 6 != 2)
+    return FALSE;
+  pt = head[1] & 0x7f;
+  if (rtcp_pad || (pt >= 64 && pt <= 80)) {
+    *ssrc = GST_READ_UINT32_BE (head + 4);
+    return TRUE;
+  }
+  if (n < 12)
+    return FALSE;
+  *ssrc = GST_READ_UINT32_BE (head + 8);
+  return TRUE;
+}
+
+static const char *const key_fields[] = {
+  "srtp-key", "srtp-cipher", "srtp-auth", "srtcp-cipher", "srtcp-auth",
+  "roc", "mki", NULL
+};
+
+static gboolean
+strip_key_field (GQuark field, GValue *value, gpointer user_data)
+{
+  const char *name = g_quark_to_string (field);
+
+  for (guint i = 0; key_fields[i]; i++)
+    if (strcmp (name, key_fields[i]) == 0)
+      return FALSE;
+  /* srtp-keyN, mkiN */
+  if (g_str_has_prefix (name, "srtp-key") || (g_str_has_prefix (name, "mki")
+          && g_ascii_isdigit (name[3])))
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+copy_field (GQuark field, const GValue *value, gpointer user_data)
+{
+  gst_structure_id_set_value (user_data, field, value);
+  return TRUE;
+}
+
+/* The caps to announce @e on @path: upstream caps + its keying.
+ * Call with the object lock. */
+static GstCaps *
+entry_caps (GstMikeyDec *self, SsrcEntry *e, guint path)
+{
+  GstCaps *caps;
+  GstStructure *s;
+
+  if (self->upstream_caps[path] && !gst_caps_is_empty
+      (self->upstream_caps[path]))
+    caps = gst_caps_copy (self->upstream_caps[path]);
+  else
+    caps = gst_caps_new_empty_simple (path == PATH_RTP ?
+        "application/x-srtp" : "application/x-srtcp");
+  caps = gst_caps_truncate (caps);
+  s = gst_caps_get_structure (caps, 0);
+  gst_structure_filter_and_map_in_place (s, strip_key_field, NULL);
+  gst_structure_foreach (e->keying, copy_field, s);
+  gst_structure_set (s, "ssrc", G_TYPE_UINT, e->ssrc, NULL);
+  return caps;
+}
+
+/* Move what can go out on @path now into @out (GstCaps and GstBuffer in
+ * push order): the held buffers of every keyed SSRC, each after the caps
+ * of its keys if not yet announced. Call with the object lock. */
+static void
+collect_ready (GstMikeyDec *self, guint path, GQueue *out)
+{
+  for (guint i = 0; i < self->order->len; i++) {
+    SsrcEntry *e = self->order->pdata[i];
+    GList *l, *next;
+
+    if (e->keying == NULL || e->pending_path[path] == 0)
+      continue;
+    if (e->announced[path] != e->generation) {
+      g_queue_push_tail (out, entry_caps (self, e, path));
+      e->announced[path] = e->generation;
+    }
+    for (l = e->pending.head; l; l = next) {
+      GstBuffer *b = l->data;
+      next = l->next;
+      if (GPOINTER_TO_UINT (gst_mini_object_get_qdata (GST_MINI_OBJECT (b),
+                  path_quark)) != path + 1)
+        continue;
+      g_queue_delete_link (&e->pending, l);
+      e->pending_path[path]--;
+      e->passed++;
+      g_queue_push_tail (out, b);
+    }
+  }
+}
+
+static gboolean
+collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
+{
+  GPtrArray *events = user_data;
+  GstEventType t = GST_EVENT_TYPE (*event);
+
+  if (t > GST_EVENT_CAPS && t != GST_EVENT_EOS)
+    g_ptr_array_add (events, gst_event_ref (*event));
+  return TRUE;
+}
+
+static gboolean
+push_caps (GstMikeyDec *self, guint path, GstCaps *caps)
+{
+  GstPad *src = self->srcpad[path];
+  gboolean had_caps = gst_pad_has_current_caps (src);
+  gboolean ok;
+
+  GST_DEBUG_OBJECT (src, "keys for SSRC %u",
+      g_value_get_uint (gst_structure_get_value (gst_caps_get_structure
+              (caps, 0), "ssrc")));
+  GST_TRACE_OBJECT (src, "caps %" GST_PTR_FORMAT, caps);
+  ok = gst_pad_push_event (src, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  /* the segment and the rest waited on the sink pad for these first caps
+   * (caps after a segment is a sticky-event misordering) */
+  if (ok && !had_caps) {
+    GPtrArray *events = g_ptr_array_new ();
+    gst_pad_sticky_events_foreach (self->sinkpad[path], collect_sticky,
+        events);
+    for (guint i = 0; i < events->len; i++)
+      gst_pad_push_event (src, events->pdata[i]);
+    g_ptr_array_free (events, TRUE);
+  }
+  return ok;
+}
+
+static GstFlowReturn
+push_items (GstMikeyDec *self, guint path, GQueue *items)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gpointer item;
+
+  while ((item = g_queue_pop_head (items))) {
+    if (ret != GST_FLOW_OK) {
+      gst_mini_object_unref (item);
+      continue;
+    }
+    if (GST_IS_CAPS (item)) {
+      if (!push_caps (self, path, item))
+        ret = GST_FLOW_NOT_NEGOTIATED;
+    } else {
+      gst_mini_object_set_qdata (item, path_quark, NULL, NULL);
+      ret = gst_pad_push (self->srcpad[path], item);
+    }
+  }
+  return ret;
+}
+
+static guint
+pad_path (GstMikeyDec *self, GstPad *pad)
+{
+  return pad == self->sinkpad[PATH_RTCP]
+      || pad == self->srcpad[PATH_RTCP] ? PATH_RTCP : PATH_RTP;
+}
+
+static GstFlowReturn
+gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  guint path = pad_path (self, pad);
+  GQueue items = G_QUEUE_INIT;
+  GArray *bound = NULL;
+  SsrcEntry *e;
+  guint32 ssrc;
+  gboolean warn = FALSE;
+  guint max_pending = 0;
+
+  if (!packet_ssrc (buf, path == PATH_RTCP, &ssrc)) {
+    GST_DEBUG_OBJECT (pad, "dropping a buffer that is no RTP or RTCP packet");
+    GST_OBJECT_LOCK (self);
+    self->packets_dropped++;
+    GST_OBJECT_UNLOCK (self);
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+
+  GST_OBJECT_LOCK (self);
+  e = get_entry (self, ssrc);
+  if (e->keying == NULL && !g_queue_is_empty (&self->unbound)) {
+    Unbound *u = g_queue_pop_head (&self->unbound);
+    GST_INFO_OBJECT (self, "SSRC %u takes the keys of a crypto session of "
+        "SSRC 0 (CSB ID %08x)", ssrc, u->csb_id);
+    entry_set_keying (e, u->keying, u->csb_id, u->roc);
+    g_free (u);
+    bound = g_array_new (FALSE, FALSE, sizeof (guint32));
+    g_array_append_val (bound, ssrc);
+  }
+  if (e->keying) {
+    gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), path_quark,
+        GUINT_TO_POINTER (path + 1), NULL);
+    g_queue_push_tail (&e->pending, buf);
+    e->pending_path[path]++;
+    collect_ready (self, path, &items);
+  } else {
+    if (e->pending.length < self->max_pending) {
+      gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), path_quark,
+          GUINT_TO_POINTER (path + 1), NULL);
+      g_queue_push_tail (&e->pending, buf);
+      e->pending_path[path]++;
+    } else {
+      e->dropped++;
+      self->packets_dropped++;
+      gst_buffer_unref (buf);
+    }
+    if (!e->warned) {
+      e->warned = TRUE;
+      warn = TRUE;
+    }
+    max_pending = self->max_pending;
+    /* others may have got keys meanwhile */
+    collect_ready (self, path, &items);
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (warn)
+    GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
+        (_("No key for an incoming SRTP stream yet.")),
+        ("no MIKEY key for SSRC %u: its packets are %s", ssrc,
+            max_pending ? "held, then dropped" : "dropped"));
+  if (bound) {
+    for (guint i = 0; i < bound->len; i++)
+      g_signal_emit (self, signals[SIGNAL_ON_KEY_RECEIVED], 0,
+          g_array_index (bound, guint32, i));
+    g_array_free (bound, TRUE);
+  }
+  return push_items (self, path, &items);
+}
+
+static void
+drop_pending (GstMikeyDec *self, guint path)
+{
+  for (guint i = 0; i < self->order->len; i++) {
+    SsrcEntry *e = self->order->pdata[i];
+    GList *l, *next;
+
+    for (l = e->pending.head; l; l = next) {
+      next = l->next;
+      if (GPOINTER_TO_UINT (gst_mini_object_get_qdata (l->data,
+                  path_quark)) != path + 1)
+        continue;
+      gst_buffer_unref (l->data);
+      g_queue_delete_link (&e->pending, l);
+    }
+    e->pending_path[path] = 0;
+  }
+}
+
+static gboolean
+gst_mikey_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  guint path = pad_path (self, pad);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+
+      /* not forwarded as is: srtpdec gets these with the keys of each
+       * SSRC, before its first packet */
+      gst_event_parse_caps (event, &caps);
+      GST_OBJECT_LOCK (self);
+      gst_caps_replace (&self->upstream_caps[path], caps);
+      for (guint i = 0; i < self->order->len; i++)
+        ((SsrcEntry *) self->order->pdata[i])->announced[path] = 0;
+      GST_OBJECT_UNLOCK (self);
+      gst_event_unref (event);
+      return TRUE;
+    }
+    case GST_EVENT_FLUSH_STOP:
+      GST_OBJECT_LOCK (self);
+      drop_pending (self, path);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      /* sticky events after caps wait (on the sink pad) for our first
+       * caps; push_caps sends them */
+      if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) > GST_EVENT_CAPS
+          && GST_EVENT_TYPE (event) != GST_EVENT_EOS
+          && !gst_pad_has_current_caps (self->srcpad[path])) {
+        gst_event_unref (event);
+        return TRUE;
+      }
+      break;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static GstIterator *
+gst_mikey_dec_iterate_internal_links (GstPad *pad, GstObject *parent)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  GstPad *other = NULL;
+  GValue v = G_VALUE_INIT;
+  GstIterator *it;
+
+  for (guint p = 0; p < N_PATHS; p++) {
+    if (pad == self->sinkpad[p])
+      other = self->srcpad[p];
+    else if (pad == self->srcpad[p])
+      other = self->sinkpad[p];
+  }
+  if (other == NULL)
+    return NULL;
+  g_value_init (&v, GST_TYPE_PAD);
+  g_value_set_object (&v, other);
+  it = gst_iterator_new_single (GST_TYPE_PAD, &v);
+  g_value_unset (&v);
+  return it;
+}
+
+/* MIKEY */
+
+static void
+post_reply (GstMikeyDec *self, GBytes *reply)
+{
+  GstBuffer *buf = gst_buffer_new_wrapped_bytes (reply);
+  GstStructure *s = gst_structure_new ("mikey-message", "data",
+      GST_TYPE_BUFFER, buf, NULL);
+
+  g_bytes_unref (reply);
+  gst_buffer_unref (buf);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static gboolean
+is_auth_error (const GError *error)
+{
+  if (error->domain != MKY_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case MKY_ERROR_BAD_MAC:
+    case MKY_ERROR_BAD_SIGNATURE:
+    case MKY_ERROR_BAD_ID:
+    case MKY_ERROR_NOT_AUTHORIZED:
+    case MKY_ERROR_CERT_UNTRUSTED:
+    case MKY_ERROR_CERT_EXPIRED:
+    case MKY_ERROR_CERT_REVOKED:
+    case MKY_ERROR_CERT_USAGE:
+      return TRUE;
+    default:
+      return FALSE;
+  }
+}
+
+/* srtpdec's fields for crypto session @k, checked */
+static GstStructure *
+keying_structure (const MkySrtpKeying *k, GError **error)
+{
+  char *str = mky_srtp_keying_caps_string (k, error);
+  GstStructure *s;
+  const GValue *v;
+  gsize want = mky_srtp_policy_master_len (&k->policy);
+
+  if (str == NULL)
+    return NULL;
+  s = gst_structure_from_string (str, NULL);
+  explicit_bzero (str, strlen (str));
+  g_free (str);
+  if (s == NULL) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+        "keying of CS %u does not make caps", k->cs_id);
+    return NULL;
+  }
+  /* srtpdec 1.22 checks neither presence nor size of srtp-key */
+  v = gst_structure_get_value (s, "srtp-key");
+  if (v == NULL || !GST_VALUE_HOLDS_BUFFER (v)
+      || (want && gst_buffer_get_size (gst_value_get_buffer (v)) != want)) {
+    gst_structure_free (s);
+    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
+        "srtp-key of CS %u missing or not %zu bytes", k->cs_id, want);
+    return NULL;
+  }
+  return s;
+}
+
+/* Process one MIKEY message; FALSE when it was refused */
+static gboolean
+handle_message (GstMikeyDec *self, GBytes *message)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
+  MkyCsb *csb = NULL;
+  gint64 now = g_get_real_time ();
+  gboolean ok = FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL) {
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "no PSK set");
+    goto done;
+  }
+  if (self->responder == NULL) {
+    MkyConfig cfg;
+    mikey_config_init (&cfg, self->mode, self->psk, self->allow_null);
+    self->responder = mky_psk_responder_new (&cfg, now, FALSE);
+    mky_config_clear (&cfg);
+  }
+  csb = mky_psk_responder_handle (self->responder, message, now, &reply,
+      &error);
+  if (csb == NULL)
+    goto done;
+  if (!mky_csb_check (csb, MKY_SP_COMPAT_ACCEPT_GSTREAMER, &error))
+    goto done;
+  {
+    guint n = mky_csb_n_sessions (csb);
+    GstStructure *ks[256];
+    MkySrtpKeying k;
+
+    if (n > G_N_ELEMENTS (ks)) {
+      g_set_error (&error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+          "%u crypto sessions", n);
+      goto done;
+    }
+    /* all or nothing */
+    for (guint i = 0; i < n; i++) {
+      ks[i] = NULL;
+      if (mky_csb_get_srtp (csb, i, MKY_SP_COMPAT_ACCEPT_GSTREAMER, &k,
+              &error)) {
+        ks[i] = keying_structure (&k, &error);
+        mky_srtp_keying_clear (&k);
+      }
+      if (ks[i] == NULL) {
+        for (guint j = 0; j < i; j++)
+          gst_structure_free (ks[j]);
+        goto done;
+      }
+    }
+    for (guint i = 0; i < n; i++) {
+      guint32 ssrc, roc = 0;
+      SsrcEntry *e = NULL;
+
+      gst_structure_get_uint (ks[i], "ssrc", &ssrc);
+      gst_structure_get_uint (ks[i], "roc", &roc);
+      if (ssrc == 0) {
+        /* RFC 3830 §6.1.1: the first SSRC seen that has no key */
+        for (guint j = 0; j < self->order->len && !e; j++)
+          if (((SsrcEntry *) self->order->pdata[j])->keying == NULL)
+            e = self->order->pdata[j];
+        if (e == NULL) {
+          Unbound *u = g_new0 (Unbound, 1);
+          u->keying = ks[i];
+          u->csb_id = csb->csb_id;
+          u->roc = roc;
+          g_queue_push_tail (&self->unbound, u);
+          GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC 0, bound to "
+              "the first SSRC seen", csb->csb_id, i + 1);
+          continue;
+        }
+      } else {
+        e = get_entry (self, ssrc);
+      }
+      if (entry_set_keying (e, ks[i], csb->csb_id, roc)) {
+        GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC %u, ROC %u",
+            csb->csb_id, i + 1, e->ssrc, roc);
+        g_array_append_val (keyed, e->ssrc);
+      }
+    }
+  }
+  ok = TRUE;
+
+done:
+  if (ok)
+    self->messages_accepted++;
+  else
+    self->messages_refused++;
+  GST_OBJECT_UNLOCK (self);
+  if (csb)
+    mky_csb_unref (csb);
+
+  if (!ok) {
+    if (is_auth_error (error))
+      GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
+          (_("A MIKEY message failed authentication.")),
+          ("MIKEY message refused: %s", error->message));
+    else
+      GST_ELEMENT_WARNING (self, STREAM, DECODE,
+          (_("Could not use a MIKEY message.")),
+          ("MIKEY message refused: %s", error ? error->message : "?"));
+  }
+  if (reply)
+    post_reply (self, g_steal_pointer (&reply));
+  for (guint i = 0; i < keyed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_ON_KEY_RECEIVED], 0,
+        g_array_index (keyed, guint32, i));
+  return ok;
+}
+
+static gboolean
+gst_mikey_dec_push_message (GstMikeyDec *self, GstBuffer *buf)
+{
+  g_autoptr (GBytes) b = mikey_bytes_from_buffer (buf);
+
+  if (b == NULL) {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        (_("Could not use a MIKEY message.")), ("empty MIKEY message"));
+    return FALSE;
+  }
+  return handle_message (self, b);
+}
+
+static GstFlowReturn
+gst_mikey_dec_mikey_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+
+  /* a bad message is the sender's problem, not the pipeline's */
+  gst_mikey_dec_push_message (self, buf);
+  gst_buffer_unref (buf);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_mikey_dec_mikey_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  /* nothing goes on from here */
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* GObject and element */
+
+static GstStructure *
+make_stats (GstMikeyDec *self)
+{
+  GValue streams = G_VALUE_INIT;
+  GstStructure *s;
+
+  g_value_init (&streams, GST_TYPE_ARRAY);
+  for (guint i = 0; i < self->order->len; i++) {
+    SsrcEntry *e = self->order->pdata[i];
+    GValue v = G_VALUE_INIT;
+    GstStructure *st = gst_structure_new ("application/x-mikey-stream",
+        "ssrc", G_TYPE_UINT, e->ssrc,
+        "state", G_TYPE_STRING, e->keying ? "keyed" : "no-key",
+        "packets-passed", G_TYPE_UINT64, e->passed,
+        "packets-dropped", G_TYPE_UINT64, e->dropped,
+        "packets-pending", G_TYPE_UINT, e->pending.length, NULL);
+
+    if (e->keying)
+      gst_structure_set (st, "csb-id", G_TYPE_UINT, e->csb_id,
+          "roc", G_TYPE_UINT, e->roc, NULL);
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, st);
+    gst_value_array_append_and_take_value (&streams, &v);
+  }
+  s = gst_structure_new ("application/x-mikey-decoder-stats",
+      "messages-accepted", G_TYPE_UINT64, self->messages_accepted,
+      "messages-refused", G_TYPE_UINT64, self->messages_refused,
+      "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
+      "unbound-sessions", G_TYPE_UINT, self->unbound.length, NULL);
+  gst_structure_take_value (s, "streams", &streams);
+  return s;
+}
+
+static void
+gst_mikey_dec_set_property (GObject *object, guint prop_id,
+    const GValue *value, GParamSpec *pspec)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      break;
+    case PROP_PSK:
+      g_clear_pointer (&self->psk, mikey_secret_free);
+      self->psk = mikey_bytes_from_buffer (gst_value_get_buffer (value));
+      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      break;
+    case PROP_ALLOW_NULL:
+      self->allow_null = g_value_get_boolean (value);
+      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      break;
+    case PROP_MAX_PENDING:
+      self->max_pending = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mikey_dec_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_ALLOW_NULL:
+      g_value_set_boolean (value, self->allow_null);
+      break;
+    case PROP_MAX_PENDING:
+      g_value_set_uint (value, self->max_pending);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, make_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStateChangeReturn
+gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    gboolean no_psk;
+    GST_OBJECT_LOCK (self);
+    no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (no_psk) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          (_("No pre-shared key set for MIKEY.")),
+          ("mode=psk needs the psk property"));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    /* a new stream: announce again; the keys stay (they may have come
+     * out of band before the pipeline started) */
+    GST_OBJECT_LOCK (self);
+    for (guint p = 0; p < N_PATHS; p++) {
+      drop_pending (self, p);
+      gst_caps_replace (&self->upstream_caps[p], NULL);
+    }
+    for (guint i = 0; i < self->order->len; i++) {
+      SsrcEntry *e = self->order->pdata[i];
+      memset (e->announced, 0, sizeof e->announced);
+      e->warned = FALSE;
+    }
+    GST_OBJECT_UNLOCK (self);
+  }
+  return ret;
+}
+
+static void
+gst_mikey_dec_finalize (GObject *object)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (object);
+
+  g_clear_pointer (&self->responder, mky_psk_responder_free);
+  g_clear_pointer (&self->psk, mikey_secret_free);
+  g_ptr_array_free (self->order, TRUE);
+  g_hash_table_destroy (self->ssrcs);
+  g_queue_clear_full (&self->unbound, (GDestroyNotify) unbound_free);
+  for (guint p = 0; p < N_PATHS; p++)
+    gst_caps_replace (&self->upstream_caps[p], NULL);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GstPad *
+add_pad (GstMikeyDec *self, GstStaticPadTemplate *tmpl)
+{
+  GstPad *pad = gst_pad_new_from_static_template (tmpl, tmpl->name_template);
+
+  gst_element_add_pad (GST_ELEMENT (self), pad);
+  return pad;
+}
+
+static void
+gst_mikey_dec_init (GstMikeyDec *self)
+{
+  self->sinkpad[PATH_RTP] = add_pad (self, &rtp_sink_template);
+  self->srcpad[PATH_RTP] = add_pad (self, &rtp_src_template);
+  self->sinkpad[PATH_RTCP] = add_pad (self, &rtcp_sink_template);
+  self->srcpad[PATH_RTCP] = add_pad (self, &rtcp_src_template);
+  for (guint p = 0; p < N_PATHS; p++) {
+    gst_pad_set_chain_function (self->sinkpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_chain));
+    gst_pad_set_event_function (self->sinkpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_sink_event));
+    gst_pad_set_iterate_internal_links_function (self->sinkpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_iterate_internal_links));
+    gst_pad_set_iterate_internal_links_function (self->srcpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_iterate_internal_links));
+    GST_PAD_SET_PROXY_CAPS (self->sinkpad[p]);
+    GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad[p]);
+    GST_PAD_SET_PROXY_CAPS (self->srcpad[p]);
+  }
+  self->mikey_sink = add_pad (self, &mikey_sink_template);
+  gst_pad_set_chain_function (self->mikey_sink,
+      GST_DEBUG_FUNCPTR (gst_mikey_dec_mikey_chain));
+  gst_pad_set_event_function (self->mikey_sink,
+      GST_DEBUG_FUNCPTR (gst_mikey_dec_mikey_event));
+
+  self->mode = DEFAULT_MODE;
+  self->allow_null = DEFAULT_ALLOW_NULL;
+  self->max_pending = DEFAULT_MAX_PENDING;
+  self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) ssrc_entry_free);
+  self->order = g_ptr_array_new ();
+  g_queue_init (&self->unbound);
+}
+
+static void
+gst_mikey_dec_class_init (GstMikeyDecClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  path_quark = g_quark_from_static_string ("GstMikeyDec-path");
+
+  gobject_class->set_property = gst_mikey_dec_set_property;
+  gobject_class->get_property = gst_mikey_dec_get_property;
+  gobject_class->finalize = gst_mikey_dec_finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_dec_change_state);
+
+  /**
+   * GstMikeyDec:mode:
+   *
+   * The MIKEY key transport method accepted.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MODE] = g_param_spec_enum ("mode", "Mode",
+      "MIKEY key transport method", GST_TYPE_MIKEY_MODE, DEFAULT_MODE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:psk:
+   *
+   * The pre-shared key (write-only).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PSK] = g_param_spec_boxed ("psk", "PSK",
+      "Pre-shared key of MIKEY PSK mode (write-only)", GST_TYPE_BUFFER,
+      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:allow-null:
+   *
+   * Accept messages with NULL encryption or MAC in PSK mode (RFC 3830
+   * allows them only where a lower layer protects the message).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ALLOW_NULL] = g_param_spec_boolean ("allow-null",
+      "Allow NULL", "Accept NULL encryption or MAC in PSK mode",
+      DEFAULT_ALLOW_NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:max-pending:
+   *
+   * Packets held per SSRC while it has no key (0: drop them).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_PENDING] = g_param_spec_uint ("max-pending",
+      "Max pending", "Packets held per SSRC until its key comes (0: drop)",
+      0, MAX_MAX_PENDING, DEFAULT_MAX_PENDING,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstMikeyDec:stats:
+   *
+   * `application/x-mikey-decoder-stats` with `messages-accepted`,
+   * `messages-refused`, `packets-dropped`, `unbound-sessions` and
+   * `streams`, an array of `application/x-mikey-stream` (`ssrc`, `state`,
+   * `packets-passed`, `packets-dropped`, `packets-pending`, and `csb-id`
+   * and `roc` once keyed). No keys.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Per-SSRC key state and counters", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
+
+  /**
+   * GstMikeyDec::push-message:
+   * @mikeydec: the element
+   * @message: a MIKEY message
+   *
+   * Process a MIKEY message that came out of band (SDP `a=key-mgmt`, RTSP
+   * `KeyMgmt`...).
+   *
+   * Returns: whether the message was accepted
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_PUSH_MESSAGE] = g_signal_new_class_handler ("push-message",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_dec_push_message), NULL, NULL, NULL,
+      G_TYPE_BOOLEAN, 1, GST_TYPE_BUFFER | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * GstMikeyDec::on-key-received:
+   * @mikeydec: the element
+   * @ssrc: the SSRC that got new keys
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ON_KEY_RECEIVED] = g_signal_new ("on-key-received",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 1, G_TYPE_UINT);
+
+  gst_element_class_add_static_pad_template (element_class,
+      &rtp_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtp_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtcp_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtcp_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &mikey_sink_template);
+  gst_element_class_set_static_metadata (element_class, "MIKEY SRTP keys in",
+      "Filter/Network/SRTP",
+      "Takes SRTP keys from MIKEY (RFC 3830) messages and hands them to "
+      "srtpdec in per-SSRC caps", "gst-plugins-mikey");
+}

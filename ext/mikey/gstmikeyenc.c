@@ -1,0 +1,719 @@
+/* GStreamer MIKEY plugin: mikeyenc
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-mikeyenc
+ * @title: mikeyenc
+ * @see_also: srtpenc, mikeydec
+ *
+ * mikeyenc sits right after a stock srtpenc. When it goes from NULL to
+ * READY it draws a master key (and an MKI if #GstMikeyEnc:mki-length is
+ * set) from GnuTLS's key generator and sets it, with the policy of
+ * #GstMikeyEnc:srtp-cipher and #GstMikeyEnc:srtp-auth, on srtpenc, whose
+ * only way to take keys is its properties. SRTP and SRTCP pass through
+ * untouched.
+ *
+ * It then describes that key in a MIKEY (RFC 3830) I_MESSAGE, PSK or
+ * MIKEY-NULL, whose CS map lists the SSRCs seen so far with their ROC (read
+ * from srtpenc's `stats`). The message is posted as an element message
+ * `mikey-message` with a `data` buffer whenever a new SSRC shows up, and
+ * #GstMikeyEnc::get-message builds one on demand, for carriage out of band
+ * (SDP `a=key-mgmt`, RTSP `KeyMgmt`).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc psk=000102030405060708090a0b0c0d0e0f ! udpsink host=127.0.0.1 port=5004
+ * ]|
+ *
+ * Since: 0.1
+ */
+#include "gstmikeyelements.h"
+#include "gstmikeyenc.h"
+
+#include <string.h>
+#include <gnutls/crypto.h>
+#include <glib/gi18n-lib.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
+#define GST_CAT_DEFAULT gst_mikey_enc_debug
+
+#define DEFAULT_MODE GST_MIKEY_MODE_PSK
+#define DEFAULT_SRTP_CIPHER "aes-128-icm"
+#define DEFAULT_SRTP_AUTH "hmac-sha1-80"
+#define DEFAULT_MKI_LENGTH 0
+#define MAX_MKI_LENGTH 128
+#define MAX_MASTER_LEN 46
+
+enum
+{
+  PROP_0,
+  PROP_MODE,
+  PROP_PSK,
+  PROP_SRTP_CIPHER,
+  PROP_SRTP_AUTH,
+  PROP_MKI_LENGTH,
+  N_PROPERTIES
+};
+
+static GParamSpec *properties[N_PROPERTIES];
+
+enum
+{
+  SIGNAL_GET_MESSAGE,
+  LAST_SIGNAL
+};
+
+static guint signals[LAST_SIGNAL];
+
+static GstStaticPadTemplate rtp_sink_template =
+GST_STATIC_PAD_TEMPLATE ("rtp_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtp"));
+static GstStaticPadTemplate rtp_src_template =
+GST_STATIC_PAD_TEMPLATE ("rtp_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtp"));
+static GstStaticPadTemplate rtcp_sink_template =
+GST_STATIC_PAD_TEMPLATE ("rtcp_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtcp"));
+static GstStaticPadTemplate rtcp_src_template =
+GST_STATIC_PAD_TEMPLATE ("rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-srtcp"));
+
+struct _GstMikeyEnc
+{
+  GstElement parent;
+
+  GstPad *rtp_sink, *rtp_src, *rtcp_sink, *rtcp_src;
+
+  /* the rest under the object lock */
+  GstMikeyMode mode;
+  GBytes *psk;
+  gchar *srtp_cipher;
+  gchar *srtp_auth;
+  guint mki_length;
+
+  GstElement *srtpenc;          /* provisioned, READY and up */
+  gboolean keyed;
+  MkySrtpPolicy policy;
+  guint8 master[MAX_MASTER_LEN];        /* key || salt */
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize mki_len;
+  guint32 csb_id;
+  MkyT last_t;                  /* T of the last message */
+  GArray *ssrcs;                /* guint32, in the order seen */
+  gboolean announce;            /* a new SSRC: post a new message */
+};
+
+#define gst_mikey_enc_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstMikeyEnc, gst_mikey_enc, GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_mikey_enc_debug, "mikeyenc", 0,
+        "MIKEY key management for srtpenc"));
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (mikeyenc, "mikeyenc", GST_RANK_NONE,
+    GST_TYPE_MIKEY_ENC, mikey_element_init (plugin));
+
+/* call with the object lock; TRUE when @ssrc is new */
+static gboolean
+add_ssrc (GstMikeyEnc *self, guint32 ssrc)
+{
+  for (guint i = 0; i < self->ssrcs->len; i++)
+    if (g_array_index (self->ssrcs, guint32, i) == ssrc)
+      return FALSE;
+  g_array_append_val (self->ssrcs, ssrc);
+  self->announce = TRUE;
+  GST_DEBUG_OBJECT (self, "new SSRC %u", ssrc);
+  return TRUE;
+}
+
+/* SSRC -> ROC from srtpenc's stats */
+static GHashTable *
+srtpenc_rocs (GstElement *srtpenc)
+{
+  GHashTable *rocs = g_hash_table_new (NULL, NULL);
+  GstStructure *stats = NULL;
+  const GValue *streams;
+
+  if (srtpenc == NULL)
+    return rocs;
+  g_object_get (srtpenc, "stats", &stats, NULL);
+  if (stats == NULL)
+    return rocs;
+  streams = gst_structure_get_value (stats, "streams");
+  if (streams && GST_VALUE_HOLDS_ARRAY (streams)) {
+    for (guint i = 0; i < gst_value_array_get_size (streams); i++) {
+      const GValue *v = gst_value_array_get_value (streams, i);
+      const GstStructure *s;
+      guint ssrc, roc;
+
+      if (!GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      s = gst_value_get_structure (v);
+      if (gst_structure_get_uint (s, "ssrc", &ssrc)
+          && gst_structure_get_uint (s, "roc", &roc))
+        g_hash_table_insert (rocs, GUINT_TO_POINTER (ssrc),
+            GUINT_TO_POINTER (roc));
+    }
+  }
+  gst_structure_free (stats);
+  return rocs;
+}
+
+/* A new I_MESSAGE for the current key and SSRCs */
+static GBytes *
+build_message (GstMikeyEnc *self, GError **error)
+{
+  g_autoptr (GHashTable) rocs = NULL;
+  g_autoptr (MkyCsb) csb = NULL;
+  g_autoptr (MkyPskInitiator) ini = NULL;
+  GstElement *srtpenc = NULL;
+  MkyConfig cfg;
+  GBytes *msg;
+
+  GST_OBJECT_LOCK (self);
+  if (self->srtpenc)
+    srtpenc = gst_object_ref (self->srtpenc);
+  GST_OBJECT_UNLOCK (self);
+  /* not under our lock: srtpenc takes its own */
+  rocs = srtpenc_rocs (srtpenc);
+  if (srtpenc)
+    gst_object_unref (srtpenc);
+
+  GST_OBJECT_LOCK (self);
+  if (!self->keyed) {
+    GST_OBJECT_UNLOCK (self);
+    g_set_error (error, MKY_ERROR, MKY_ERROR_STATE,
+        "no key yet (mikeyenc sets one on srtpenc when going to READY)");
+    return NULL;
+  }
+  /* an initial message every time (a new RAND), so that a receiver that
+   * missed the earlier ones takes this one; the same CSB ID, and T moving
+   * on from the last */
+  csb = mky_csb_new (self->csb_id);
+  csb->t = self->last_t;
+  for (guint i = 0; i < self->ssrcs->len; i++) {
+    guint32 ssrc = g_array_index (self->ssrcs, guint32, i);
+    mky_csb_add_cs (csb, 0, ssrc, GPOINTER_TO_UINT (g_hash_table_lookup (rocs,
+                GUINT_TO_POINTER (ssrc))));
+  }
+  mky_csb_set_policy (csb, 0, &self->policy, FALSE);
+  mky_csb_add_key (csb, MKY_KD_TEK_SALT, self->master, self->policy.key_len,
+      self->master + self->policy.key_len, self->policy.salt_len,
+      self->mki_len ? self->mki : NULL, self->mki_len);
+  mikey_config_init (&cfg, self->mode, self->psk, FALSE);
+  ini = mky_psk_initiator_new (&cfg);
+  mky_config_clear (&cfg);
+  msg = mky_psk_initiator_build (ini, csb, FALSE, g_get_real_time (), error);
+  if (msg)
+    self->last_t = csb->t;
+  GST_OBJECT_UNLOCK (self);
+  return msg;
+}
+
+static GstBuffer *
+gst_mikey_enc_get_message (GstMikeyEnc *self)
+{
+  g_autoptr (GError) error = NULL;
+  GBytes *msg = build_message (self, &error);
+  GstBuffer *buf;
+
+  if (msg == NULL) {
+    GST_WARNING_OBJECT (self, "no MIKEY message: %s", error->message);
+    return NULL;
+  }
+  buf = gst_buffer_new_wrapped_bytes (msg);
+  g_bytes_unref (msg);
+  return buf;
+}
+
+static void
+post_message (GstMikeyEnc *self)
+{
+  GstBuffer *buf = gst_mikey_enc_get_message (self);
+  GstStructure *s;
+
+  if (buf == NULL)
+    return;
+  s = gst_structure_new ("mikey-message", "data", GST_TYPE_BUFFER, buf, NULL);
+  gst_buffer_unref (buf);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static GstFlowReturn
+gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  gboolean announce;
+
+  if (pad == self->rtp_sink) {
+    guint8 head[12];
+    /* RTP (not rtcp-mux SRTCP, payload types 64..80) */
+    if (gst_buffer_extract (buf, 0, head, sizeof head) == sizeof head
+        && head[0] >> 6 == 2 && !((head[1] & 0x7f) >= 64
+            && (head[1] & 0x7f) <= 80)) {
+      GST_OBJECT_LOCK (self);
+      add_ssrc (self, GST_READ_UINT32_BE (head + 8));
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
+  GST_OBJECT_LOCK (self);
+  announce = self->announce;
+  self->announce = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  /* srtpenc pushes with its lock released: its stats can be read here */
+  if (announce)
+    post_message (self);
+
+  return gst_pad_push (pad == self->rtp_sink ? self->rtp_src :
+      self->rtcp_src, buf);
+}
+
+static gboolean
+gst_mikey_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+    guint ssrc;
+
+    gst_event_parse_caps (event, &caps);
+    /* srtpenc's caps carry the key: never log them above TRACE */
+    GST_TRACE_OBJECT (pad, "caps %" GST_PTR_FORMAT, caps);
+    if (gst_structure_get_uint (gst_caps_get_structure (caps, 0), "ssrc",
+            &ssrc)) {
+      GST_OBJECT_LOCK (self);
+      add_ssrc (self, ssrc);
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static GstIterator *
+gst_mikey_enc_iterate_internal_links (GstPad *pad, GstObject *parent)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  GstPad *other = NULL;
+  GValue v = G_VALUE_INIT;
+  GstIterator *it;
+
+  if (pad == self->rtp_sink)
+    other = self->rtp_src;
+  else if (pad == self->rtp_src)
+    other = self->rtp_sink;
+  else if (pad == self->rtcp_sink)
+    other = self->rtcp_src;
+  else if (pad == self->rtcp_src)
+    other = self->rtcp_sink;
+  if (other == NULL)
+    return NULL;
+  g_value_init (&v, GST_TYPE_PAD);
+  g_value_set_object (&v, other);
+  it = gst_iterator_new_single (GST_TYPE_PAD, &v);
+  g_value_unset (&v);
+  return it;
+}
+
+/* Provisioning srtpenc */
+
+static gboolean
+set_enum_by_nick (GstElement *e, const char *prop, const char *type_name,
+    const char *nick)
+{
+  GType t = g_type_from_name (type_name);
+  GEnumClass *klass;
+  GEnumValue *v;
+
+  if (t == 0 || !G_TYPE_IS_ENUM (t))
+    return FALSE;
+  klass = g_type_class_ref (t);
+  v = g_enum_get_value_by_nick (klass, nick);
+  if (v)
+    g_object_set (e, prop, v->value, NULL);
+  g_type_class_unref (klass);
+  return v != NULL;
+}
+
+static GstElement *
+find_srtpenc (GstMikeyEnc *self)
+{
+  GstPad *peer = gst_pad_get_peer (self->rtp_sink);
+  GstElement *e = NULL;
+
+  if (peer == NULL)
+    return NULL;
+  e = gst_pad_get_parent_element (peer);
+  gst_object_unref (peer);
+  if (e && strcmp (G_OBJECT_TYPE_NAME (e), "GstSrtpEnc") != 0)
+    gst_clear_object (&e);
+  return e;
+}
+
+static gboolean
+provision (GstMikeyEnc *self)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *srtpenc = find_srtpenc (self);
+  MkySrtpPolicy pol;
+  gchar *cipher, *auth;
+  gsize master_len;
+  guint mki_length;
+  guint8 master[MAX_MASTER_LEN], mki[MAX_MKI_LENGTH];
+  GstBuffer *kb;
+  gboolean ok;
+
+  if (srtpenc == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        (_("mikeyenc must follow srtpenc directly.")),
+        ("the peer of rtp_sink is no srtpenc (link srtpenc's rtp_src_N to "
+            "mikeyenc's rtp_sink before going to READY)"));
+    return FALSE;
+  }
+
+  GST_OBJECT_LOCK (self);
+  cipher = g_strdup (self->srtp_cipher);
+  auth = g_strdup (self->srtp_auth);
+  mki_length = self->mki_length;
+  GST_OBJECT_UNLOCK (self);
+  ok = mky_srtp_policy_from_nicks (cipher, auth, cipher, auth, &pol, &error);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Unsupported SRTP policy.")), ("%s", error->message));
+    goto out;
+  }
+  master_len = mky_srtp_policy_master_len (&pol);
+  if (master_len == 0 || master_len > sizeof master) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Unsupported SRTP policy.")),
+        ("%s/%s: no master key to transport", cipher, auth));
+    ok = FALSE;
+    goto out;
+  }
+  if (gnutls_rnd (GNUTLS_RND_KEY, master, master_len) < 0
+      || (mki_length && gnutls_rnd (GNUTLS_RND_NONCE, mki, mki_length) < 0)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT, (NULL),
+        ("gnutls_rnd failed"));
+    ok = FALSE;
+    goto out;
+  }
+
+  /* srtpenc takes keys only from its properties */
+  kb = gst_buffer_new_memdup (master, master_len);
+  g_object_set (srtpenc, "key", kb, NULL);
+  gst_buffer_unref (kb);
+  if (mki_length) {
+    GstBuffer *mb = gst_buffer_new_memdup (mki, mki_length);
+    g_object_set (srtpenc, "mki", mb, NULL);
+    gst_buffer_unref (mb);
+  } else if (g_object_class_find_property (G_OBJECT_GET_CLASS (srtpenc),
+          "mki")) {
+    g_object_set (srtpenc, "mki", NULL, NULL);
+  }
+  ok = set_enum_by_nick (srtpenc, "rtp-cipher", "GstSrtpCipherType", cipher)
+      && set_enum_by_nick (srtpenc, "rtcp-cipher", "GstSrtpCipherType", cipher)
+      && set_enum_by_nick (srtpenc, "rtp-auth", "GstSrtpAuthType", auth)
+      && set_enum_by_nick (srtpenc, "rtcp-auth", "GstSrtpAuthType", auth);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Unsupported SRTP policy.")),
+        ("srtpenc does not take %s/%s", cipher, auth));
+    goto out;
+  }
+
+  GST_OBJECT_LOCK (self);
+  gst_object_replace ((GstObject **) & self->srtpenc, GST_OBJECT (srtpenc));
+  self->policy = pol;
+  memcpy (self->master, master, master_len);
+  memcpy (self->mki, mki, mki_length);
+  self->mki_len = mki_length;
+  gnutls_rnd (GNUTLS_RND_NONCE, &self->csb_id, sizeof self->csb_id);
+  if (self->csb_id == 0)
+    self->csb_id = 1;
+  memset (&self->last_t, 0, sizeof self->last_t);
+  self->keyed = TRUE;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "provisioned %" GST_PTR_FORMAT " with a %s/%s key"
+      "%s", srtpenc, cipher, auth, mki_length ? " and an MKI" : "");
+
+out:
+  explicit_bzero (master, sizeof master);
+  gst_object_unref (srtpenc);
+  g_free (cipher);
+  g_free (auth);
+  return ok;
+}
+
+static void
+forget_key (GstMikeyEnc *self)
+{
+  GST_OBJECT_LOCK (self);
+  explicit_bzero (self->master, sizeof self->master);
+  explicit_bzero (self->mki, sizeof self->mki);
+  self->keyed = FALSE;
+  gst_clear_object (&self->srtpenc);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstStateChangeReturn
+gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (element);
+  GstStateChangeReturn ret;
+
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    gboolean no_psk;
+    GST_OBJECT_LOCK (self);
+    no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (no_psk) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          (_("No pre-shared key set for MIKEY.")),
+          ("mode=psk needs the psk property"));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+    if (!provision (self))
+      return GST_STATE_CHANGE_FAILURE;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      GST_OBJECT_LOCK (self);
+      g_array_set_size (self->ssrcs, 0);
+      self->announce = FALSE;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case GST_STATE_CHANGE_READY_TO_NULL:
+      forget_key (self);
+      break;
+    default:
+      break;
+  }
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_NULL_TO_READY)
+    forget_key (self);
+  return ret;
+}
+
+/* GObject */
+
+static void
+gst_mikey_enc_set_property (GObject *object, guint prop_id,
+    const GValue *value, GParamSpec *pspec)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      self->mode = g_value_get_enum (value);
+      break;
+    case PROP_PSK:
+      g_clear_pointer (&self->psk, mikey_secret_free);
+      self->psk = mikey_bytes_from_buffer (gst_value_get_buffer (value));
+      break;
+    case PROP_SRTP_CIPHER:{
+      MkySrtpCipher c;
+      const char *nick = g_value_get_string (value);
+      if (nick == NULL)
+        nick = DEFAULT_SRTP_CIPHER;
+      if (mky_srtp_cipher_from_nick (nick, &c)) {
+        g_free (self->srtp_cipher);
+        self->srtp_cipher = g_strdup (nick);
+      } else {
+        GST_WARNING_OBJECT (self, "unknown srtp-cipher '%s'", nick);
+      }
+      break;
+    }
+    case PROP_SRTP_AUTH:{
+      MkySrtpAuth a;
+      const char *nick = g_value_get_string (value);
+      if (nick == NULL)
+        nick = DEFAULT_SRTP_AUTH;
+      if (mky_srtp_auth_from_nick (nick, &a)) {
+        g_free (self->srtp_auth);
+        self->srtp_auth = g_strdup (nick);
+      } else {
+        GST_WARNING_OBJECT (self, "unknown srtp-auth '%s'", nick);
+      }
+      break;
+    }
+    case PROP_MKI_LENGTH:
+      self->mki_length = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
+    GParamSpec *pspec)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODE:
+      g_value_set_enum (value, self->mode);
+      break;
+    case PROP_SRTP_CIPHER:
+      g_value_set_string (value, self->srtp_cipher);
+      break;
+    case PROP_SRTP_AUTH:
+      g_value_set_string (value, self->srtp_auth);
+      break;
+    case PROP_MKI_LENGTH:
+      g_value_set_uint (value, self->mki_length);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_mikey_enc_finalize (GObject *object)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (object);
+
+  forget_key (self);
+  g_clear_pointer (&self->psk, mikey_secret_free);
+  g_free (self->srtp_cipher);
+  g_free (self->srtp_auth);
+  g_array_free (self->ssrcs, TRUE);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GstPad *
+add_pad (GstMikeyEnc *self, GstStaticPadTemplate *tmpl)
+{
+  GstPad *pad = gst_pad_new_from_static_template (tmpl, tmpl->name_template);
+
+  if (tmpl->direction == GST_PAD_SINK) {
+    gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (gst_mikey_enc_chain));
+    gst_pad_set_event_function (pad,
+        GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event));
+    GST_PAD_SET_PROXY_ALLOCATION (pad);
+  }
+  GST_PAD_SET_PROXY_CAPS (pad);
+  gst_pad_set_iterate_internal_links_function (pad,
+      GST_DEBUG_FUNCPTR (gst_mikey_enc_iterate_internal_links));
+  gst_element_add_pad (GST_ELEMENT (self), pad);
+  return pad;
+}
+
+static void
+gst_mikey_enc_init (GstMikeyEnc *self)
+{
+  self->rtp_sink = add_pad (self, &rtp_sink_template);
+  self->rtp_src = add_pad (self, &rtp_src_template);
+  self->rtcp_sink = add_pad (self, &rtcp_sink_template);
+  self->rtcp_src = add_pad (self, &rtcp_src_template);
+
+  self->mode = DEFAULT_MODE;
+  self->srtp_cipher = g_strdup (DEFAULT_SRTP_CIPHER);
+  self->srtp_auth = g_strdup (DEFAULT_SRTP_AUTH);
+  self->mki_length = DEFAULT_MKI_LENGTH;
+  self->ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+}
+
+static void
+gst_mikey_enc_class_init (GstMikeyEncClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_mikey_enc_set_property;
+  gobject_class->get_property = gst_mikey_enc_get_property;
+  gobject_class->finalize = gst_mikey_enc_finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mikey_enc_change_state);
+
+  /**
+   * GstMikeyEnc:mode:
+   *
+   * The MIKEY key transport method.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MODE] = g_param_spec_enum ("mode", "Mode",
+      "MIKEY key transport method", GST_TYPE_MIKEY_MODE, DEFAULT_MODE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:psk:
+   *
+   * The pre-shared key (write-only).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PSK] = g_param_spec_boxed ("psk", "PSK",
+      "Pre-shared key of MIKEY PSK mode (write-only)", GST_TYPE_BUFFER,
+      G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:srtp-cipher:
+   *
+   * The SRTP and SRTCP cipher set on srtpenc, by srtpenc's nick.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SRTP_CIPHER] = g_param_spec_string ("srtp-cipher",
+      "SRTP cipher", "SRTP/SRTCP cipher set on srtpenc (aes-128-icm, "
+      "aes-256-icm, aes-128-gcm, aes-256-gcm)", DEFAULT_SRTP_CIPHER,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:srtp-auth:
+   *
+   * The SRTP and SRTCP authentication set on srtpenc, by srtpenc's nick.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SRTP_AUTH] = g_param_spec_string ("srtp-auth",
+      "SRTP auth", "SRTP/SRTCP authentication set on srtpenc (hmac-sha1-80, "
+      "hmac-sha1-32, null with GCM)", DEFAULT_SRTP_AUTH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:mki-length:
+   *
+   * Bytes of the MKI to draw with the key (0: none).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MKI_LENGTH] = g_param_spec_uint ("mki-length",
+      "MKI length", "Bytes of random MKI sent with every packet (0: none)",
+      0, MAX_MKI_LENGTH, DEFAULT_MKI_LENGTH,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
+
+  /**
+   * GstMikeyEnc::get-message:
+   * @mikeyenc: the element
+   *
+   * Build a MIKEY I_MESSAGE for the current key and the SSRCs seen so far,
+   * for carriage out of band (SDP, RTSP).
+   *
+   * Returns: (transfer full) (nullable): the message, or %NULL before the
+   * element is READY
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_GET_MESSAGE] = g_signal_new_class_handler ("get-message",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_enc_get_message), NULL, NULL, NULL,
+      GST_TYPE_BUFFER, 0);
+
+  gst_element_class_add_static_pad_template (element_class,
+      &rtp_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtp_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtcp_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &rtcp_src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "MIKEY SRTP keys out", "Filter/Network/SRTP",
+      "Keys srtpenc with a random master key and announces it in MIKEY "
+      "(RFC 3830) messages", "gst-plugins-mikey");
+}

@@ -1,0 +1,26 @@
+/* GStreamer MIKEY plugin: enums shared by mikeyenc and mikeydec
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * GstMikeyMode:
+ * @GST_MIKEY_MODE_NULL: MIKEY-NULL: pre-shared-key messages with NULL
+ *   encryption and MAC, as GStreamer's libgstsdp, live555 and ONVIF devices
+ *   send them; only safe over a protected transport (RTSPS, SIPS)
+ * @GST_MIKEY_MODE_PSK: pre-shared key (RFC 3830 §3.1)
+ *
+ * The MIKEY key transport method.
+ *
+ * Since: 0.1
+ */
+typedef enum {
+  GST_MIKEY_MODE_NULL = 0,
+  GST_MIKEY_MODE_PSK = 1,
+} GstMikeyMode;
+
+G_END_DECLS

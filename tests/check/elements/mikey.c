@@ -1,0 +1,822 @@
+/* mikeyenc and mikeydec with stock srtpenc and srtpdec
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <mky/mky.h>
+
+#define SSRC_A 0x1a2b3c4du
+#define SSRC_B 0x55667788u
+#define PT 96
+#define FIRST_SEQ 1000
+#define N_PACKETS 6
+#define SRTP_CAPS "application/x-srtp, media=(string)video, " \
+  "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
+#define RTP_CAPS "application/x-rtp, media=(string)video, " \
+  "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
+
+static const guint8 psk[] = "a pre-shared key of 32 bytes....";
+
+static GstStaticPadTemplate any_src = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate any_sink = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+/* Media */
+
+static guint8
+payload_byte (guint32 ssrc, guint n, guint i)
+{
+  return (guint8) (ssrc >> (8 * (n % 4)) ^ (n * 31 + i * 7));
+}
+
+static guint
+payload_len (guint n)
+{
+  return 40 + 23 * n;
+}
+
+static GstBuffer *
+rtp_packet (guint32 ssrc, guint n)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint8 *pl;
+
+  gst_rtp_buffer_allocate_data (buf, payload_len (n), 0, 0);
+  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_ssrc (&rtp, ssrc);
+  gst_rtp_buffer_set_payload_type (&rtp, PT);
+  gst_rtp_buffer_set_seq (&rtp, (guint16) (FIRST_SEQ + n));
+  gst_rtp_buffer_set_timestamp (&rtp, 3000 * n);
+  pl = gst_rtp_buffer_get_payload (&rtp);
+  for (guint i = 0; i < payload_len (n); i++)
+    pl[i] = payload_byte (ssrc, n, i);
+  gst_rtp_buffer_unmap (&rtp);
+  return buf;
+}
+
+/* @out is packet @n of @ssrc, bit for bit */
+static void
+assert_is_packet (GstBuffer *out, guint32 ssrc, guint n)
+{
+  GstBuffer *want = rtp_packet (ssrc, n);
+  GstMapInfo a, b;
+
+  fail_unless (out != NULL);
+  fail_unless (gst_buffer_map (out, &a, GST_MAP_READ));
+  fail_unless (gst_buffer_map (want, &b, GST_MAP_READ));
+  fail_unless_equals_int (a.size, b.size);
+  fail_unless (memcmp (a.data, b.data, a.size) == 0,
+      "packet %u of SSRC %08x differs", n, ssrc);
+  gst_buffer_unmap (out, &a);
+  gst_buffer_unmap (want, &b);
+  gst_buffer_unref (want);
+}
+
+static void
+set_enum_by_nick (GstElement *e, const char *prop, const char *type_name,
+    const char *nick)
+{
+  GType t = g_type_from_name (type_name);
+  GEnumClass *klass;
+  GEnumValue *v;
+
+  fail_unless (t != 0);
+  klass = g_type_class_ref (t);
+  v = g_enum_get_value_by_nick (klass, nick);
+  fail_unless (v != NULL);
+  g_object_set (e, prop, v->value, NULL);
+  g_type_class_unref (klass);
+}
+
+static void
+fill_master (guint8 *m, gsize len, guint8 seed)
+{
+  for (gsize i = 0; i < len; i++)
+    m[i] = (guint8) (seed + 13 * i);
+}
+
+static GstBuffer *
+psk_buffer (void)
+{
+  return gst_buffer_new_memdup (psk, 32);
+}
+
+/* Stock srtpenc keyed by property with @master (aes-128-icm,
+ * hmac-sha1-80), its key set before the harness starts it */
+static GstHarness *
+make_srtpenc (const guint8 *master, gsize len)
+{
+  GstElement *enc = gst_element_factory_make ("srtpenc", NULL);
+  GstBuffer *key;
+  GstHarness *h;
+
+  fail_unless (enc != NULL, "stock srtpenc (gst-plugins-bad) not found");
+  key = gst_buffer_new_memdup (master, len);
+  g_object_set (enc, "key", key, NULL);
+  gst_buffer_unref (key);
+  set_enum_by_nick (enc, "rtp-cipher", "GstSrtpCipherType", "aes-128-icm");
+  set_enum_by_nick (enc, "rtcp-cipher", "GstSrtpCipherType", "aes-128-icm");
+  set_enum_by_nick (enc, "rtp-auth", "GstSrtpAuthType", "hmac-sha1-80");
+  set_enum_by_nick (enc, "rtcp-auth", "GstSrtpAuthType", "hmac-sha1-80");
+  h = gst_harness_new_empty ();
+  gst_harness_add_element_full (h, enc, &any_src, "rtp_sink_0", &any_sink,
+      "rtp_src_0");
+  gst_object_unref (enc);
+  gst_harness_set_src_caps_str (h, RTP_CAPS);
+  return h;
+}
+
+/* packets 0..N_PACKETS-1 of each SSRC in @ssrcs (interleaved) through
+ * srtpenc keyed with @master */
+static GPtrArray *
+protect (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
+{
+  GstHarness *h = make_srtpenc (master, 30);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    for (guint s = 0; s < n_ssrcs; s++) {
+      fail_unless_equals_int (gst_harness_push (h, rtp_packet (ssrcs[s], n)),
+          GST_FLOW_OK);
+      g_ptr_array_add (out, gst_harness_pull (h));
+    }
+  gst_harness_teardown (h);
+  return out;
+}
+
+/* A PSK I_MESSAGE carrying @master (aes-128-icm/hmac-sha1-80) as TEK+SALT
+ * for @ssrcs (ROC 0) */
+static GstBuffer *
+make_i_message (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
+{
+  MkyConfig cfg;
+  MkySrtpPolicy pol;
+  MkyPskInitiator *ini;
+  MkyCsb *csb = mky_csb_new (0);
+  GError *error = NULL;
+  GBytes *msg;
+  GstBuffer *buf;
+
+  mky_config_init (&cfg);
+  mky_config_set_psk (&cfg, psk, 32);
+  ini = mky_psk_initiator_new (&cfg);
+  mky_config_clear (&cfg);
+  for (guint i = 0; i < n_ssrcs; i++)
+    mky_csb_add_cs (csb, 0, ssrcs[i], 0);
+  fail_unless (mky_srtp_policy_from_nicks ("aes-128-icm", "hmac-sha1-80",
+          "aes-128-icm", "hmac-sha1-80", &pol, &error));
+  mky_csb_set_policy (csb, 0, &pol, FALSE);
+  mky_csb_add_key (csb, MKY_KD_TEK_SALT, master, 16, master + 16, 14, NULL,
+      0);
+  msg = mky_psk_initiator_build (ini, csb, FALSE, g_get_real_time (), &error);
+  fail_unless (msg != NULL, "%s", error ? error->message : "");
+  mky_csb_unref (csb);
+  mky_psk_initiator_free (ini);
+  buf = gst_buffer_new_wrapped_bytes (msg);
+  g_bytes_unref (msg);
+  return buf;
+}
+
+/* mikeydec ! srtpdec in a bin on a harness, and the bin's bus */
+typedef struct
+{
+  GstHarness *h;
+  GstElement *md;
+  GstElement *sd;
+  GstBus *bus;
+  guint keys_received;
+  guint32 last_ssrc;
+} Dec;
+
+static void
+on_key_received (GstElement *md, guint ssrc, Dec *d)
+{
+  d->keys_received++;
+  d->last_ssrc = ssrc;
+}
+
+static void
+dec_setup (Dec *d, guint max_pending)
+{
+  GstElement *bin = gst_bin_new (NULL);
+  GstPad *p;
+
+  memset (d, 0, sizeof *d);
+  d->md = gst_element_factory_make ("mikeydec", NULL);
+  d->sd = gst_element_factory_make ("srtpdec", NULL);
+  fail_unless (d->md && d->sd);
+  g_object_set (d->md, "max-pending", max_pending, NULL);
+  {
+    GstBuffer *k = psk_buffer ();
+    g_object_set (d->md, "psk", k, NULL);
+    gst_buffer_unref (k);
+  }
+  g_signal_connect (d->md, "on-key-received", G_CALLBACK (on_key_received),
+      d);
+  gst_bin_add_many (GST_BIN (bin), d->md, d->sd, NULL);
+  fail_unless (gst_element_link_pads (d->md, "rtp_src", d->sd, "rtp_sink"));
+  fail_unless (gst_element_link_pads (d->md, "rtcp_src", d->sd,
+          "rtcp_sink"));
+  p = gst_element_get_static_pad (d->md, "rtp_sink");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", p));
+  gst_object_unref (p);
+  p = gst_element_get_static_pad (d->sd, "rtp_src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", p));
+  gst_object_unref (p);
+  d->bus = gst_bus_new ();
+  gst_element_set_bus (bin, d->bus);
+
+  d->h = gst_harness_new_empty ();
+  gst_harness_add_element_full (d->h, bin, &any_src, "sink", &any_sink,
+      "src");
+  gst_object_unref (bin);
+  gst_harness_set_src_caps_str (d->h, SRTP_CAPS);
+}
+
+static void
+dec_teardown (Dec *d)
+{
+  gst_harness_teardown (d->h);
+  gst_bus_set_flushing (d->bus, TRUE);
+  gst_object_unref (d->bus);
+}
+
+static gboolean
+push_message (GstElement *md, GstBuffer *msg)
+{
+  gboolean ok = FALSE;
+
+  g_signal_emit_by_name (md, "push-message", msg, &ok);
+  return ok;
+}
+
+static guint
+count_messages (GstBus *bus, GstMessageType type, GstElement *from)
+{
+  GstMessage *m;
+  guint n = 0;
+
+  while ((m = gst_bus_pop_filtered (bus, type))) {
+    if (from == NULL || GST_MESSAGE_SRC (m) == GST_OBJECT (from))
+      n++;
+    gst_message_unref (m);
+  }
+  return n;
+}
+
+static GstStructure *
+stream_stats (GstElement *md, guint32 ssrc, GstStructure **all)
+{
+  GstStructure *stats = NULL;
+  const GValue *streams;
+
+  g_object_get (md, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  *all = stats;
+  streams = gst_structure_get_value (stats, "streams");
+  for (guint i = 0; i < gst_value_array_get_size (streams); i++) {
+    const GstStructure *s =
+        gst_value_get_structure (gst_value_array_get_value (streams, i));
+    guint u;
+    if (gst_structure_get_uint (s, "ssrc", &u) && u == ssrc)
+      return (GstStructure *) s;
+  }
+  return NULL;
+}
+
+static guint64
+stats_u64 (const GstStructure *s, const char *field)
+{
+  guint64 v = G_MAXUINT64;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  return v;
+}
+
+/* (1) keys of a PSK I_MESSAGE reach srtpdec as per-SSRC caps */
+GST_START_TEST (test_dec_keys_srtpdec)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  GPtrArray *srtp;
+  GstBuffer *msg;
+  GstCaps *caps;
+  GstStructure *all;
+  Dec d;
+
+  fill_master (master, sizeof master, 1);
+  srtp = protect (master, ssrcs, 1);
+  msg = make_i_message (master, ssrcs, 1);
+
+  dec_setup (&d, 0);
+  fail_unless (push_message (d.md, msg));
+  fail_unless_equals_int (d.keys_received, 1);
+  fail_unless_equals_int (d.last_ssrc, SSRC_A);
+
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *out;
+    /* a buffer of its own: srtpdec 1.22 decrypts a private copy */
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+    out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_A, n);
+    gst_buffer_unref (out);
+  }
+  /* srtpdec got our caps: the keys were stripped, the SSRC stays */
+  caps = gst_pad_get_current_caps (d.h->sinkpad);
+  fail_unless (caps != NULL);
+  {
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+    guint u;
+    fail_unless (gst_structure_has_name (s, "application/x-rtp"));
+    fail_unless (gst_structure_get_uint (s, "ssrc", &u));
+    fail_unless_equals_int (u, SSRC_A);
+    fail_if (gst_structure_has_field (s, "srtp-key"));
+    fail_unless (gst_structure_has_field (s, "encoding-name"));
+  }
+  gst_caps_unref (caps);
+
+  {
+    GstStructure *s = stream_stats (d.md, SSRC_A, &all);
+    fail_unless (s != NULL);
+    fail_unless_equals_string (gst_structure_get_string (s, "state"),
+        "keyed");
+    fail_unless_equals_int (stats_u64 (s, "packets-passed"), N_PACKETS);
+    fail_unless_equals_int (stats_u64 (s, "packets-dropped"), 0);
+    fail_unless_equals_int (stats_u64 (all, "messages-accepted"), 1);
+    fail_unless_equals_int (stats_u64 (all, "messages-refused"), 0);
+    gst_structure_free (all);
+  }
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, NULL),
+      0);
+
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
+/* (2) packets without a key: dropped and counted, or held */
+GST_START_TEST (test_dec_no_key_drop)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  GPtrArray *srtp;
+  GstBuffer *msg;
+  GstStructure *all, *s;
+  Dec d;
+
+  fill_master (master, sizeof master, 2);
+  srtp = protect (master, ssrcs, 1);
+  msg = make_i_message (master, ssrcs, 1);
+
+  dec_setup (&d, 0);
+  for (guint n = 0; n < 3; n++)
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (d.h), 0);
+  s = stream_stats (d.md, SSRC_A, &all);
+  fail_unless (s != NULL);
+  fail_unless_equals_string (gst_structure_get_string (s, "state"), "no-key");
+  fail_unless_equals_int (stats_u64 (s, "packets-dropped"), 3);
+  fail_unless_equals_int (stats_u64 (all, "packets-dropped"), 3);
+  gst_structure_free (all);
+  /* one warning for the SSRC, not one per packet */
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, d.md),
+      1);
+
+  fail_unless (push_message (d.md, msg));
+  for (guint n = 3; n < N_PACKETS; n++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+    out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_A, n);
+    gst_buffer_unref (out);
+  }
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_dec_no_key_hold)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  GPtrArray *srtp;
+  GstBuffer *msg;
+  GstStructure *all, *s;
+  Dec d;
+
+  fill_master (master, sizeof master, 3);
+  srtp = protect (master, ssrcs, 1);
+  msg = make_i_message (master, ssrcs, 1);
+
+  /* two held, the third dropped */
+  dec_setup (&d, 2);
+  for (guint n = 0; n < 3; n++)
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (d.h), 0);
+  s = stream_stats (d.md, SSRC_A, &all);
+  fail_unless_equals_int (stats_u64 (s, "packets-dropped"), 1);
+  {
+    guint u;
+    fail_unless (gst_structure_get_uint (s, "packets-pending", &u));
+    fail_unless_equals_int (u, 2);
+  }
+  gst_structure_free (all);
+
+  fail_unless (push_message (d.md, msg));
+  /* the next packet brings the held ones out first, in order */
+  fail_unless_equals_int (gst_harness_push (d.h,
+          gst_buffer_copy (srtp->pdata[3])), GST_FLOW_OK);
+  {
+    const guint order[] = { 0, 1, 3 };
+    for (guint i = 0; i < G_N_ELEMENTS (order); i++) {
+      GstBuffer *out = gst_harness_pull (d.h);
+      assert_is_packet (out, SSRC_A, order[i]);
+      gst_buffer_unref (out);
+    }
+  }
+  fail_unless_equals_int (gst_harness_buffers_in_queue (d.h), 0);
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
+/* (3) a malformed MIKEY message on mikey_sink: a warning, and on */
+GST_START_TEST (test_dec_malformed_message)
+{
+  static const guint8 junk[] = { 0x01, 0x00, 0x07, 0x00, 0x12, 0x34, 0x56,
+    0x78, 0x00, 0x00, 0xff, 0x13
+  };
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  GstElement *md = gst_element_factory_make ("mikeydec", NULL);
+  GstBuffer *k = psk_buffer ();
+  GstBuffer *msg, *tampered;
+  GstBus *bus = gst_bus_new ();
+  GstStructure *all;
+  GstHarness *h;
+  GstMapInfo map;
+
+  fill_master (master, sizeof master, 4);
+  msg = make_i_message (master, ssrcs, 1);
+  g_object_set (md, "psk", k, NULL);
+  gst_buffer_unref (k);
+  gst_element_set_bus (md, bus);
+  h = gst_harness_new_empty ();
+  gst_harness_add_element_full (h, md, &any_src, "mikey_sink", &any_sink,
+      "rtp_src");
+  gst_harness_set_src_caps_str (h, "application/mikey");
+
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_memdup (junk, sizeof junk)), GST_FLOW_OK);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING, md), 1);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_ERROR, NULL), 0);
+
+  /* a flipped MAC bit: refused too */
+  tampered = gst_buffer_copy_deep (msg);
+  fail_unless (gst_buffer_map (tampered, &map, GST_MAP_WRITE));
+  map.data[map.size - 1] ^= 0x01;
+  gst_buffer_unmap (tampered, &map);
+  fail_unless_equals_int (gst_harness_push (h, tampered), GST_FLOW_OK);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING, md), 1);
+
+  /* and the good one is taken */
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (msg)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING, md), 0);
+  g_object_get (md, "stats", &all, NULL);
+  fail_unless_equals_int (stats_u64 (all, "messages-refused"), 2);
+  fail_unless_equals_int (stats_u64 (all, "messages-accepted"), 1);
+  gst_structure_free (all);
+  {
+    GstStructure *s = stream_stats (md, SSRC_A, &all);
+    fail_unless (s != NULL);
+    fail_unless_equals_string (gst_structure_get_string (s, "state"),
+        "keyed");
+    gst_structure_free (all);
+  }
+
+  gst_buffer_unref (msg);
+  gst_harness_teardown (h);
+  gst_object_unref (md);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* srtpenc ! mikeyenc in a bin on a harness */
+typedef struct
+{
+  GstHarness *h;
+  GstElement *se;
+  GstElement *me;
+  GstBus *bus;
+} Enc;
+
+static void
+enc_setup (Enc *e, const char *caps, guint mki_length)
+{
+  GstElement *bin = gst_bin_new (NULL);
+  GstPad *sink, *src, *p;
+  GstBuffer *k = psk_buffer ();
+
+  memset (e, 0, sizeof *e);
+  e->se = gst_element_factory_make ("srtpenc", NULL);
+  e->me = gst_element_factory_make ("mikeyenc", NULL);
+  fail_unless (e->se && e->me);
+  /* no key on srtpenc: mikeyenc sets one */
+  g_object_set (e->me, "psk", k, "mki-length", mki_length, NULL);
+  gst_buffer_unref (k);
+  gst_bin_add_many (GST_BIN (bin), e->se, e->me, NULL);
+  sink = gst_element_request_pad_simple (e->se, "rtp_sink_0");
+  fail_unless (sink != NULL);
+  src = gst_element_get_static_pad (e->se, "rtp_src_0");
+  fail_unless (src != NULL);
+  p = gst_element_get_static_pad (e->me, "rtp_sink");
+  fail_unless_equals_int (gst_pad_link (src, p), GST_PAD_LINK_OK);
+  gst_object_unref (p);
+  gst_object_unref (src);
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", sink));
+  gst_object_unref (sink);
+  p = gst_element_get_static_pad (e->me, "rtp_src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", p));
+  gst_object_unref (p);
+  e->bus = gst_bus_new ();
+  gst_element_set_bus (bin, e->bus);
+
+  e->h = gst_harness_new_empty ();
+  gst_harness_add_element_full (e->h, bin, &any_src, "sink", &any_sink,
+      "src");
+  gst_object_unref (bin);
+  gst_harness_set_src_caps_str (e->h, caps);
+}
+
+static void
+enc_teardown (Enc *e)
+{
+  gst_harness_teardown (e->h);
+  gst_bus_set_flushing (e->bus, TRUE);
+  gst_object_unref (e->bus);
+}
+
+static GBytes *
+get_message (GstElement *me)
+{
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+  GBytes *b;
+
+  g_signal_emit_by_name (me, "get-message", &buf);
+  fail_unless (buf != NULL);
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  b = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  gst_buffer_unref (buf);
+  return b;
+}
+
+/* the mikey-message posted on @bus */
+static GBytes *
+posted_message (GstBus *bus, GstElement *from)
+{
+  GstMessage *m;
+  GBytes *b = NULL;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (m);
+    if (GST_MESSAGE_SRC (m) == GST_OBJECT (from)
+        && gst_structure_has_name (s, "mikey-message") && b == NULL) {
+      GstBuffer *buf = gst_value_get_buffer (gst_structure_get_value (s,
+              "data"));
+      GstMapInfo map;
+      fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+      b = g_bytes_new (map.data, map.size);
+      gst_buffer_unmap (buf, &map);
+    }
+    gst_message_unref (m);
+  }
+  return b;
+}
+
+/* (4) mikeyenc keys srtpenc; a PSK Responder takes its message, and the
+ * keys decrypt srtpenc's output in a stock srtpdec */
+static void
+check_enc (guint mki_length)
+{
+  const guint32 ssrcs[] = { SSRC_A };
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GBytes *msg, *posted;
+  MkyConfig cfg;
+  MkyPskResponder *r;
+  MkyCsb *csb;
+  MkySrtpKeying k;
+  GError *error = NULL;
+  GBytes *reply = NULL;
+  char *caps_str;
+  GstHarness *hd;
+  GstCaps *caps;
+  Enc e;
+
+  enc_setup (&e, RTP_CAPS ", ssrc=(uint)439041101", mki_length);
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (ssrcs[0], n)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (e.h);
+    fail_unless (out != NULL);
+    /* header, payload, MKI, 10-byte tag */
+    fail_unless_equals_int (gst_buffer_get_size (out),
+        12 + payload_len (n) + mki_length + 10);
+    g_ptr_array_add (srtp, out);
+  }
+  posted = posted_message (e.bus, e.me);
+  fail_unless (posted != NULL, "no mikey-message on the bus");
+  msg = get_message (e.me);
+
+  mky_config_init (&cfg);
+  mky_config_set_psk (&cfg, psk, 32);
+  r = mky_psk_responder_new (&cfg, g_get_real_time (), FALSE);
+  mky_config_clear (&cfg);
+  csb = mky_psk_responder_handle (r, posted, g_get_real_time (), &reply,
+      &error);
+  fail_unless (csb != NULL, "%s", error ? error->message : "");
+  mky_csb_unref (csb);
+  csb = mky_psk_responder_handle (r, msg, g_get_real_time (), &reply, &error);
+  fail_unless (csb != NULL, "%s", error ? error->message : "");
+  fail_unless (reply == NULL);
+  fail_unless_equals_int (mky_csb_n_sessions (csb), 1);
+  fail_unless (mky_csb_get_srtp (csb, 0, MKY_SP_COMPAT_STRICT, &k, &error));
+  fail_unless_equals_int (k.ssrc, SSRC_A);
+  fail_unless_equals_int (k.roc, 0);
+  fail_unless_equals_int (k.keys[0].mki_len, mki_length);
+  caps_str = mky_srtp_keying_caps_string (&k, &error);
+  fail_unless (caps_str != NULL);
+
+  hd = gst_harness_new_with_padnames ("srtpdec", "rtp_sink", "rtp_src");
+  caps = gst_caps_from_string (caps_str);
+  gst_caps_set_simple (caps, "media", G_TYPE_STRING, "video", "payload",
+      G_TYPE_INT, PT, "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+      G_TYPE_STRING, "H264", NULL);
+  gst_harness_set_src_caps (hd, caps);
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (hd,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+    out = gst_harness_pull (hd);
+    assert_is_packet (out, SSRC_A, n);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (hd);
+
+  g_free (caps_str);
+  mky_srtp_keying_clear (&k);
+  mky_csb_unref (csb);
+  mky_psk_responder_free (r);
+  g_bytes_unref (msg);
+  g_bytes_unref (posted);
+  g_ptr_array_unref (srtp);
+  enc_teardown (&e);
+}
+
+GST_START_TEST (test_enc_provisions_srtpenc)
+{
+  check_enc (0);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_enc_provisions_srtpenc_mki)
+{
+  check_enc (4);
+}
+
+GST_END_TEST;
+
+/* (5) two SSRCs, end to end: srtpenc ! mikeyenc, the message out of band
+ * into mikeydec ! srtpdec */
+GST_START_TEST (test_two_ssrcs)
+{
+  const guint32 ssrcs[] = { SSRC_A, SSRC_B };
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstBuffer *msg = NULL;
+  GstStructure *all;
+  Enc e;
+  Dec d;
+
+  /* no ssrc in the caps: mikeyenc learns both from the packets */
+  enc_setup (&e, RTP_CAPS, 0);
+  for (guint n = 0; n < N_PACKETS; n++)
+    for (guint s = 0; s < 2; s++) {
+      fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (ssrcs[s],
+                  n)), GST_FLOW_OK);
+      g_ptr_array_add (srtp, gst_harness_pull (e.h));
+    }
+  g_signal_emit_by_name (e.me, "get-message", &msg);
+  fail_unless (msg != NULL);
+
+  dec_setup (&d, 0);
+  fail_unless (push_message (d.md, msg));
+  fail_unless_equals_int (d.keys_received, 2);
+  for (guint i = 0; i < srtp->len; i++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[i])), GST_FLOW_OK);
+    out = gst_harness_pull (d.h);
+    assert_is_packet (out, ssrcs[i % 2], i / 2);
+    gst_buffer_unref (out);
+  }
+  for (guint s = 0; s < 2; s++) {
+    GstStructure *st = stream_stats (d.md, ssrcs[s], &all);
+    fail_unless (st != NULL);
+    fail_unless_equals_string (gst_structure_get_string (st, "state"),
+        "keyed");
+    fail_unless_equals_int (stats_u64 (st, "packets-passed"), N_PACKETS);
+    gst_structure_free (all);
+  }
+  {
+    /* srtpdec has a stream for each */
+    GstStructure *stats = NULL;
+    g_object_get (d.sd, "stats", &stats, NULL);
+    fail_unless_equals_int (gst_value_array_get_size
+        (gst_structure_get_value (stats, "streams")), 2);
+    gst_structure_free (stats);
+  }
+
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+/* A crypto session of SSRC 0 takes the first SSRC seen without a key */
+GST_START_TEST (test_dec_ssrc0_binds)
+{
+  guint8 master[30];
+  const guint32 zero[] = { 0 };
+  const guint32 ssrcs[] = { SSRC_B };
+  GPtrArray *srtp;
+  GstBuffer *msg;
+  Dec d;
+
+  fill_master (master, sizeof master, 5);
+  srtp = protect (master, ssrcs, 1);
+  msg = make_i_message (master, zero, 1);
+
+  dec_setup (&d, 0);
+  fail_unless (push_message (d.md, msg));
+  fail_unless_equals_int (d.keys_received, 0);
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[n])), GST_FLOW_OK);
+    out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_B, n);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (d.keys_received, 1);
+  fail_unless_equals_int (d.last_ssrc, SSRC_B);
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
+static Suite *
+mikey_suite (void)
+{
+  Suite *s = suite_create ("mikey");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_dec_keys_srtpdec);
+  tcase_add_test (tc, test_dec_no_key_drop);
+  tcase_add_test (tc, test_dec_no_key_hold);
+  tcase_add_test (tc, test_dec_malformed_message);
+  tcase_add_test (tc, test_enc_provisions_srtpenc);
+  tcase_add_test (tc, test_enc_provisions_srtpenc_mki);
+  tcase_add_test (tc, test_two_ssrcs);
+  tcase_add_test (tc, test_dec_ssrc0_binds);
+  return s;
+}
+
+GST_CHECK_MAIN (mikey);
