@@ -10,8 +10,6 @@
 #include "mky-rfc4567.h"
 #include "mky-sign.h"
 
-#define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
-
 /* ==== what both modes and both sides share ==== */
 
 static guint
@@ -30,48 +28,6 @@ static const char *
 mode_name (MkyDhMode mode)
 {
   return mode == MKY_DH_MODE_SIGN ? "DH" : "DH-HMAC";
-}
-
-/* The peer certificate each bundle was set up with, bounded like
- * MkyCsbTable (the oldest stored leaves first) */
-typedef struct {
-  GHashTable *peers;
-  GQueue order;
-  guint max;
-} PeerTable;
-
-static void
-peer_table_init (PeerTable *t, guint max)
-{
-  t->peers = g_hash_table_new_full (NULL, NULL, NULL,
-      (GDestroyNotify) mky_peer_unref);
-  g_queue_init (&t->order);
-  t->max = MAX (max, 1);
-}
-
-static void
-peer_table_clear (PeerTable *t)
-{
-  g_clear_pointer (&t->peers, g_hash_table_unref);
-  g_queue_clear (&t->order);
-}
-
-static MkyPeer *
-peer_table_lookup (PeerTable *t, guint32 csb_id)
-{
-  return g_hash_table_lookup (t->peers, GUINT_TO_POINTER (csb_id));
-}
-
-static void
-peer_table_store (PeerTable *t, guint32 csb_id, MkyPeer *peer)
-{
-  gpointer key = GUINT_TO_POINTER (csb_id);
-  if (g_hash_table_contains (t->peers, key))
-    g_queue_remove (&t->order, key);
-  while (g_hash_table_size (t->peers) >= t->max)
-    g_hash_table_remove (t->peers, g_queue_pop_head (&t->order));
-  g_hash_table_replace (t->peers, key, mky_peer_ref (peer));
-  g_queue_push_tail (&t->order, key);
 }
 
 /* Is @a the party @b was? The same identity (as in PK mode, so that a
@@ -262,19 +218,6 @@ add_id (MkyMessage *msg, guint type, const guint8 *data, gsize len)
   mky_bytes_set (&p->u.id.data, data, len);
 }
 
-static void
-add_certs (MkyMessage *msg, MkyCredentials *creds)
-{
-  for (guint i = 0; i < mky_credentials_get_n_certs (creds); i++) {
-    MkyPayload *p = mky_message_add (msg, MKY_PT_CERT);
-    gsize len;
-    const guint8 *der = g_bytes_get_data (mky_credentials_get_cert_der (creds,
-            i), &len);
-    p->u.id.type = MKY_CERT_X509V3;
-    mky_bytes_set (&p->u.id.data, der, len);
-  }
-}
-
 /* Append the authentication: SIGN, or a KEMAC with NULL encryption, no
  * Encr data and the MAC over the whole message but the MAC field (RFC 4650
  * §4.2, with RFC 3830's NULL = 0) */
@@ -307,18 +250,6 @@ hmac_keys (const MkyConfig *cfg, MkyPrf prf, guint mac_alg, guint32 csb_id,
       psk_len, csb_id, rand->data, rand->len, error);
 }
 
-/* An ID payload's data as the identity string it claims */
-static char *
-id_string (const MkyId *id, GError **error)
-{
-  if (memchr (id->data.data, 0, id->data.len)) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
-        "identity with a NUL byte");
-    return NULL;
-  }
-  return g_strndup ((const char *) id->data.data, id->data.len);
-}
-
 /* Authenticate a peer's message. Signed: its certificate chain (the CERT
  * payloads), bound to the identity of @claimed (the peer's ID payload) or
  * else @want, then the signature; an update without certificates (RFC
@@ -335,23 +266,17 @@ authenticate (const MkyConfig *cfg, MkyDhMode mode, const MkyMessage *msg,
   guint32 csb_id = mky_message_hdr (msg)->csb_id;
 
   if (mode == MKY_DH_MODE_SIGN) {
-    g_autoptr (GPtrArray) chain = mky_cert_chain_new ();
+    g_autoptr (GPtrArray) chain = mky_exchange_certs (msg);
     g_autofree char *claim = NULL;
     guint id_type = cfg->id_type;
 
-    for (guint i = 0; i < msg->payloads->len; i++) {
-      const MkyPayload *p = msg->payloads->pdata[i];
-      if (p->type == MKY_PT_CERT)
-        mky_cert_chain_add (chain, p->u.id.type, p->u.id.data.data,
-            p->u.id.data.len);
-    }
     if (chain->len == 0 && known == NULL) {
       g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
           "no certificate (CERT payload) to check the signature with");
       return FALSE;
     }
     if (claimed) {
-      claim = id_string (claimed, error);
+      claim = mky_exchange_id_string (&claimed->data, error);
       if (claim == NULL)
         return FALSE;
       id_type = claimed->type;
@@ -427,7 +352,7 @@ tgk_payload (MkyBytes *tgk, const MkyKv *kv)
 struct _MkyDhInitiator {
   MkyConfig cfg;
   MkyDhMode mode;
-  PeerTable peers;              /* signed: the Responder of each bundle */
+  MkyTable peers;               /* signed: the Responder of each bundle */
   /* the exchange under way */
   gboolean pending;
   gboolean pending_update;
@@ -444,7 +369,8 @@ mky_dh_initiator_new (const MkyConfig *cfg, MkyDhMode mode)
   MkyDhInitiator *ini = g_new0 (MkyDhInitiator, 1);
   mky_config_copy (&ini->cfg, cfg);
   ini->mode = mode;
-  peer_table_init (&ini->peers, cfg->max_csbs);
+  mky_table_init (&ini->peers, cfg->max_csbs,
+      (GDestroyNotify) mky_peer_unref);
   return ini;
 }
 
@@ -462,7 +388,7 @@ mky_dh_initiator_free (MkyDhInitiator *ini)
   if (ini == NULL)
     return;
   end_exchange (ini);
-  peer_table_clear (&ini->peers);
+  mky_table_clear (&ini->peers);
   mky_config_clear (&ini->cfg);
   g_free (ini);
 }
@@ -470,7 +396,7 @@ mky_dh_initiator_free (MkyDhInitiator *ini)
 MkyPeer *
 mky_dh_initiator_get_peer (MkyDhInitiator *ini, guint32 csb_id)
 {
-  return peer_table_lookup (&ini->peers, csb_id);
+  return mky_table_lookup (&ini->peers, csb_id);
 }
 
 GBytes *
@@ -498,8 +424,7 @@ mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb, gboolean rekey,
   if (!mky_exchange_unique_time (&t, &csb->t, cfg->ts_type, now_us, error))
     return NULL;
   if (initial)
-    gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&rand, RAND_LEN),
-        RAND_LEN);
+    mky_exchange_new_rand (&rand);
   else
     mky_bytes_set (&rand, csb->rand.data, csb->rand.len);
   if ((initial || rekey)
@@ -509,23 +434,14 @@ mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb, gboolean rekey,
           csb->csb_id, &rand, &keys, error))
     goto out;
 
-  msg = mky_message_new (init_type (ini->mode), csb->csb_id);
+  msg = mky_exchange_message_new (init_type (ini->mode), csb->csb_id, prf,
+      csb->cs, &t, initial ? &rand : NULL);
   /* RFC 3830 §6.1: the answer is mandatory; V says so */
   mky_message_hdr (msg)->v = 1;
-  mky_message_hdr (msg)->prf = prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
-  mky_message_add (msg, MKY_PT_T)->u.t = t;
-  if (initial)
-    mky_bytes_set (&mky_message_add (msg, MKY_PT_RAND)->u.rand.rand,
-        rand.data, rand.len);
-  if (cfg->id_i)
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_i);
-  if (ini->mode == MKY_DH_MODE_SIGN)
-    add_certs (msg, cfg->credentials);
-  if (cfg->id_r)
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
-  for (guint i = 0; i < csb->policies->len; i++)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
+  mky_exchange_add_ids (msg, cfg->id_type, cfg->id_i,
+      ini->mode == MKY_DH_MODE_SIGN ? cfg->credentials : NULL, cfg->id_type,
+      cfg->id_r, FALSE);
+  mky_exchange_add_policies (msg, csb->policies);
   if (sdp_ids)
     mky_sdp_ids_set (&mky_message_add (msg, MKY_PT_GEN_EXT)->u.gen_ext,
         sdp_ids);
@@ -569,8 +485,6 @@ handle_error (MkyDhInitiator *ini, const MkyMessage *msg, const MkyCsb *csb,
 {
   const MkyConfig *cfg = &ini->cfg;
   const MkyPayload *last = msg->payloads->pdata[msg->payloads->len - 1];
-  const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
-  guint err_no = err ? err->u.err.err_no : MKY_ERR_UNSPECIFIED;
   gboolean authentic = FALSE;
 
   if (ini->mode == MKY_DH_MODE_HMAC && last->type == MKY_PT_V) {
@@ -589,11 +503,7 @@ handle_error (MkyDhInitiator *ini, const MkyMessage *msg, const MkyCsb *csb,
   /* only an authenticated error ends the exchange */
   if (authentic)
     end_exchange (ini);
-  g_set_error (error, MKY_ERROR, MKY_ERROR_PEER_ERROR,
-      "peer reported %s (%u), %s", mky_err_no_name (err_no) ?
-      mky_err_no_name (err_no) : "an unknown error", err_no,
-      authentic ? "authenticated" : "not authenticated");
-  return FALSE;
+  return mky_exchange_peer_error (msg, authentic, error);
 }
 
 gboolean
@@ -604,44 +514,29 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (response, error);
   g_autoptr (MkyPeer) peer = NULL;
   MkyPeer *known;
-  const MkyPayload *t;
+  const MkyT *t;
   const MkyDh *dhr, *dhi;
   MkyBytes tgk = { 0 };
   MkyMsgKeys keys = { 0 };
   Parts m;
-  guint type;
   gboolean ok;
 
   if (msg == NULL)
     return FALSE;
-  type = mky_message_hdr (msg)->data_type;
-  if (type != resp_type (ini->mode) && type != MKY_TYPE_ERROR) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a %s R_MESSAGE or error message", type,
-        mode_name (ini->mode));
-    return FALSE;
-  }
-  if (!ini->pending || mky_message_hdr (msg)->csb_id != ini->pending_csb_id
-      || csb->csb_id != ini->pending_csb_id) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "no request of CSB ID %08x awaits an answer",
-        mky_message_hdr (msg)->csb_id);
-    return FALSE;
-  }
   /* the echoed timestamp makes the answer fresh (RFC 3830 §3.3, §5.4) */
-  t = mky_message_find (msg, MKY_PT_T, 0);
-  if (t == NULL || t->u.t.ts_type != ini->pending_t.ts_type
-      || t->u.t.ts != ini->pending_t.ts) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_TS_MISMATCH,
-        "the answer does not echo the timestamp of the request");
+  t = mky_exchange_check_answer (msg, resp_type (ini->mode),
+      ini->mode == MKY_DH_MODE_SIGN ? "a DH R_MESSAGE or error message"
+      : "a DH-HMAC R_MESSAGE or error message",
+      ini->pending && csb->csb_id == ini->pending_csb_id,
+      ini->pending_csb_id, &ini->pending_t, error);
+  if (t == NULL)
     return FALSE;
-  }
-  if (type == MKY_TYPE_ERROR)
-    return handle_error (ini, msg, csb, &t->u.t, error);
+  if (mky_message_hdr (msg)->data_type == MKY_TYPE_ERROR)
+    return handle_error (ini, msg, csb, t, error);
 
   if (!split_message (msg, ini->mode, FALSE, &m, error))
     return FALSE;
-  known = ini->pending_update ? peer_table_lookup (&ini->peers, csb->csb_id)
+  known = ini->pending_update ? mky_table_lookup (&ini->peers, csb->csb_id)
       : NULL;
   ok = authenticate (cfg, ini->mode, msg, &m, m.idr, cfg->id_r, now_us,
       known, csb->prf, ini->pending_mac, &csb->rand, &peer, &keys, error);
@@ -693,7 +588,7 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
     g_ptr_array_add (csb->keys, tgk_payload (&tgk, NULL));
   }
   if (peer)
-    peer_table_store (&ini->peers, csb->csb_id, peer);
+    mky_table_store (&ini->peers, csb->csb_id, mky_peer_ref (peer));
   end_exchange (ini);
   return TRUE;
 }
@@ -704,8 +599,8 @@ struct _MkyDhResponder {
   MkyConfig cfg;
   MkyDhMode mode;
   MkyReplayCache *replay;
-  MkyCsbTable csbs;
-  PeerTable peers;              /* signed: the Initiator of each bundle */
+  MkyTable csbs;                /* MkyCsb by CSB ID */
+  MkyTable peers;               /* signed: the Initiator of each bundle */
 };
 
 MkyDhResponder *
@@ -718,8 +613,8 @@ mky_dh_responder_new (const MkyConfig *cfg, MkyDhMode mode, gint64 now_us,
   r->mode = mode;
   r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
       now_us, state_lost);
-  mky_csb_table_init (&r->csbs, cfg->max_csbs);
-  peer_table_init (&r->peers, cfg->max_csbs);
+  mky_table_init (&r->csbs, cfg->max_csbs, (GDestroyNotify) mky_csb_unref);
+  mky_table_init (&r->peers, cfg->max_csbs, (GDestroyNotify) mky_peer_unref);
   return r;
 }
 
@@ -730,8 +625,8 @@ mky_dh_responder_free (MkyDhResponder *r)
     return;
   mky_config_clear (&r->cfg);
   mky_replay_cache_free (r->replay);
-  mky_csb_table_clear (&r->csbs);
-  peer_table_clear (&r->peers);
+  mky_table_clear (&r->csbs);
+  mky_table_clear (&r->peers);
   g_free (r);
 }
 
@@ -744,17 +639,14 @@ mky_dh_responder_get_replay_cache (MkyDhResponder *r)
 MkyPeer *
 mky_dh_responder_get_peer (MkyDhResponder *r, guint32 csb_id)
 {
-  return peer_table_lookup (&r->peers, csb_id);
+  return mky_table_lookup (&r->peers, csb_id);
 }
 
-/* How far an I_MESSAGE got, for the answer */
+/* How far an I_MESSAGE got, for the answer (its keys: DH-HMAC's), and
+ * what it brought */
 typedef struct {
+  MkyOpened base;
   Parts m;
-  gboolean reply;               /* an Error message is due */
-  MkyErrNo err_no;
-  gboolean authentic;
-  MkyReplayTicket ticket;       /* for the replay cache once authentic */
-  MkyMsgKeys keys;              /* DH-HMAC: protect the answer */
   MkyPeer *peer;                /* signed: the Initiator's certificate */
   guint8 dh_group;
   MkyBytes dhr;                 /* our g^xr, when DHi came */
@@ -763,7 +655,7 @@ typedef struct {
 static void
 opened_clear (Opened *o)
 {
-  mky_msg_keys_clear (&o->keys);
+  mky_opened_clear (&o->base);
   g_clear_pointer (&o->peer, mky_peer_unref);
   mky_bytes_clear (&o->dhr, FALSE);
 }
@@ -771,9 +663,7 @@ opened_clear (Opened *o)
 static gboolean
 refuse (Opened *o, MkyErrNo err_no)
 {
-  o->reply = TRUE;
-  o->err_no = err_no;
-  return FALSE;
+  return mky_opened_refuse (&o->base, err_no);
 }
 
 static gboolean
@@ -807,8 +697,8 @@ open_init (MkyDhResponder *r, const MkyMessage *msg,
 {
   const MkyConfig *cfg = &r->cfg;
   const MkyHdr *hdr = mky_message_hdr (msg);
-  const MkyCsb *old = NULL;
-  MkyPeer *owner = peer_table_lookup (&r->peers, hdr->csb_id);
+  const MkyCsb *old = mky_table_lookup (&r->csbs, hdr->csb_id);
+  MkyPeer *owner = mky_table_lookup (&r->peers, hdr->csb_id);
   const MkyBytes *rand;
   guint mac_alg;
   const Parts *m = &o->m;
@@ -816,46 +706,35 @@ open_init (MkyDhResponder *r, const MkyMessage *msg,
       (GDestroyNotify) mky_payload_free);
   MkyCsb *csb;
 
-  if (hdr->data_type != init_type (r->mode)) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a %s I_MESSAGE", hdr->data_type,
-        mode_name (r->mode));
+  if (!mky_exchange_check_data_type (hdr, init_type (r->mode),
+          r->mode == MKY_DH_MODE_SIGN ? "a DH I_MESSAGE"
+          : "a DH-HMAC I_MESSAGE", error)) {
     refuse (o, MKY_ERR_INVALID_DT);
     return NULL;
   }
   if (!split_message (msg, r->mode, TRUE, &o->m, error))
     return NULL;
-  if (!mky_replay_cache_check (r->replay, msg, now_us, &o->ticket, error))
+  if (!mky_replay_cache_check (r->replay, msg, now_us, &o->base.ticket,
+          error))
     return NULL;
-  if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
-        hdr->prf);
+  if (!mky_exchange_check_prf (hdr, error)) {
     refuse (o, MKY_ERR_INVALID_PRF);
     return NULL;
   }
-  if (m->rand) {
-    rand = m->rand;
-    if (m->n_dh == 0) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD, "no DHi");
-      return NULL;
-    }
-  } else {
-    old = mky_csb_table_lookup (&r->csbs, hdr->csb_id);
-    if (old == NULL || old->prf != hdr->prf) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-          "update (no RAND) of unknown CSB ID %08x, or with another PRF",
-          hdr->csb_id);
-      return NULL;
-    }
-    rand = &old->rand;
+  rand = mky_exchange_keying_rand (hdr, m->rand, &old, error);
+  if (rand == NULL)
+    return NULL;
+  if (old == NULL && m->n_dh == 0) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD, "no DHi");
+    return NULL;
   }
 
   /* (a payload of a parsed message holds only its own union member) */
   mac_alg = r->mode == MKY_DH_MODE_HMAC ? m->last->u.kemac.mac_alg
       : MKY_MAC_NULL;
   if (!authenticate (cfg, r->mode, msg, m, m->idi, cfg->id_i, now_us,
-          old ? owner : NULL, hdr->prf, mac_alg, rand, &o->peer, &o->keys,
-          error)) {
+          old ? owner : NULL, hdr->prf, mac_alg, rand, &o->peer,
+          &o->base.keys, error)) {
     /* without a certificate the signature cannot be checked either */
     refuse (o, g_error_matches (*error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD)
         ? MKY_ERR_INVALID_CERT : mky_error_to_err_no (*error));
@@ -870,7 +749,9 @@ open_init (MkyDhResponder *r, const MkyMessage *msg,
     refuse (o, MKY_ERR_INVALID_ID);
     return NULL;
   }
-  o->authentic = TRUE;
+  /* Error messages are authenticated (V) only in DH-HMAC */
+  o->base.authentic = TRUE;
+  o->base.keyed = r->mode == MKY_DH_MODE_HMAC;
 
   if (!check_ids (r->mode, o->peer, m->idi, cfg->id_i, m->idr, cfg->id_r,
           error)
@@ -908,19 +789,16 @@ build_response (MkyDhResponder *r, const MkyCsb *csb,
     const Opened *o, GError **error)
 {
   const MkyConfig *cfg = &r->cfg;
-  g_autoptr (MkyMessage) msg = mky_message_new (resp_type (r->mode),
-      csb->csb_id);
+  g_autoptr (MkyMessage) msg = mky_exchange_message_new (resp_type (r->mode),
+      csb->csb_id, csb->prf, csb->cs, o->m.t, NULL);
   const MkyId *idi = o->m.idi;
   const char *peer_id = o->peer ? mky_peer_get_identity (o->peer) : NULL;
   MkyPayload *p;
 
-  mky_message_hdr (msg)->prf = csb->prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
-  mky_message_add (msg, MKY_PT_T)->u.t = *o->m.t;
   if (cfg->id_r)
     mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
   if (r->mode == MKY_DH_MODE_SIGN)
-    add_certs (msg, cfg->credentials);
+    mky_exchange_add_certs (msg, cfg->credentials);
   /* IDi is mandatory (RFC 4650 §3: "regardless of whether the I_message
    * conveyed any IDi"): the Initiator's own, else the identity its
    * certificate was accepted for, else the one we expect, else empty */
@@ -937,7 +815,7 @@ build_response (MkyDhResponder *r, const MkyCsb *csb,
     mky_bytes_set (&p->u.dh.value, o->dhr.data, o->dhr.len);
     g_ptr_array_add (msg->payloads, mky_payload_copy (o->m.dh[0]));
   }
-  return seal (cfg, r->mode, msg, &o->keys, error);
+  return seal (cfg, r->mode, msg, &o->base.keys, error);
 }
 
 MkyCsb *
@@ -947,8 +825,6 @@ mky_dh_responder_handle (MkyDhResponder *r, GBytes *message,
 {
   g_autoptr (MkyMessage) msg = NULL;
   g_autoptr (GError) local = NULL;
-  const MkyHdr *hdr;
-  const MkyPayload *t;
   MkyCsb *csb;
   Opened o = { 0 };
 
@@ -958,38 +834,22 @@ mky_dh_responder_handle (MkyDhResponder *r, GBytes *message,
   msg = mky_message_parse_bytes (message, error);
   if (msg == NULL)
     return NULL;
-  hdr = mky_message_hdr (msg);
-  t = mky_message_find (msg, MKY_PT_T, 0);
 
   /* open_init reads the error to choose the Error message */
   csb = open_init (r, msg, sdp_ids, now_us, &o, &local);
-  /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
-  if (o.authentic)
-    mky_replay_cache_add (r->replay, &o.ticket, now_us);
+  mky_opened_add_replay (&o.base, r->replay, now_us);
 
   if (csb == NULL) {
-    if (o.reply && t) {
-      g_autoptr (MkyPayload) offer = NULL;
-      if (o.err_no == MKY_ERR_INVALID_SPPAR) {
-        /* RFC 3830 §5.1.1: say what we support */
-        MkySrtpPolicy def;
-        mky_srtp_policy_from_sp (NULL, MKY_SP_COMPAT_STRICT, &def, NULL);
-        offer = mky_payload_new (MKY_PT_SP);
-        offer->u.sp.prot_type = MKY_PROT_SRTP;
-        mky_srtp_policy_to_sp (&def, FALSE, &offer->u.sp);
-      }
-      /* authenticated (V) only in DH-HMAC and after the MAC verified */
-      *reply = mky_exchange_error (hdr, &t->u.t, o.err_no, offer,
-          o.authentic && r->mode == MKY_DH_MODE_HMAC ? &o.keys : NULL,
-          id_data (o.m.idi), id_data (o.m.idr));
-    }
+    /* authenticated (V) only in DH-HMAC and after the MAC verified */
+    *reply = mky_opened_error (&o.base, msg, id_data (o.m.idi),
+        id_data (o.m.idr));
     g_propagate_error (error, g_steal_pointer (&local));
   } else {
     *reply = build_response (r, csb, &o, error);
     if (*reply) {
-      mky_csb_table_store (&r->csbs, csb);
+      mky_table_store (&r->csbs, csb->csb_id, mky_csb_ref (csb));
       if (o.peer)
-        peer_table_store (&r->peers, csb->csb_id, o.peer);
+        mky_table_store (&r->peers, csb->csb_id, mky_peer_ref (o.peer));
     } else {
       g_clear_pointer (&csb, mky_csb_unref);
     }

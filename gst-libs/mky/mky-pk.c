@@ -9,77 +9,15 @@
 #include "mky-sign.h"
 #include "mky-time.h"
 
-#define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
-#define MIN_ENV_KEY_LEN 16      /* shorter envelope keys are refused */
-
 /* ---- shared ---- */
 
-/* Per-bundle state by CSB ID, bounded: the oldest stored goes when full */
-typedef struct {
-  GHashTable *h;
-  GQueue order;
-  guint max;
-} Table;
-
+/* Per-bundle state by CSB ID: a new entry for a bundle replaces its old
+ * one, which makes room for it */
 static void
-table_init (Table *t, guint max, GDestroyNotify free_func)
+table_store (MkyTable *t, guint32 csb_id, gpointer value)
 {
-  t->h = g_hash_table_new_full (NULL, NULL, NULL, free_func);
-  g_queue_init (&t->order);
-  t->max = MAX (max, 1);
-}
-
-static void
-table_clear (Table *t)
-{
-  g_clear_pointer (&t->h, g_hash_table_unref);
-  g_queue_clear (&t->order);
-}
-
-static gpointer
-table_lookup (Table *t, guint32 id)
-{
-  return g_hash_table_lookup (t->h, GUINT_TO_POINTER (id));
-}
-
-static void
-table_remove (Table *t, guint32 id)
-{
-  gpointer key = GUINT_TO_POINTER (id);
-  if (g_hash_table_remove (t->h, key))
-    g_queue_remove (&t->order, key);
-}
-
-static void
-table_store (Table *t, guint32 id, gpointer value)
-{
-  gpointer key = GUINT_TO_POINTER (id);
-  table_remove (t, id);
-  while (g_hash_table_size (t->h) >= t->max)
-    g_hash_table_remove (t->h, g_queue_pop_head (&t->order));
-  g_hash_table_insert (t->h, key, value);
-  g_queue_push_tail (&t->order, key);
-}
-
-/* NULL encryption only where allowed (MIKEY-NULL); a NULL MAC also with
- * AES-KW, whose integrity check protects the KEMAC (RFC 3830 §4.2.3). With
- * AES-CM a NULL MAC would let a man in the middle who re-signs the message
- * flip the encrypted IDi into his own, which is what the encrypted IDi and
- * the MAC are there to prevent (§3.2). */
-static gboolean
-check_protection (const MkyConfig *cfg, guint encr, guint mac, GError **error)
-{
-  if (encr == MKY_ENCR_NULL && !cfg->allow_null) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR,
-        "NULL encryption refused (allow-null not set)");
-    return FALSE;
-  }
-  if (mac == MKY_MAC_NULL && encr != MKY_ENCR_AES_KW_128 && !cfg->allow_null) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC_ALG,
-        "NULL MAC refused but with AES-KW-128 (allow-null not set)");
-    return FALSE;
-  }
-  return TRUE;
+  mky_table_remove (t, csb_id);
+  mky_table_store (t, csb_id, value);
 }
 
 /* The verification message and authenticated Error messages always carry a
@@ -89,48 +27,6 @@ static MkyMacAlg
 verify_mac_alg (guint kemac_mac)
 {
   return kemac_mac == MKY_MAC_NULL ? MKY_MAC_HMAC_SHA_1_160 : kemac_mac;
-}
-
-/* RFC 3830 §5.2: the KEMAC MAC of a PK I_MESSAGE covers the KEMAC payload
- * only, its Next payload field taken as 0, up to the MAC field. */
-static void
-kemac_range (const MkyMessage *msg, const MkyPayload *kemac,
-    const guint8 **data, gsize *len)
-{
-  *data = (const guint8 *) g_bytes_get_data (msg->raw, NULL) + kemac->offset;
-  *len = kemac->length - kemac->u.kemac.mac.len;
-}
-
-static const guint8 zero_next = MKY_PT_LAST;
-
-static void
-kemac_mac_compute (const MkyMsgKeys *keys, const MkyMessage *msg,
-    MkyPayload *kemac)
-{
-  const guint8 *data;
-  gsize len;
-
-  kemac_range (msg, kemac, &data, &len);
-  mky_mac_compute (keys, &zero_next, 1, data + 1, len - 1,
-      kemac->u.kemac.mac.data);
-}
-
-static gboolean
-kemac_mac_verify (const MkyMsgKeys *keys, const MkyMessage *msg,
-    const MkyPayload *kemac, GError **error)
-{
-  const guint8 *data;
-  gsize len;
-
-  if (kemac->u.kemac.mac_alg != keys->mac_alg) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC_ALG,
-        "MAC algorithm %u, keys are for %u", kemac->u.kemac.mac_alg,
-        keys->mac_alg);
-    return FALSE;
-  }
-  kemac_range (msg, kemac, &data, &len);
-  return mky_mac_verify (keys, &zero_next, 1, data + 1, len - 1,
-      kemac->u.kemac.mac.data, kemac->u.kemac.mac.len, error);
 }
 
 /* The configuration for PSK updates under a cached envelope key: the
@@ -150,31 +46,6 @@ cached_psk_config (MkyConfig *dst, const MkyConfig *src,
   dst->id_i = g_strdup (id_i);
   if (id_i)
     dst->id_type = id_type;
-}
-
-/* HDR, T (echoed), [IDr], V: the verification message of PK (type 3) or,
- * for a PSK update, PSK (type 1) mode */
-static GBytes *
-build_verify (guint type, const MkyConfig *cfg, const MkyHdr *req,
-    const MkyT *t, const MkyCsb *csb, const MkyBytes *idi,
-    const MkyBytes *idr_req, const MkyMsgKeys *keys, GError **error)
-{
-  g_autoptr (MkyMessage) v = mky_message_new (type, req->csb_id);
-  g_autoptr (GByteArray) extra = NULL;
-  const MkyBytes *idr_out = NULL;
-  MkyPayload *p;
-
-  mky_message_hdr (v)->prf = req->prf;
-  mky_exchange_copy_map (mky_message_hdr (v), csb->cs);
-  p = mky_message_add (v, MKY_PT_T);
-  p->u.t = *t;
-  if (cfg->id_r) {
-    mky_exchange_add_id (v, cfg->id_type, cfg->id_r);
-    idr_out = mky_exchange_id (v, 0);
-  }
-  mky_message_add (v, MKY_PT_V);
-  extra = mky_exchange_verify_extra (idi, idr_out ? idr_out : idr_req, t);
-  return mky_message_seal_mac (v, keys, extra->data, extra->len, error);
 }
 
 /* ---- Initiator ---- */
@@ -200,7 +71,7 @@ struct _MkyPkInitiator {
   MkyPkeCache cache;
   gboolean chash;
   MkyHashFunc chash_func;
-  Table cached;                 /* IniCached by CSB ID */
+  MkyTable cached;              /* IniCached by CSB ID */
   /* the request awaiting an answer */
   gboolean pending;
   gboolean pending_psk;         /* a PSK update: its initiator checks it */
@@ -215,18 +86,15 @@ mky_pk_initiator_new (const MkyConfig *cfg, MkyPeer *responder,
     GError **error)
 {
   MkyPkInitiator *ini;
-  const char *id = cfg->id_i;
-  MkyIdType id_type = cfg->id_type;
+  const char *id;
+  MkyIdType id_type;
 
   if (cfg->credentials == NULL || responder == NULL) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
         "PK mode needs our credentials and the Responder's certificate");
     return NULL;
   }
-  if (id == NULL) {
-    id = mky_credentials_get_identity (cfg->credentials);
-    id_type = mky_credentials_get_identity_type (cfg->credentials);
-  }
+  id = mky_exchange_own_identity (cfg, cfg->id_i, &id_type);
   if (id == NULL || *id == '\0') {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
         "no identity for IDi: set id_i or use a certificate with a "
@@ -243,7 +111,7 @@ mky_pk_initiator_new (const MkyConfig *cfg, MkyPeer *responder,
   ini->identity = g_strdup (id);
   ini->identity_type = id_type;
   ini->cache = MKY_PKE_NO_CACHE;
-  table_init (&ini->cached, cfg->max_csbs, ini_cached_free);
+  mky_table_init (&ini->cached, cfg->max_csbs, ini_cached_free);
   return ini;
 }
 
@@ -255,7 +123,7 @@ mky_pk_initiator_free (MkyPkInitiator *ini)
   mky_config_clear (&ini->cfg);
   mky_peer_unref (ini->peer);
   g_free (ini->identity);
-  table_clear (&ini->cached);
+  mky_table_clear (&ini->cached);
   mky_msg_keys_clear (&ini->pending_keys);
   g_free (ini);
 }
@@ -280,34 +148,13 @@ mky_pk_initiator_uncache (MkyPkInitiator *ini, guint32 csb_id)
 {
   if (ini->pending_psk && ini->pending_csb_id == csb_id)
     ini->pending = ini->pending_psk = FALSE;
-  table_remove (&ini->cached, csb_id);
+  mky_table_remove (&ini->cached, csb_id);
 }
 
 gboolean
 mky_pk_initiator_is_cached (MkyPkInitiator *ini, guint32 csb_id)
 {
-  return table_lookup (&ini->cached, csb_id) != NULL;
-}
-
-/* IDi || {Key data}: the KEMAC plaintext of RFC 3830 §3.2 */
-static GByteArray *
-kemac_plaintext (MkyPkInitiator *ini, const MkyCsb *csb, GError **error)
-{
-  g_autoptr (GPtrArray) chain = g_ptr_array_new ();
-  g_autoptr (MkyPayload) idi = mky_payload_new (MKY_PT_ID);
-  GByteArray *plain = g_byte_array_new ();
-
-  idi->u.id.type = ini->identity_type;
-  mky_bytes_set (&idi->u.id.data, (const guint8 *) ini->identity,
-      strlen (ini->identity));
-  g_ptr_array_add (chain, idi);
-  for (guint i = 0; i < csb->keys->len; i++)
-    g_ptr_array_add (chain, csb->keys->pdata[i]);
-  if (!mky_payload_chain_serialize (chain, 0, plain, error)) {
-    mky_secure_array_free (plain);
-    return NULL;
-  }
-  return plain;
+  return mky_table_lookup (&ini->cached, csb_id) != NULL;
 }
 
 static GBytes *
@@ -323,16 +170,18 @@ build_pk (MkyPkInitiator *ini, MkyCsb *csb, gboolean want_verify,
   MkyT t;
   gboolean initial = csb->rand.len == 0;
   MkyPrf prf = initial ? cfg->prf : csb->prf;
-  guint8 rand_buf[RAND_LEN], env_key[MKY_PK_ENV_KEY_LEN];
+  guint8 rand_buf[MKY_EXCHANGE_RAND_LEN], env_key[MKY_PK_ENV_KEY_LEN];
   const guint8 *rand = initial ? rand_buf : csb->rand.data;
-  gsize rand_len = initial ? RAND_LEN : csb->rand.len;
+  gsize rand_len = initial ? sizeof rand_buf : csb->rand.len;
+  const MkyBytes new_rand = { rand_buf, sizeof rand_buf };
   GBytes *out = NULL;
 
-  if (!check_protection (cfg, cfg->encr_alg, cfg->mac_alg, error))
+  if (!mky_exchange_check_pk_algs (cfg->allow_null, cfg->encr_alg,
+          cfg->mac_alg, error))
     return NULL;
   if (!mky_exchange_unique_time (&t, &csb->t, cfg->ts_type, now_us, error))
     return NULL;
-  if ((initial && gnutls_rnd (GNUTLS_RND_NONCE, rand_buf, RAND_LEN) < 0)
+  if ((initial && gnutls_rnd (GNUTLS_RND_NONCE, rand_buf, sizeof rand_buf) < 0)
       || gnutls_rnd (GNUTLS_RND_KEY, env_key, sizeof env_key) < 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_CRYPTO,
         "random generator failed");
@@ -346,34 +195,18 @@ build_pk (MkyPkInitiator *ini, MkyCsb *csb, gboolean want_verify,
           csb->csb_id, rand, rand_len, error))
     goto out;
 
-  msg = mky_message_new (MKY_TYPE_PK_INIT, csb->csb_id);
+  msg = mky_exchange_message_new (MKY_TYPE_PK_INIT, csb->csb_id, prf,
+      csb->cs, &t, initial ? &new_rand : NULL);
   mky_message_hdr (msg)->v = want_verify;
-  mky_message_hdr (msg)->prf = prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t = t;
-  if (initial) {
-    p = mky_message_add (msg, MKY_PT_RAND);
-    mky_bytes_set (&p->u.rand.rand, rand, rand_len);
-  }
   /* IDi and CERTi both (RFC 3830 §3.2: they SHOULD be included); IDr
    * after the certificates, where it cannot be taken for IDi */
-  mky_exchange_add_id (msg, ini->identity_type, ini->identity);
-  for (guint i = 0; i < mky_credentials_get_n_certs (cfg->credentials); i++) {
-    gsize len;
-    const guint8 *der = g_bytes_get_data (
-        mky_credentials_get_cert_der (cfg->credentials, i), &len);
-    p = mky_message_add (msg, MKY_PT_CERT);
-    p->u.id.type = MKY_CERT_X509V3;
-    mky_bytes_set (&p->u.id.data, der, len);
-  }
-  if (cfg->id_r)
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
-  for (guint i = 0; i < csb->policies->len; i++)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
+  mky_exchange_add_ids (msg, ini->identity_type, ini->identity,
+      cfg->credentials, cfg->id_type, cfg->id_r, FALSE);
+  mky_exchange_add_policies (msg, csb->policies);
 
   kemac = mky_message_add (msg, MKY_PT_KEMAC);
-  plain = kemac_plaintext (ini, csb, error);
+  plain = mky_exchange_kemac_plain (ini->identity_type, ini->identity,
+      csb->keys, error);
   if (plain == NULL || !mky_kemac_seal_data (&kemac->u.kemac, &keys,
           csb->csb_id, mky_t_value64 (&t), plain, error))
     goto out;
@@ -394,7 +227,7 @@ build_pk (MkyPkInitiator *ini, MkyCsb *csb, gboolean want_verify,
   raw = mky_message_serialize (msg, error);
   if (raw == NULL)
     goto out;
-  kemac_mac_compute (&keys, msg, kemac);
+  mky_exchange_kemac_mac (&keys, msg, kemac);
   out = mky_message_seal_sign (msg, cfg->credentials, cfg->sign_type, NULL, 0,
       error);
   if (out == NULL)
@@ -421,7 +254,7 @@ build_pk (MkyPkInitiator *ini, MkyCsb *csb, gboolean want_verify,
     mky_config_clear (&pcfg);
     table_store (&ini->cached, csb->csb_id, c);
   } else {
-    table_remove (&ini->cached, csb->csb_id);
+    mky_table_remove (&ini->cached, csb->csb_id);
   }
 
 out:
@@ -437,8 +270,8 @@ GBytes *
 mky_pk_initiator_build (MkyPkInitiator *ini, MkyCsb *csb,
     gboolean want_verify, gint64 now_us, GError **error)
 {
-  IniCached *c = csb->rand.len ? table_lookup (&ini->cached, csb->csb_id)
-      : NULL;
+  IniCached *c = csb->rand.len ? mky_table_lookup (&ini->cached,
+      csb->csb_id) : NULL;
   GBytes *out;
 
   if (c == NULL)
@@ -462,16 +295,13 @@ mky_pk_initiator_handle_response (MkyPkInitiator *ini, MkyCsb *csb,
 {
   const MkyConfig *cfg = &ini->cfg;
   g_autoptr (MkyMessage) msg = NULL;
-  g_autoptr (GByteArray) extra = NULL;
-  const MkyPayload *t, *last;
+  const MkyT *t;
   MkyBytes idi = { (guint8 *) ini->identity, strlen (ini->identity) };
   MkyBytes idr_sent = { (guint8 *) cfg->id_r, cfg->id_r ? strlen (cfg->id_r) : 0 };
-  const MkyBytes *idr;
-  gboolean authentic = FALSE;
-  guint type;
+  gboolean authentic;
 
   if (ini->pending && ini->pending_psk && csb->csb_id == ini->pending_csb_id) {
-    IniCached *c = table_lookup (&ini->cached, csb->csb_id);
+    IniCached *c = mky_table_lookup (&ini->cached, csb->csb_id);
     if (c && mky_psk_initiator_handle_response (c->psk, csb, response,
             error)) {
       ini->pending = ini->pending_psk = FALSE;
@@ -484,59 +314,27 @@ mky_pk_initiator_handle_response (MkyPkInitiator *ini, MkyCsb *csb,
   msg = mky_message_parse_bytes (response, error);
   if (msg == NULL)
     return FALSE;
-  type = mky_message_hdr (msg)->data_type;
-  if (type != MKY_TYPE_PK_VERIFY && type != MKY_TYPE_ERROR) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a PK verification or error message", type);
-    return FALSE;
-  }
-  if (!ini->pending || ini->pending_psk
-      || mky_message_hdr (msg)->csb_id != ini->pending_csb_id
-      || csb->csb_id != ini->pending_csb_id) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "no request of CSB ID %08x awaits an answer",
-        mky_message_hdr (msg)->csb_id);
-    return FALSE;
-  }
   /* the echoed timestamp makes the answer fresh (RFC 3830 §5.4) */
-  t = mky_message_find (msg, MKY_PT_T, 0);
-  if (t == NULL || t->u.t.ts_type != ini->pending_t.ts_type
-      || t->u.t.ts != ini->pending_t.ts) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_TS_MISMATCH,
-        "the answer does not echo the timestamp of the request");
+  t = mky_exchange_check_answer (msg, MKY_TYPE_PK_VERIFY,
+      "a PK verification or error message", ini->pending && !ini->pending_psk
+      && csb->csb_id == ini->pending_csb_id, ini->pending_csb_id,
+      &ini->pending_t, error);
+  if (t == NULL)
     return FALSE;
-  }
-
-  last = msg->payloads->pdata[msg->payloads->len - 1];
-  if (last->type == MKY_PT_V) {
-    idr = mky_exchange_id (msg, 0);
-    extra = mky_exchange_verify_extra (&idi, idr ? idr : &idr_sent, &t->u.t);
-    if (!mky_message_verify_mac (msg, &ini->pending_keys, extra->data,
-            extra->len, error))
-      return FALSE;
-    authentic = TRUE;
-  } else if (type == MKY_TYPE_PK_VERIFY) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
-        "verification message without V payload");
+  if (!mky_exchange_check_v (msg, MKY_TYPE_PK_VERIFY, &ini->pending_keys,
+          &idi, &idr_sent, t, &authentic, error))
     return FALSE;
-  }
 
-  if (type == MKY_TYPE_ERROR) {
-    const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
-    guint err_no = err ? err->u.err.err_no : MKY_ERR_UNSPECIFIED;
+  if (mky_message_hdr (msg)->data_type == MKY_TYPE_ERROR) {
     /* an unauthenticated error is only a hint (RFC 3830 §5.1.2) */
     if (authentic) {
       ini->pending = FALSE;
       mky_msg_keys_clear (&ini->pending_keys);
       /* the Responder did not take the envelope key */
       if (ini->pending_cache_new)
-        table_remove (&ini->cached, ini->pending_csb_id);
+        mky_table_remove (&ini->cached, ini->pending_csb_id);
     }
-    g_set_error (error, MKY_ERROR, MKY_ERROR_PEER_ERROR,
-        "peer reported %s (%u), %s", mky_err_no_name (err_no) ?
-        mky_err_no_name (err_no) : "an unknown error", err_no,
-        authentic ? "authenticated" : "not authenticated");
-    return FALSE;
+    return mky_exchange_peer_error (msg, authentic, error);
   }
   ini->pending = FALSE;
   mky_msg_keys_clear (&ini->pending_keys);
@@ -569,7 +367,7 @@ struct _MkyPkResponder {
   MkyConfig cfg;
   GPtrArray *creds;             /* MkyCredentials: the config's, then more */
   MkyReplayCache *replay;
-  Table states;                 /* RespState by CSB ID */
+  MkyTable states;              /* RespState by CSB ID */
 };
 
 MkyPkResponder *
@@ -585,7 +383,7 @@ mky_pk_responder_new (const MkyConfig *cfg, gint64 now_us,
     g_ptr_array_add (r->creds, mky_credentials_ref (cfg->credentials));
   r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
       now_us, state_lost);
-  table_init (&r->states, cfg->max_csbs, resp_state_free);
+  mky_table_init (&r->states, cfg->max_csbs, resp_state_free);
   return r;
 }
 
@@ -597,7 +395,7 @@ mky_pk_responder_free (MkyPkResponder *r)
   mky_config_clear (&r->cfg);
   g_ptr_array_unref (r->creds);
   mky_replay_cache_free (r->replay);
-  table_clear (&r->states);
+  mky_table_clear (&r->states);
   g_free (r);
 }
 
@@ -617,36 +415,10 @@ const char *
 mky_pk_responder_get_peer_identity (MkyPkResponder *r, guint32 csb_id,
     gboolean *cached)
 {
-  RespState *s = table_lookup (&r->states, csb_id);
+  RespState *s = mky_table_lookup (&r->states, csb_id);
   if (cached)
     *cached = s && s->env_key.len;
   return s ? s->identity : NULL;
-}
-
-/* How far an I_MESSAGE got, for the answer RFC 3830 §5.1.2 wants */
-typedef struct {
-  gboolean reply;               /* an Error message is due */
-  MkyErrNo err_no;
-  gboolean authentic;           /* signed or MACed: into the replay cache */
-  gboolean keyed;               /* @vkeys protect a reply */
-  MkyMsgKeys vkeys;
-  MkyReplayTicket ticket;
-  MkyBytes idi;                 /* Identity_i of the trailer (a copy) */
-} Opened;
-
-static gboolean
-refuse (Opened *o, MkyErrNo err_no)
-{
-  o->reply = TRUE;
-  o->err_no = err_no;
-  return FALSE;
-}
-
-static MkyErrNo
-contents_err_no (const GError *error)
-{
-  return g_error_matches (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP)
-      ? MKY_ERR_INVALID_SPPAR : mky_error_to_err_no (error);
 }
 
 /* The ID payloads of a PK I_MESSAGE, HDR, T, RAND, [IDi|CERTi], [IDr], ...:
@@ -723,17 +495,6 @@ check_pk_init_payloads (const MkyMessage *msg, PkIds *ids, GError **error)
   return TRUE;
 }
 
-/* ID data as a string; NULL (MKY_ERROR_BAD_ID) if it holds a NUL */
-static char *
-id_string (const MkyBytes *b, GError **error)
-{
-  if (memchr (b->data, 0, b->len)) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID, "ID holds a NUL byte");
-    return NULL;
-  }
-  return g_strndup ((const char *) b->data, b->len);
-}
-
 static gboolean
 id_equal (const MkyPayload *a, guint b_type, const char *b)
 {
@@ -771,10 +532,10 @@ select_credentials (MkyPkResponder *r, const MkyPayload *chash,
 
 /* RFC 3830 §5.3 for a PK I_MESSAGE: structure, time and replay, the
  * Initiator's certificate and SIGNi, the envelope key and the KEMAC MAC,
- * then the contents. */
+ * then the contents. @idi: the encrypted IDi, for the trailer. */
 static RespState *
-open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
-    GError **error)
+open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us,
+    MkyOpened *o, MkyBytes *idi, GError **error)
 {
   const MkyConfig *cfg = &r->cfg;
   const MkyHdr *hdr = mky_message_hdr (msg);
@@ -786,20 +547,19 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
   g_autofree char *claimed = NULL;
   MkyCredentials *creds;
   RespState *old, *owner, *st;
+  const MkyCsb *old_csb;
   const MkyPayload *enc_idi;
+  const MkyBytes *keying_rand;
   MkyBytes env_key = { 0 };
   MkyMsgKeys keys = { 0 };
   MkyCsb *csb;
   PkIds ids;
   gboolean pke_ok, mac_ok;
-  const guint8 *rand_data;
-  gsize rand_len;
   guint n = msg->payloads->len;
 
-  if (hdr->data_type != MKY_TYPE_PK_INIT) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a PK I_MESSAGE", hdr->data_type);
-    refuse (o, MKY_ERR_INVALID_DT);
+  if (!mky_exchange_check_data_type (hdr, MKY_TYPE_PK_INIT, "a PK I_MESSAGE",
+          error)) {
+    mky_opened_refuse (o, MKY_ERR_INVALID_DT);
     return NULL;
   }
   if (cfg->trust == NULL || r->creds->len == 0) {
@@ -812,57 +572,41 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
   t = mky_message_find (msg, MKY_PT_T, 0);
   if (!mky_replay_cache_check (r->replay, msg, now_us, &o->ticket, error))
     return NULL;
-  if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
-        hdr->prf);
-    refuse (o, MKY_ERR_INVALID_PRF);
+  if (!mky_exchange_check_prf (hdr, error)) {
+    mky_opened_refuse (o, MKY_ERR_INVALID_PRF);
     return NULL;
   }
-  owner = table_lookup (&r->states, hdr->csb_id);
+  owner = mky_table_lookup (&r->states, hdr->csb_id);
+  old_csb = owner ? owner->csb : NULL;
   rand = mky_message_find (msg, MKY_PT_RAND, 0);
-  if (rand) {
-    old = NULL;
-    rand_data = rand->u.rand.rand.data;
-    rand_len = rand->u.rand.rand.len;
-  } else if (owner && owner->csb->prf == hdr->prf) {
-    old = owner;
-    rand_data = old->csb->rand.data;
-    rand_len = old->csb->rand.len;
-  } else {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "update (no RAND) of unknown CSB ID %08x, or with another PRF",
-        hdr->csb_id);
+  keying_rand = mky_exchange_keying_rand (hdr, rand ? &rand->u.rand.rand
+      : NULL, &old_csb, error);
+  if (keying_rand == NULL)
     return NULL;
-  }
+  old = old_csb ? owner : NULL;
   {
     const MkyPayload *const *pl = (const MkyPayload * const *) msg->payloads->pdata;
     kemac = pl[n - 3]->type == MKY_PT_KEMAC ? pl[n - 3] : pl[n - 4];
     pke = pl[n - 2];
   }
   chash = mky_message_find (msg, MKY_PT_CHASH, 0);
-  if (!check_protection (cfg, kemac->u.kemac.encr_alg, kemac->u.kemac.mac_alg,
-          error)) {
-    refuse (o, mky_error_to_err_no (*error));
+  if (!mky_exchange_check_pk_algs (cfg->allow_null, kemac->u.kemac.encr_alg,
+          kemac->u.kemac.mac_alg, error)) {
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
 
   /* authentication: the Initiator's certificate, bound to the IDi it
    * claims, and SIGNi; an update may leave the certificate out */
   if (ids.idi && ids.idi->u.id.data.len) {
-    claimed = id_string (&ids.idi->u.id.data, error);
+    claimed = mky_exchange_id_string (&ids.idi->u.id.data, error);
     if (claimed == NULL) {
-      refuse (o, MKY_ERR_INVALID_ID);
+      mky_opened_refuse (o, MKY_ERR_INVALID_ID);
       return NULL;
     }
   }
   if (ids.n_certs) {
-    certs = mky_cert_chain_new ();
-    for (guint i = 0; i < n; i++) {
-      const MkyPayload *p = msg->payloads->pdata[i];
-      if (p->type == MKY_PT_CERT)
-        mky_cert_chain_add (certs, p->u.id.type, p->u.id.data.data,
-            p->u.id.data.len);
-    }
+    certs = mky_exchange_certs (msg);
     peer = mky_trust_verify (cfg->trust, certs,
         ids.idi ? ids.idi->u.id.type : MKY_ID_URI, claimed,
         MKY_KEY_USAGE_SIGN, now_us, error);
@@ -873,39 +617,31 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
         "no certificate of the Initiator");
   }
   if (peer == NULL) {
-    refuse (o, g_error_matches (*error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD)
-        ? MKY_ERR_INVALID_CERT : mky_error_to_err_no (*error));
+    mky_opened_refuse (o, g_error_matches (*error, MKY_ERROR,
+            MKY_ERROR_MISSING_PAYLOAD) ? MKY_ERR_INVALID_CERT
+        : mky_error_to_err_no (*error));
     return NULL;
   }
   if (!mky_message_verify_sign (msg, peer, NULL, 0, error)) {
-    refuse (o, mky_error_to_err_no (*error));
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
   o->authentic = TRUE;
 
-  /* the envelope key: a failure to decrypt goes on with a random key, so
-   * that it ends where a bad MAC ends, with the same error (no padding
-   * oracle, RFC 3218) */
+  /* the envelope key: a failure to decrypt ends where a bad MAC ends */
   creds = select_credentials (r, chash, error);
   if (creds == NULL) {
-    refuse (o, mky_error_to_err_no (*error));
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
-  pke_ok = mky_credentials_decrypt (creds, MKY_PKE_ENCR_RSA_PKCS1,
-      pke->u.pke.data.data, pke->u.pke.data.len, &env_key, NULL)
-      && env_key.len >= MIN_ENV_KEY_LEN;
-  if (!pke_ok) {
-    mky_bytes_clear (&env_key, TRUE);
-    gnutls_rnd (GNUTLS_RND_RANDOM, mky_bytes_alloc (&env_key,
-            MKY_PK_ENV_KEY_LEN), MKY_PK_ENV_KEY_LEN);
-  }
+  pke_ok = mky_exchange_open_envelope (creds, &pke->u.pke, &env_key);
   if (!mky_msg_keys_derive (&keys, hdr->prf, kemac->u.kemac.encr_alg,
           kemac->u.kemac.mac_alg, env_key.data, env_key.len, hdr->csb_id,
-          rand_data, rand_len, error)) {
-    refuse (o, mky_error_to_err_no (*error));
+          keying_rand->data, keying_rand->len, error)) {
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     goto fail;
   }
-  mac_ok = kemac_mac_verify (&keys, msg, kemac, NULL);
+  mac_ok = mky_exchange_kemac_mac_verify (&keys, msg, kemac, NULL);
   if (mac_ok)
     chain = mky_kemac_open_data (&kemac->u.kemac, &keys, hdr->csb_id,
         mky_t_value64 (&t->u.t), MKY_PT_ID, &kerr);
@@ -914,13 +650,13 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
       || g_error_matches (kerr, MKY_ERROR, MKY_ERROR_BAD_MAC)) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC,
         "the KEMAC does not verify under the envelope key");
-    refuse (o, MKY_ERR_INVALID_MAC);
+    mky_opened_refuse (o, MKY_ERR_INVALID_MAC);
     goto fail;
   }
-  if (!mky_msg_keys_derive (&o->vkeys, hdr->prf, kemac->u.kemac.encr_alg,
+  if (!mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
           verify_mac_alg (kemac->u.kemac.mac_alg), env_key.data, env_key.len,
-          hdr->csb_id, rand_data, rand_len, error)) {
-    refuse (o, mky_error_to_err_no (*error));
+          hdr->csb_id, keying_rand->data, keying_rand->len, error)) {
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     goto fail;
   }
   o->keyed = TRUE;
@@ -928,29 +664,25 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
   /* contents: the encrypted IDi first, then Key data only */
   if (chain == NULL) {
     g_propagate_error (error, g_steal_pointer (&kerr));
-    refuse (o, MKY_ERR_UNSPECIFIED);
+    mky_opened_refuse (o, MKY_ERR_UNSPECIFIED);
     goto fail;
   }
   enc_idi = chain->len ? chain->pdata[0] : NULL;
   if (enc_idi == NULL || enc_idi->type != MKY_PT_ID) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
         "the KEMAC does not start with the encrypted IDi");
-    refuse (o, MKY_ERR_INVALID_ID);
+    mky_opened_refuse (o, MKY_ERR_INVALID_ID);
     goto fail;
   }
-  mky_bytes_set (&o->idi, enc_idi->u.id.data.data, enc_idi->u.id.data.len);
-  for (guint i = 1; i < chain->len; i++)
-    if (((MkyPayload *) chain->pdata[i])->type != MKY_PT_KEY_DATA) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
-          "KEMAC holds a %s payload",
-          mky_payload_type_name (((MkyPayload *) chain->pdata[i])->type));
-      refuse (o, MKY_ERR_UNSPECIFIED);
-      goto fail;
-    }
+  mky_bytes_set (idi, enc_idi->u.id.data.data, enc_idi->u.id.data.len);
+  if (!mky_exchange_check_key_data (chain, 1, "", error)) {
+    mky_opened_refuse (o, MKY_ERR_UNSPECIFIED);
+    goto fail;
+  }
   if (pke->u.pke.c > MKY_PKE_CACHE_CSB) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_VALUE,
         "PKE cache indicator %u unknown", pke->u.pke.c);
-    refuse (o, MKY_ERR_UNSPECIFIED);
+    mky_opened_refuse (o, MKY_ERR_UNSPECIFIED);
     goto fail;
   }
 
@@ -958,7 +690,8 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
    * clear IDi the certificate was verified for, else a name of the
    * certificate (of the bundle's owner, for an update without one) */
   {
-    g_autofree char *enc = id_string (&enc_idi->u.id.data, error);
+    g_autofree char *enc = mky_exchange_id_string (&enc_idi->u.id.data,
+        error);
     gboolean ok = enc != NULL;
 
     if (ok && claimed)
@@ -977,14 +710,14 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
       g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
           "CSB ID %08x belongs to \"%s\", not to this Initiator",
           hdr->csb_id, owner->identity);
-      refuse (o, MKY_ERR_INVALID_ID);
+      mky_opened_refuse (o, MKY_ERR_INVALID_ID);
       goto fail;
     }
     if (!ok) {
       if (error && *error == NULL)
         g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
             "the encrypted IDi is not the expected identity");
-      refuse (o, MKY_ERR_INVALID_ID);
+      mky_opened_refuse (o, MKY_ERR_INVALID_ID);
       goto fail;
     }
 
@@ -1002,7 +735,7 @@ open_pk (MkyPkResponder *r, const MkyMessage *msg, gint64 now_us, Opened *o,
   csb = mky_exchange_apply (old ? old->csb : NULL, msg, chain);
   st->csb = csb;
   if (!mky_csb_check (csb, cfg->compat, error)) {
-    refuse (o, mky_exchange_keying_err_no (*error));
+    mky_opened_refuse (o, mky_exchange_keying_err_no (*error));
     resp_state_free (st);
     return NULL;
   }
@@ -1017,14 +750,14 @@ fail:
 /* A PSK update under a cached envelope key (RFC 3830 §4.5): time and
  * replay here, the MAC checked here to know whether the message is
  * authentic (replay cache, authenticated errors), the rest by the PSK
- * mode's mky_psk_open(). */
+ * mode's mky_psk_open(). @idi: the bundle's owner, for the trailer. */
 static RespState *
 open_cached (MkyPkResponder *r, GBytes *message, const MkyMessage *msg,
-    gint64 now_us, Opened *o, GError **error)
+    gint64 now_us, MkyOpened *o, MkyBytes *idi, GError **error)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
-  const MkyBytes *idi = mky_exchange_id (msg, 0);
-  RespState *old = table_lookup (&r->states, hdr->csb_id), *st;
+  const MkyBytes *msg_idi = mky_exchange_id (msg, 0);
+  RespState *old = mky_table_lookup (&r->states, hdr->csb_id), *st;
   const MkyPayload *kemac;
   MkyConfig pcfg;
   MkyCsb *csb;
@@ -1060,29 +793,27 @@ open_cached (MkyPkResponder *r, GBytes *message, const MkyMessage *msg,
     g_set_error (error, MKY_ERROR, encr ? MKY_ERROR_BAD_ENCR
         : MKY_ERROR_BAD_MAC_ALG, "NULL %s refused in an update under the "
         "envelope key", encr ? "encryption" : "MAC");
-    refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
+    mky_opened_refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
     return NULL;
   }
-  if (!mky_msg_keys_derive (&o->vkeys, hdr->prf, kemac->u.kemac.encr_alg,
+  if (!mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
           kemac->u.kemac.mac_alg, old->env_key.data, old->env_key.len,
           hdr->csb_id, old->csb->rand.data, old->csb->rand.len, error)) {
-    refuse (o, mky_error_to_err_no (*error));
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
-  if (!mky_message_verify_mac (msg, &o->vkeys, NULL, 0, error)) {
-    refuse (o, MKY_ERR_INVALID_MAC);
+  if (!mky_message_verify_mac (msg, &o->keys, NULL, 0, error)) {
+    mky_opened_refuse (o, MKY_ERR_INVALID_MAC);
     return NULL;
   }
   o->authentic = o->keyed = TRUE;
-  mky_bytes_set (&o->idi, (const guint8 *) old->identity,
-      strlen (old->identity));
+  mky_bytes_set (idi, (const guint8 *) old->identity, strlen (old->identity));
 
-  if (idi && idi->len && !(idi->len == o->idi.len
-          && memcmp (idi->data, o->idi.data, idi->len) == 0)) {
+  if (msg_idi && msg_idi->len && !mky_bytes_equal (msg_idi, idi)) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
         "update of CSB ID %08x from another identity than \"%s\"",
         hdr->csb_id, old->identity);
-    refuse (o, MKY_ERR_INVALID_ID);
+    mky_opened_refuse (o, MKY_ERR_INVALID_ID);
     return NULL;
   }
   cached_psk_config (&pcfg, &r->cfg, old->env_key.data, old->env_key.len,
@@ -1090,7 +821,7 @@ open_cached (MkyPkResponder *r, GBytes *message, const MkyMessage *msg,
   csb = mky_psk_open (&pcfg, message, old->csb, error);
   mky_config_clear (&pcfg);
   if (csb == NULL) {
-    refuse (o, contents_err_no (*error));
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
   st = g_new0 (RespState, 1);
@@ -1114,7 +845,8 @@ mky_pk_responder_handle (MkyPkResponder *r, GBytes *message, gint64 now_us,
   g_autoptr (GError) err = NULL;
   RespState *st;
   gboolean cached;
-  Opened o;
+  MkyOpened o;
+  MkyBytes idi = { 0 };         /* Identity_i of the trailer (a copy) */
 
   *reply = NULL;
   msg = mky_message_parse_bytes (message, error);
@@ -1125,51 +857,38 @@ mky_pk_responder_handle (MkyPkResponder *r, GBytes *message, gint64 now_us,
   memset (&o, 0, sizeof o);
   cached = hdr->data_type == MKY_TYPE_PSK_INIT;
   if (cached) {
-    st = open_cached (r, message, msg, now_us, &o, &err);
+    st = open_cached (r, message, msg, now_us, &o, &idi, &err);
     idr = mky_exchange_id (msg, 1);
   } else {
     PkIds ids;
-    st = open_pk (r, msg, now_us, &o, &err);
+    st = open_pk (r, msg, now_us, &o, &idi, &err);
     idr = check_pk_init_payloads (msg, &ids, NULL) && ids.idr
         ? &ids.idr->u.id.data : NULL;
   }
-  /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
-  if (o.authentic)
-    mky_replay_cache_add (r->replay, &o.ticket, now_us);
+  mky_opened_add_replay (&o, r->replay, now_us);
 
   if (st == NULL) {
-    g_autoptr (MkyPayload) offer = NULL;
-    if (o.reply && t) {
-      if (o.err_no == MKY_ERR_INVALID_SPPAR) {
-        /* RFC 3830 §5.1.1: say what we support */
-        MkySrtpPolicy def;
-        mky_srtp_policy_from_sp (NULL, MKY_SP_COMPAT_STRICT, &def, NULL);
-        offer = mky_payload_new (MKY_PT_SP);
-        offer->u.sp.prot_type = MKY_PROT_SRTP;
-        mky_srtp_policy_to_sp (&def, FALSE, &offer->u.sp);
-      }
-      /* before the KEMAC verified the answer cannot be authenticated */
-      *reply = mky_exchange_error (hdr, &t->u.t, o.err_no, offer,
-          o.keyed ? &o.vkeys : NULL, &o.idi, idr);
-    }
-    mky_msg_keys_clear (&o.vkeys);
-    mky_bytes_clear (&o.idi, FALSE);
+    /* before the KEMAC verified the answer cannot be authenticated */
+    *reply = mky_opened_error (&o, msg, &idi, idr);
+    mky_opened_clear (&o);
+    mky_bytes_clear (&idi, FALSE);
     g_propagate_error (error, g_steal_pointer (&err));
     return NULL;
   }
 
   if (hdr->v) {
-    *reply = build_verify (cached ? MKY_TYPE_PSK_VERIFY : MKY_TYPE_PK_VERIFY,
-        &r->cfg, hdr, &t->u.t, st->csb, &o.idi, idr, &o.vkeys, error);
+    *reply = mky_exchange_verify_message (cached ? MKY_TYPE_PSK_VERIFY
+        : MKY_TYPE_PK_VERIFY, &r->cfg, hdr, &t->u.t, st->csb, &idi, idr,
+        &o.keys, error);
     if (*reply == NULL) {
-      mky_msg_keys_clear (&o.vkeys);
-      mky_bytes_clear (&o.idi, FALSE);
+      mky_opened_clear (&o);
+      mky_bytes_clear (&idi, FALSE);
       resp_state_free (st);
       return NULL;
     }
   }
-  mky_msg_keys_clear (&o.vkeys);
-  mky_bytes_clear (&o.idi, FALSE);
+  mky_opened_clear (&o);
+  mky_bytes_clear (&idi, FALSE);
   /* a PK update without caching ends the caching of an earlier key */
   table_store (&r->states, hdr->csb_id, st);
   return mky_csb_ref (st->csb);

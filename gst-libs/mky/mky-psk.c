@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
-#include <gnutls/crypto.h>
 
 #include "mky-psk.h"
 #include "mky-exchange.h"
 #include "mky-error.h"
 #include "mky-time.h"
-
-#define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
 
 static gboolean
 is_null_protection (guint encr, guint mac)
@@ -66,33 +63,19 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
     return NULL;
   if (initial) {
     csb->prf = cfg->prf;
-    gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&csb->rand, RAND_LEN),
-        RAND_LEN);
+    mky_exchange_new_rand (&csb->rand);
   }
   if (!mky_msg_keys_derive (&keys, csb->prf, cfg->encr_alg, cfg->mac_alg, psk,
           psk_len, csb->csb_id, csb->rand.data, csb->rand.len, error))
     return NULL;
 
-  msg = mky_message_new (MKY_TYPE_PSK_INIT, csb->csb_id);
+  msg = mky_exchange_message_new (MKY_TYPE_PSK_INIT, csb->csb_id, csb->prf,
+      csb->cs, &t, initial ? &csb->rand : NULL);
   mky_message_hdr (msg)->v = want_verify;
-  mky_message_hdr (msg)->prf = csb->prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t = t;
-  if (initial) {
-    p = mky_message_add (msg, MKY_PT_RAND);
-    mky_bytes_set (&p->u.rand.rand, csb->rand.data, csb->rand.len);
-  }
-  if (cfg->id_i)
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_i);
-  if (cfg->id_r) {
-    /* IDr is the second ID payload: without IDi it could not be told apart */
-    if (cfg->id_i == NULL)
-      mky_exchange_add_id (msg, cfg->id_type, "");
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
-  }
-  for (guint i = 0; i < csb->policies->len; i++)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
+  /* IDr is the second ID payload: without IDi it could not be told apart */
+  mky_exchange_add_ids (msg, cfg->id_type, cfg->id_i, NULL, cfg->id_type,
+      cfg->id_r, TRUE);
+  mky_exchange_add_policies (msg, csb->policies);
   p = mky_message_add (msg, MKY_PT_KEMAC);
 
   plain = mky_csb_keys_serialize (csb, error);
@@ -119,75 +102,41 @@ mky_psk_initiator_handle_response (MkyPskInitiator *ini, MkyCsb *csb,
 {
   const MkyConfig *cfg = &ini->cfg;
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (response, error);
-  g_autoptr (GByteArray) extra = NULL;
-  const MkyPayload *t, *last;
+  const MkyT *t;
   MkyBytes idi = { (guint8 *) cfg->id_i, cfg->id_i ? strlen (cfg->id_i) : 0 };
   MkyBytes idr_sent = { (guint8 *) cfg->id_r, cfg->id_r ? strlen (cfg->id_r) : 0 };
-  const MkyBytes *idr;
   MkyMsgKeys keys;
-  gboolean authentic = FALSE, ok;
-  guint type;
+  gboolean authentic, ok;
   gsize psk_len;
   const guint8 *psk = mky_config_get_psk (cfg, &psk_len);
 
   if (msg == NULL)
     return FALSE;
-  type = mky_message_hdr (msg)->data_type;
-  if (type != MKY_TYPE_PSK_VERIFY && type != MKY_TYPE_ERROR) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a PSK verification or error message", type);
-    return FALSE;
-  }
-  if (!ini->pending || mky_message_hdr (msg)->csb_id != ini->pending_csb_id
-      || csb->csb_id != ini->pending_csb_id) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "no request of CSB ID %08x awaits an answer",
-        mky_message_hdr (msg)->csb_id);
-    return FALSE;
-  }
   /* the Responder echoes our timestamp: this is what makes a response
    * fresh (RFC 3830 §5.4: an Initiator refuses all but answers) */
-  t = mky_message_find (msg, MKY_PT_T, 0);
-  if (t == NULL || t->u.t.ts_type != ini->pending_t.ts_type
-      || t->u.t.ts != ini->pending_t.ts) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_TS_MISMATCH,
-        "the answer does not echo the timestamp of the request");
+  t = mky_exchange_check_answer (msg, MKY_TYPE_PSK_VERIFY,
+      "a PSK verification or error message",
+      ini->pending && csb->csb_id == ini->pending_csb_id,
+      ini->pending_csb_id, &ini->pending_t, error);
+  if (t == NULL)
     return FALSE;
-  }
 
-  last = msg->payloads->pdata[msg->payloads->len - 1];
-  idr = mky_exchange_id (msg, 0);
-  extra = mky_exchange_verify_extra (&idi, idr ? idr : &idr_sent, &t->u.t);
   if (!mky_msg_keys_derive (&keys, csb->prf, ini->pending_encr,
           ini->pending_mac, psk, psk_len, csb->csb_id, csb->rand.data,
           csb->rand.len, error))
     return FALSE;
-  if (last->type == MKY_PT_V) {
-    ok = mky_message_verify_mac (msg, &keys, extra->data, extra->len, error);
-    mky_msg_keys_clear (&keys);
-    if (!ok)
-      return FALSE;
-    authentic = TRUE;
-  } else if (type == MKY_TYPE_PSK_VERIFY) {
-    mky_msg_keys_clear (&keys);
-    g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
-        "verification message without V payload");
-    return FALSE;
-  }
+  ok = mky_exchange_check_v (msg, MKY_TYPE_PSK_VERIFY, &keys, &idi,
+      &idr_sent, t, &authentic, error);
   mky_msg_keys_clear (&keys);
+  if (!ok)
+    return FALSE;
 
-  if (type == MKY_TYPE_ERROR) {
-    const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
-    guint err_no = err ? err->u.err.err_no : MKY_ERR_UNSPECIFIED;
+  if (mky_message_hdr (msg)->data_type == MKY_TYPE_ERROR) {
     /* an unauthenticated error is only a hint (RFC 3830 §5.1.2): the
      * request stays pending, so a forged one cannot end the exchange */
     if (authentic)
       ini->pending = FALSE;
-    g_set_error (error, MKY_ERROR, MKY_ERROR_PEER_ERROR,
-        "peer reported %s (%u), %s", mky_err_no_name (err_no) ?
-        mky_err_no_name (err_no) : "an unknown error", err_no,
-        authentic ? "authenticated" : "not authenticated");
-    return FALSE;
+    return mky_exchange_peer_error (msg, authentic, error);
   }
   ini->pending = FALSE;
   return TRUE;
@@ -199,7 +148,7 @@ struct _MkyPskResponder {
   MkyConfig cfg;
   MkyPrfKey psk_key[2];         /* the PSK prepared once, per PRF */
   MkyReplayCache *replay;
-  MkyCsbTable csbs;
+  MkyTable csbs;                /* MkyCsb by CSB ID */
 };
 
 MkyPskResponder *
@@ -218,7 +167,7 @@ mky_psk_responder_new (const MkyConfig *cfg, gint64 now_us,
       psk, psk_len);
   r->replay = mky_replay_cache_new (cfg->replay_capacity, cfg->skew_us,
       now_us, state_lost);
-  mky_csb_table_init (&r->csbs, cfg->max_csbs);
+  mky_table_init (&r->csbs, cfg->max_csbs, (GDestroyNotify) mky_csb_unref);
   return r;
 }
 
@@ -231,7 +180,7 @@ mky_psk_responder_free (MkyPskResponder *r)
   mky_prf_key_clear (&r->psk_key[0]);
   mky_prf_key_clear (&r->psk_key[1]);
   mky_replay_cache_free (r->replay);
-  mky_csb_table_clear (&r->csbs);
+  mky_table_clear (&r->csbs);
   g_free (r);
 }
 
@@ -277,29 +226,12 @@ check_psk_init_payloads (const MkyMessage *msg, GError **error)
   return TRUE;
 }
 
-/* How far an I_MESSAGE got, for the answer RFC 3830 §5.1.2 wants */
-typedef struct {
-  gboolean reply;               /* an Error message is due */
-  MkyErrNo err_no;
-  gboolean authentic;           /* the MAC verified: @keys protect a reply */
-  MkyMsgKeys keys;
-  MkyReplayTicket ticket;       /* for the replay cache once authentic */
-} Opened;
-
-static gboolean
-refuse (Opened *o, MkyErrNo err_no)
-{
-  o->reply = TRUE;
-  o->err_no = err_no;
-  return FALSE;
-}
-
 /* RFC 3830 §5.3 for a PSK I_MESSAGE: checks, then (for a Responder @r)
  * time and replay, then the MAC, then the contents. @old is the bundle an
  * update (no RAND) refers to. */
 static MkyCsb *
 open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
-    const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
+    const MkyCsb *old, gint64 now_us, MkyOpened *o, GError **error)
 {
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand, *kemac, *t;
@@ -308,14 +240,12 @@ open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
   MkyCsb *csb;
   gsize psk_len;
   const guint8 *psk = mky_config_get_psk (cfg, &psk_len);
-  const guint8 *rand_data;
-  gsize rand_len;
+  const MkyBytes *keying_rand;
 
   memset (o, 0, sizeof *o);
-  if (hdr->data_type != MKY_TYPE_PSK_INIT) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not a PSK I_MESSAGE", hdr->data_type);
-    refuse (o, MKY_ERR_INVALID_DT);
+  if (!mky_exchange_check_data_type (hdr, MKY_TYPE_PSK_INIT,
+          "a PSK I_MESSAGE", error)) {
+    mky_opened_refuse (o, MKY_ERR_INVALID_DT);
     return NULL;
   }
   if (!check_psk_init_payloads (msg, error))
@@ -323,26 +253,15 @@ open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
   t = mky_message_find (msg, MKY_PT_T, 0);
   if (r && !mky_replay_cache_check (r->replay, msg, now_us, &o->ticket, error))
     return NULL;
-  if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
-        hdr->prf);
-    refuse (o, MKY_ERR_INVALID_PRF);
+  if (!mky_exchange_check_prf (hdr, error)) {
+    mky_opened_refuse (o, MKY_ERR_INVALID_PRF);
     return NULL;
   }
   rand = mky_message_find (msg, MKY_PT_RAND, 0);
-  if (rand) {
-    rand_data = rand->u.rand.rand.data;
-    rand_len = rand->u.rand.rand.len;
-    old = NULL;
-  } else if (old && old->prf == hdr->prf) {
-    rand_data = old->rand.data;
-    rand_len = old->rand.len;
-  } else {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "update (no RAND) of unknown CSB ID %08x, or with another PRF",
-        hdr->csb_id);
+  keying_rand = mky_exchange_keying_rand (hdr, rand ? &rand->u.rand.rand
+      : NULL, &old, error);
+  if (keying_rand == NULL)
     return NULL;
-  }
 
   kemac = msg->payloads->pdata[msg->payloads->len - 1];
   if (is_null_protection (kemac->u.kemac.encr_alg, kemac->u.kemac.mac_alg)
@@ -351,47 +270,41 @@ open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     g_set_error (error, MKY_ERROR, encr ? MKY_ERROR_BAD_ENCR
         : MKY_ERROR_BAD_MAC_ALG, "NULL %s refused (MIKEY-NULL not allowed)",
         encr ? "encryption" : "MAC");
-    refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
+    mky_opened_refuse (o, encr ? MKY_ERR_INVALID_EA : MKY_ERR_INVALID_HA);
     return NULL;
   }
   if (!(r && psk_len ? mky_msg_keys_derive_keyed (&o->keys,
               &r->psk_key[hdr->prf], kemac->u.kemac.encr_alg,
-              kemac->u.kemac.mac_alg, hdr->csb_id, rand_data, rand_len, error)
+              kemac->u.kemac.mac_alg, hdr->csb_id, keying_rand->data,
+              keying_rand->len, error)
           : mky_msg_keys_derive (&o->keys, hdr->prf, kemac->u.kemac.encr_alg,
-              kemac->u.kemac.mac_alg, psk, psk_len, hdr->csb_id, rand_data,
-              rand_len, error))) {
-    refuse (o, mky_error_to_err_no (*error));
+              kemac->u.kemac.mac_alg, psk, psk_len, hdr->csb_id,
+              keying_rand->data, keying_rand->len, error))) {
+    mky_opened_refuse (o, mky_error_to_err_no (*error));
     return NULL;
   }
   if (!mky_message_verify_mac (msg, &o->keys, NULL, 0, error)) {
-    refuse (o, MKY_ERR_INVALID_MAC);
+    mky_opened_refuse (o, MKY_ERR_INVALID_MAC);
     return NULL;
   }
-  o->authentic = TRUE;
+  o->authentic = o->keyed = TRUE;
 
   if (!mky_exchange_id_matches (cfg->id_i, idi) || (idr && !mky_exchange_id_matches (cfg->id_r, idr))) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
         "identity not the one configured");
-    refuse (o, MKY_ERR_INVALID_ID);
+    mky_opened_refuse (o, MKY_ERR_INVALID_ID);
     return NULL;
   }
   keys = mky_kemac_open_data (&kemac->u.kemac, &o->keys, hdr->csb_id,
       mky_t_value64 (&t->u.t), MKY_PT_KEY_DATA, error);
-  for (guint i = 0; keys && i < keys->len; i++)
-    if (((MkyPayload *) keys->pdata[i])->type != MKY_PT_KEY_DATA) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
-          "KEMAC holds a %s payload",
-          mky_payload_type_name (((MkyPayload *) keys->pdata[i])->type));
-      g_clear_pointer (&keys, g_ptr_array_unref);
-    }
-  if (keys == NULL) {
-    refuse (o, MKY_ERR_UNSPECIFIED);
+  if (keys == NULL || !mky_exchange_check_key_data (keys, 0, "", error)) {
+    mky_opened_refuse (o, MKY_ERR_UNSPECIFIED);
     return NULL;
   }
 
   csb = mky_exchange_apply (old, msg, keys);
   if (!mky_csb_check (csb, cfg->compat, error)) {
-    refuse (o, mky_exchange_keying_err_no (*error));
+    mky_opened_refuse (o, mky_exchange_keying_err_no (*error));
     mky_csb_unref (csb);
     return NULL;
   }
@@ -401,7 +314,7 @@ open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
 /* open_message needs an error to read the Error no. from */
 static MkyCsb *
 open_init (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
-    const MkyCsb *old, gint64 now_us, Opened *o, GError **error)
+    const MkyCsb *old, gint64 now_us, MkyOpened *o, GError **error)
 {
   GError *local = NULL;
   MkyCsb *csb = open_message (cfg, r, msg, old, now_us, o, &local);
@@ -415,13 +328,13 @@ mky_psk_open (const MkyConfig *cfg, GBytes *message, const MkyCsb *previous,
     GError **error)
 {
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (message, error);
-  Opened o;
+  MkyOpened o;
   MkyCsb *csb;
 
   if (msg == NULL)
     return NULL;
   csb = open_init (cfg, NULL, msg, previous, 0, &o, error);
-  mky_msg_keys_clear (&o.keys);
+  mky_opened_clear (&o);
   return csb;
 }
 
@@ -434,7 +347,7 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
   const MkyPayload *t;
   const MkyBytes *idi, *idr;
   MkyCsb *csb;
-  Opened o;
+  MkyOpened o;
 
   *reply = NULL;
   msg = mky_message_parse_bytes (message, error);
@@ -445,54 +358,24 @@ mky_psk_responder_handle (MkyPskResponder *r, GBytes *message, gint64 now_us,
   idi = mky_exchange_id (msg, 0);
   idr = mky_exchange_id (msg, 1);
 
-  csb = open_init (&r->cfg, r, msg,
-      mky_csb_table_lookup (&r->csbs, hdr->csb_id),
+  csb = open_init (&r->cfg, r, msg, mky_table_lookup (&r->csbs, hdr->csb_id),
       now_us, &o, error);
-  /* only authenticated messages enter the replay cache (RFC 3830 §5.3) */
-  if (o.authentic)
-    mky_replay_cache_add (r->replay, &o.ticket, now_us);
+  mky_opened_add_replay (&o, r->replay, now_us);
 
   if (csb == NULL) {
-    g_autoptr (MkyPayload) offer = NULL;
-    if (o.reply && t) {
-      if (o.err_no == MKY_ERR_INVALID_SPPAR) {
-        /* RFC 3830 §5.1.1: say what we support */
-        MkySrtpPolicy def;
-        mky_srtp_policy_from_sp (NULL, MKY_SP_COMPAT_STRICT, &def, NULL);
-        offer = mky_payload_new (MKY_PT_SP);
-        offer->u.sp.prot_type = MKY_PROT_SRTP;
-        mky_srtp_policy_to_sp (&def, FALSE, &offer->u.sp);
-      }
-      /* after an authentication failure the answer is not authenticated */
-      *reply = mky_exchange_error (hdr, &t->u.t, o.err_no, offer,
-          o.authentic ? &o.keys : NULL, idi, idr);
-    }
-    mky_msg_keys_clear (&o.keys);
+    /* after an authentication failure the answer is not authenticated */
+    *reply = mky_opened_error (&o, msg, idi, idr);
+    mky_opened_clear (&o);
     return NULL;
   }
-  mky_csb_table_store (&r->csbs, csb);
+  mky_table_store (&r->csbs, csb->csb_id, mky_csb_ref (csb));
 
   if (hdr->v) {
-    g_autoptr (MkyMessage) v = mky_message_new (MKY_TYPE_PSK_VERIFY,
-        hdr->csb_id);
-    g_autoptr (GByteArray) extra = NULL;
-    MkyPayload *p;
-    const MkyBytes *idr_out = NULL;
-
-    mky_message_hdr (v)->prf = hdr->prf;
-    mky_exchange_copy_map (mky_message_hdr (v), csb->cs);
-    p = mky_message_add (v, MKY_PT_T);
-    p->u.t = t->u.t;
-    if (r->cfg.id_r) {
-      mky_exchange_add_id (v, r->cfg.id_type, r->cfg.id_r);
-      idr_out = mky_exchange_id (v, 0);
-    }
-    mky_message_add (v, MKY_PT_V);
-    extra = mky_exchange_verify_extra (idi, idr_out ? idr_out : idr, &t->u.t);
-    *reply = mky_message_seal_mac (v, &o.keys, extra->data, extra->len, error);
+    *reply = mky_exchange_verify_message (MKY_TYPE_PSK_VERIFY, &r->cfg, hdr,
+        &t->u.t, csb, idi, idr, &o.keys, error);
     if (*reply == NULL)
       g_clear_pointer (&csb, mky_csb_unref);
   }
-  mky_msg_keys_clear (&o.keys);
+  mky_opened_clear (&o);
   return csb;
 }

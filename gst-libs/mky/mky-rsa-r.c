@@ -8,7 +8,6 @@
 #include "mky-sign.h"
 #include "mky-time.h"
 
-#define RAND_LEN 16             /* RFC 3830 §6.11: SHOULD be at least 16 */
 #define ENV_KEY_LEN 32          /* envelope key: enough for every PRF input */
 #define TGK_LEN 16              /* a unicast Responder's TGK */
 #define DIGEST_LEN 20           /* SHA-1 of a message, as the replay cache */
@@ -16,63 +15,16 @@
 
 /* ---- shared ---- */
 
-/* Our identity for an ID payload: the configured one, else the first name
- * of our certificate (may be NULL) */
-static const char *
-own_identity (const MkyConfig *cfg, const char *configured, MkyIdType *type)
-{
-  if (configured) {
-    *type = cfg->id_type;
-    return configured;
-  }
-  *type = mky_credentials_get_identity_type (cfg->credentials);
-  return mky_credentials_get_identity (cfg->credentials);
-}
-
-/* CERT payloads for our chain, leaf first */
-static void
-add_certs (MkyMessage *msg, MkyCredentials *creds)
-{
-  for (guint i = 0; i < mky_credentials_get_n_certs (creds); i++) {
-    GBytes *der = mky_credentials_get_cert_der (creds, i);
-    MkyPayload *p = mky_message_add (msg, MKY_PT_CERT);
-    gsize len;
-    const guint8 *data = g_bytes_get_data (der, &len);
-    p->u.id.type = MKY_CERT_X509V3;
-    mky_bytes_set (&p->u.id.data, data, len);
-  }
-}
-
-/* The CERT payloads of @msg as a chain for mky_trust_verify() */
-static GPtrArray *
-message_certs (const MkyMessage *msg)
-{
-  GPtrArray *chain = mky_cert_chain_new ();
-  for (guint i = 0; i < msg->payloads->len; i++) {
-    const MkyPayload *p = msg->payloads->pdata[i];
-    if (p->type == MKY_PT_CERT)
-      mky_cert_chain_add (chain, p->u.id.type, p->u.id.data.data,
-          p->u.id.data.len);
-  }
-  return chain;
-}
-
 /* An ID payload's data as a string for the PKI: NULL when absent or
- * empty; FALSE (MKY_ERROR_BAD_ID) when it holds a NUL, which would make
- * the claimed name shorter than the one signed. */
+ * empty; FALSE (MKY_ERROR_BAD_ID) when it holds a NUL */
 static gboolean
 id_string (const MkyBytes *id, char **out, GError **error)
 {
   *out = NULL;
   if (id == NULL || id->len == 0)
     return TRUE;
-  if (memchr (id->data, 0, id->len)) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
-        "identity with a NUL byte");
-    return FALSE;
-  }
-  *out = g_strndup ((const char *) id->data, id->len);
-  return TRUE;
+  *out = mky_exchange_id_string (id, error);
+  return *out != NULL;
 }
 
 /* IDi of an I_MESSAGE ([IDi|CERTi], [IDr]): an ID payload before any
@@ -96,25 +48,6 @@ id_type_of (const MkyMessage *msg, guint nth)
 {
   const MkyPayload *p = mky_message_find (msg, MKY_PT_ID, nth);
   return p ? p->u.id.type : MKY_ID_URI;
-}
-
-/* RFC 3830 §5.2, §6.2 (PK mode; RFC 4738 §3.6 for the R_MESSAGE): the
- * KEMAC's MAC covers the KEMAC payload alone with its Next payload field
- * set to 0, up to the MAC field. @raw is the wire form @kemac's offset is
- * into. */
-static GByteArray *
-kemac_mac_input (GBytes *raw, const MkyPayload *kemac)
-{
-  gsize len;
-  const guint8 *data = g_bytes_get_data (raw, &len);
-  GByteArray *a = g_byte_array_new ();
-
-  g_return_val_if_fail (kemac->offset + kemac->length <= len
-      && kemac->length > kemac->u.kemac.mac.len, a);
-  g_byte_array_append (a, data + kemac->offset,
-      kemac->length - kemac->u.kemac.mac.len);
-  a->data[0] = MKY_PT_LAST;
-  return a;
 }
 
 static gboolean
@@ -161,27 +94,6 @@ gen_ext_csb_id (const MkyMessage *msg, guint32 *csb_id, gboolean *bad_len)
     }
   }
   return n;
-}
-
-static gboolean
-check_message_algs (const MkyConfig *cfg, const MkyKemac *kemac,
-    GError **error)
-{
-  /* NULL encryption only where a lower layer protects the message; a NULL
-   * MAC also with AES-KW, whose integrity check stands in for it (RFC 3830
-   * §4.2.3 recommends exactly that for the public-key modes) */
-  if (kemac->encr_alg == MKY_ENCR_NULL && !cfg->allow_null) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR,
-        "NULL KEMAC encryption refused (allow-null not set)");
-    return FALSE;
-  }
-  if (kemac->mac_alg == MKY_MAC_NULL && !cfg->allow_null
-      && kemac->encr_alg != MKY_ENCR_AES_KW_128) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC_ALG,
-        "NULL KEMAC MAC refused (allow-null not set)");
-    return FALSE;
-  }
-  return TRUE;
 }
 
 /* ---- Initiator ---- */
@@ -264,7 +176,6 @@ mky_rsa_r_initiator_build (MkyRsaRInitiator *ini, const MkyCsb *request,
 {
   const MkyConfig *cfg = &ini->cfg;
   g_autoptr (MkyMessage) msg = NULL;
-  MkyPayload *p;
   MkyT t;
   MkyIdType id_type;
   const char *idi;
@@ -296,35 +207,23 @@ mky_rsa_r_initiator_build (MkyRsaRInitiator *ini, const MkyCsb *request,
     return NULL;
 
   initiator_forget (ini);
-  msg = mky_message_new (MKY_TYPE_RSA_R_INIT, request->csb_id);
+  if (send_rand)
+    mky_exchange_new_rand (&ini->rand);
+  msg = mky_exchange_message_new (MKY_TYPE_RSA_R_INIT, request->csb_id,
+      cfg->prf, request->cs, &t, send_rand ? &ini->rand : NULL);
   /* RFC 4738 §3.4: V MUST be 1, a response is mandatory */
   mky_message_hdr (msg)->v = 1;
-  mky_message_hdr (msg)->prf = cfg->prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), request->cs);
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t = t;
-  if (send_rand) {
-    gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&ini->rand, RAND_LEN),
-        RAND_LEN);
-    p = mky_message_add (msg, MKY_PT_RAND);
-    mky_bytes_set (&p->u.rand.rand, ini->rand.data, ini->rand.len);
-  }
-  idi = own_identity (cfg, cfg->id_i, &id_type);
-  if (idi || cfg->id_r) {
-    /* IDr is the second ID payload: without IDi it could not be told apart */
-    mky_exchange_add_id (msg, idi ? id_type : cfg->id_type, idi ? idi : "");
-    if (idi)
-      mky_bytes_set (&ini->idi, (const guint8 *) idi, strlen (idi));
-  }
-  add_certs (msg, cfg->credentials);
-  if (cfg->id_r) {
-    mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
+  /* IDr is the second ID payload: without IDi it could not be told apart */
+  idi = mky_exchange_own_identity (cfg, cfg->id_i, &id_type);
+  mky_exchange_add_ids (msg, id_type, idi, cfg->credentials, cfg->id_type,
+      cfg->id_r, TRUE);
+  if (idi)
+    mky_bytes_set (&ini->idi, (const guint8 *) idi, strlen (idi));
+  if (cfg->id_r)
     mky_bytes_set (&ini->idr, (const guint8 *) cfg->id_r, strlen (cfg->id_r));
-  }
-  for (guint i = 0; i < request->policies->len; i++) {
-    g_ptr_array_add (msg->payloads, mky_payload_copy (request->policies->pdata[i]));
+  mky_exchange_add_policies (msg, request->policies);
+  for (guint i = 0; i < request->policies->len; i++)
     g_ptr_array_add (ini->offered, mky_payload_copy (request->policies->pdata[i]));
-  }
   for (guint i = 0; i < request->cs->len; i++)
     g_ptr_array_add (ini->cs, g_memdup2 (request->cs->pdata[i], sizeof (MkyCsSrtp)));
 
@@ -348,8 +247,6 @@ initiator_error (MkyRsaRInitiator *ini, const MkyMessage *msg,
     const MkyT *t, GError **error)
 {
   const MkyPayload *last = msg->payloads->pdata[msg->payloads->len - 1];
-  const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
-  guint err_no = err ? err->u.err.err_no : MKY_ERR_UNSPECIFIED;
   gboolean authentic = FALSE;
 
   if (last->type == MKY_PT_SIGN && ini->pinned) {
@@ -361,10 +258,7 @@ initiator_error (MkyRsaRInitiator *ini, const MkyMessage *msg,
   /* an unauthenticated error is only a hint (RFC 3830 §5.1.2) */
   if (authentic)
     initiator_forget (ini);
-  g_set_error (error, MKY_ERROR, MKY_ERROR_PEER_ERROR,
-      "peer reported %s (%u), %s", mky_err_no_name (err_no) ?
-      mky_err_no_name (err_no) : "an unknown error", err_no,
-      authentic ? "authenticated" : "not authenticated");
+  mky_exchange_peer_error (msg, authentic, error);
 }
 
 /* Payloads an R_MESSAGE may carry and the rules of RFC 4738 §3.2, §3.6,
@@ -584,7 +478,6 @@ open_kemac (MkyRsaRInitiator *ini, const MkyMessage *msg, MkyPeer *peer,
   const MkyPayload *kemac = mky_message_find (msg, MKY_PT_KEMAC, 0);
   const MkyPayload *pke = mky_message_find (msg, MKY_PT_PKE, 0);
   const MkyBytes *idr = mky_exchange_id (msg, 0);
-  g_autoptr (GByteArray) mac_in = NULL;
   g_autofree char *inner_id = NULL;
   MkyBytes env = { 0 };
   MkyMsgKeys keys;
@@ -592,18 +485,11 @@ open_kemac (MkyRsaRInitiator *ini, const MkyMessage *msg, MkyPeer *peer,
   const MkyPayload *first;
   gboolean ok;
 
-  if (!check_message_algs (cfg, &kemac->u.kemac, error))
+  if (!mky_exchange_check_pk_algs (cfg->allow_null, kemac->u.kemac.encr_alg,
+          kemac->u.kemac.mac_alg, error))
     return NULL;
-  /* a padding failure (or a key too short to be one of ours) must look
-   * like a MAC failure: go on with a random key, whose MAC fails (no
-   * decryption oracle) */
-  if (!mky_credentials_decrypt (cfg->credentials, MKY_PKE_ENCR_RSA_PKCS1,
-          pke->u.pke.data.data, pke->u.pke.data.len, &env, NULL)
-      || env.len < 16) {
-    mky_bytes_clear (&env, TRUE);
-    gnutls_rnd (GNUTLS_RND_RANDOM, mky_bytes_alloc (&env, ENV_KEY_LEN),
-        ENV_KEY_LEN);
-  }
+  /* a padding failure must look like a MAC failure (no decryption oracle) */
+  mky_exchange_open_envelope (cfg->credentials, &pke->u.pke, &env);
   ok = mky_msg_keys_derive (&keys, mky_message_hdr (msg)->prf,
       kemac->u.kemac.encr_alg, kemac->u.kemac.mac_alg, env.data, env.len,
       csb_id, rand->data, rand->len, error);
@@ -611,9 +497,7 @@ open_kemac (MkyRsaRInitiator *ini, const MkyMessage *msg, MkyPeer *peer,
   if (!ok)
     return NULL;
 
-  mac_in = kemac_mac_input (msg->raw, kemac);
-  if (!mky_mac_verify (&keys, mac_in->data, mac_in->len, NULL, 0,
-          kemac->u.kemac.mac.data, kemac->u.kemac.mac.len, error)) {
+  if (!mky_exchange_kemac_mac_verify (&keys, msg, kemac, error)) {
     mky_msg_keys_clear (&keys);
     g_prefix_error (error, "envelope key or KEMAC: ");
     return NULL;
@@ -637,14 +521,10 @@ open_kemac (MkyRsaRInitiator *ini, const MkyMessage *msg, MkyPeer *peer,
     return NULL;
   }
   g_ptr_array_remove_index (chain, 0);
-  for (guint i = 0; i < chain->len; i++)
-    if (((MkyPayload *) chain->pdata[i])->type != MKY_PT_KEY_DATA) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
-          "KEMAC holds a %s payload after IDr",
-          mky_payload_type_name (((MkyPayload *) chain->pdata[i])->type));
-      g_ptr_array_unref (chain);
-      return NULL;
-    }
+  if (!mky_exchange_check_key_data (chain, 0, " after IDr", error)) {
+    g_ptr_array_unref (chain);
+    return NULL;
+  }
   if (chain->len == 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_KEY_DATA,
         "KEMAC without a TGK");
@@ -666,7 +546,8 @@ mky_rsa_r_initiator_handle_response (MkyRsaRInitiator *ini,
   g_autoptr (MkyPeer) peer = NULL;
   g_autoptr (MkyCsb) with_rand = NULL;
   const MkyHdr *hdr;
-  const MkyPayload *t, *rand;
+  const MkyT *t;
+  const MkyPayload *rand;
   const MkyBytes *idr;
   guint32 csb_id = 0;
   MkyCsb *csb;
@@ -677,42 +558,30 @@ mky_rsa_r_initiator_handle_response (MkyRsaRInitiator *ini,
   if (msg == NULL)
     return NULL;
   hdr = mky_message_hdr (msg);
-  if (hdr->data_type != MKY_TYPE_RSA_R_RESP && hdr->data_type != MKY_TYPE_ERROR) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not an RSA-R R_MESSAGE or an error message",
-        hdr->data_type);
-    return NULL;
-  }
-  if (!ini->pending || hdr->csb_id != ini->csb_id) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_CSB_MISMATCH,
-        "no request of CSB ID %08x awaits an answer", hdr->csb_id);
-    return NULL;
-  }
   /* §3.6: T is exactly the I_MESSAGE's; this makes the answer fresh */
-  t = mky_message_find (msg, MKY_PT_T, 0);
-  if (t == NULL || t->u.t.ts_type != ini->t.ts_type || t->u.t.ts != ini->t.ts) {
-    g_set_error (error, MKY_ERROR, MKY_ERROR_TS_MISMATCH,
-        "the answer does not echo the timestamp of the request");
+  t = mky_exchange_check_answer (msg, MKY_TYPE_RSA_R_RESP,
+      "an RSA-R R_MESSAGE or an error message", ini->pending, ini->csb_id,
+      &ini->t, error);
+  if (t == NULL)
     return NULL;
-  }
   if (msg->payloads->len == 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD, "empty message");
     return NULL;
   }
   if (hdr->data_type == MKY_TYPE_ERROR) {
-    initiator_error (ini, msg, &t->u.t, error);
+    initiator_error (ini, msg, t, error);
     return NULL;
   }
   if (!check_r_message (ini, msg, &csb_id, error))
     return NULL;
 
   /* SIGNr = sign (R_MESSAGE || IDi || IDr || T), RFC 4738 §3.6 */
-  certs = message_certs (msg);
+  certs = mky_exchange_certs (msg);
   peer = responder_peer (ini, msg, now_us, certs, error);
   if (peer == NULL)
     return NULL;
   idr = mky_exchange_id (msg, 0);
-  extra = mky_exchange_verify_extra (&ini->idi, idr ? idr : &ini->idr, &t->u.t);
+  extra = mky_exchange_verify_extra (&ini->idi, idr ? idr : &ini->idr, t);
   if (!mky_message_verify_sign (msg, peer, extra->data, extra->len, error))
     return NULL;
   if (!responder_allowed (ini, msg, peer, now_us, certs, error))
@@ -720,7 +589,7 @@ mky_rsa_r_initiator_handle_response (MkyRsaRInitiator *ini,
 
   rand = mky_message_find (msg, MKY_PT_RAND, 0);
   keys = open_kemac (ini, msg, peer, csb_id,
-      rand ? &rand->u.rand.rand : &ini->rand, &t->u.t, error);
+      rand ? &rand->u.rand.rand : &ini->rand, t, error);
   if (keys == NULL)
     return NULL;
 
@@ -980,28 +849,21 @@ check_i_message (const MkyMessage *msg, GError **error)
   return TRUE;
 }
 
-/* An SP payload (number @no) for @policy */
-static MkyPayload *
-sp_payload (const MkySrtpPolicy *policy, guint8 no)
+/* Our preferred policy, NULL if we have none */
+static const MkySrtpPolicy *
+first_policy (MkyRsaRResponder *r)
 {
-  MkyPayload *p = mky_payload_new (MKY_PT_SP);
-  p->u.sp.policy_no = no;
-  p->u.sp.prot_type = MKY_PROT_SRTP;
-  mky_srtp_policy_to_sp (policy, FALSE, &p->u.sp);
-  return p;
+  return r->policies->len ? &g_array_index (r->policies, MkySrtpPolicy, 0)
+      : NULL;
 }
 
 /* The SP we say we support in an "Invalid SPpar" error (RFC 3830 §5.1.1) */
 static MkyPayload *
 supported_sp (MkyRsaRResponder *r)
 {
-  MkySrtpPolicy def;
   if (r->group)
     return mky_payload_copy (r->group->policies->pdata[0]);
-  if (r->policies->len)
-    return sp_payload (&g_array_index (r->policies, MkySrtpPolicy, 0), 0);
-  mky_srtp_policy_from_sp (NULL, MKY_SP_COMPAT_STRICT, &def, NULL);
-  return sp_payload (&def, 0);
+  return mky_exchange_sp_payload (first_policy (r));
 }
 
 /* The first offered policy we accept (RFC 4738 §3.5: "one of the proposed
@@ -1060,13 +922,11 @@ unicast_bundle (MkyRsaRResponder *r, const MkyMessage *msg,
   if (rand)
     mky_bytes_set (&csb->rand, rand->u.rand.rand.data, rand->u.rand.rand.len);
   else
-    gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&csb->rand, RAND_LEN),
-        RAND_LEN);
+    mky_exchange_new_rand (&csb->rand);
   if (chosen)
     g_ptr_array_add (csb->policies, mky_payload_copy (chosen));
   else if (r->policies->len)
-    g_ptr_array_add (csb->policies,
-        sp_payload (&g_array_index (r->policies, MkySrtpPolicy, 0), 0));
+    g_ptr_array_add (csb->policies, mky_exchange_sp_payload (first_policy (r)));
   if (hdr->map_type == MKY_MAP_SRTP_ID && hdr->cs_srtp)
     for (guint i = 0; i < hdr->cs_srtp->len; i++) {
       const MkyCsSrtp *cs = hdr->cs_srtp->pdata[i];
@@ -1080,48 +940,25 @@ unicast_bundle (MkyRsaRResponder *r, const MkyMessage *msg,
   return csb;
 }
 
-static GByteArray *kemac_plain (const MkyCsb *csb, MkyIdType id_type,
-    const char *id, GError **error);
-
 /* AES-KW-128 wraps whole 8-byte blocks and RFC 3830 defines no padding:
  * lengthen the TGK so that IDr || TGK fills them */
 static void
 fit_key_wrap (MkyRsaRResponder *r, MkyCsb *csb)
 {
   MkyIdType id_type;
-  const char *id = own_identity (&r->cfg, r->cfg.id_r, &id_type);
+  const char *id = mky_exchange_own_identity (&r->cfg, r->cfg.id_r, &id_type);
   GByteArray *plain;
   gsize pad;
 
   if (r->cfg.encr_alg != MKY_ENCR_AES_KW_128 || id == NULL)
     return;
-  plain = kemac_plain (csb, id_type, id, NULL);
+  plain = mky_exchange_kemac_plain (id_type, id, csb->keys, NULL);
   pad = plain ? (8 - plain->len % 8) % 8 : 0;
   mky_secure_array_free (plain);
   if (pad) {
     mky_csb_clear_keys (csb);
     mky_csb_add_key (csb, MKY_KD_TGK, NULL, TGK_LEN + pad, NULL, 0, NULL, 0);
   }
-}
-
-/* IDr || {TGK} for the KEMAC (RFC 4738 §3.6) */
-static GByteArray *
-kemac_plain (const MkyCsb *csb, MkyIdType id_type, const char *id,
-    GError **error)
-{
-  g_autoptr (GPtrArray) chain = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) mky_payload_free);
-  GByteArray *plain = g_byte_array_new ();
-  MkyPayload *p = mky_payload_new (MKY_PT_ID);
-
-  p->u.id.type = id_type;
-  mky_bytes_set (&p->u.id.data, (const guint8 *) id, strlen (id));
-  g_ptr_array_add (chain, p);
-  for (guint i = 0; i < csb->keys->len; i++)
-    g_ptr_array_add (chain, mky_payload_copy (csb->keys->pdata[i]));
-  if (!mky_payload_chain_serialize (chain, 0, plain, error))
-    g_clear_pointer (&plain, mky_secure_array_free);
-  return plain;
 }
 
 /* The R_MESSAGE keying @csb for request @req, its envelope key encrypted
@@ -1135,15 +972,14 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
   const MkyT *t = &mky_message_find (req, MKY_PT_T, 0)->u.t;
   gboolean group = r->group != NULL;
   gboolean send_rand = group || !mky_message_find (req, MKY_PT_RAND, 0);
-  g_autoptr (MkyMessage) msg = mky_message_new (MKY_TYPE_RSA_R_RESP,
-      rh->csb_id);
+  g_autoptr (MkyMessage) msg = mky_exchange_message_new (MKY_TYPE_RSA_R_RESP,
+      rh->csb_id, csb->prf, csb->cs, t, send_rand ? &csb->rand : NULL);
   g_autoptr (GByteArray) extra = NULL;
-  g_autoptr (GByteArray) mac_in = NULL;
   g_autoptr (GBytes) raw = NULL;
   GByteArray *plain = NULL;
   MkyPayload *p, *kemac, *pke;
   MkyIdType id_type;
-  const char *id = own_identity (cfg, cfg->id_r, &id_type);
+  const char *id = mky_exchange_own_identity (cfg, cfg->id_r, &id_type);
   guint8 env[ENV_KEY_LEN];
   MkyMsgKeys keys;
   GBytes *out = NULL;
@@ -1154,25 +990,18 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
         "name)");
     return NULL;
   }
-  mky_message_hdr (msg)->prf = csb->prf;
-  mky_exchange_copy_map (mky_message_hdr (msg), csb->cs);
   if (group) {
+    /* before T (RFC 4738 §3.6) */
     guint8 be[4] = { csb->csb_id >> 24, csb->csb_id >> 16, csb->csb_id >> 8,
       csb->csb_id };
-    p = mky_message_add (msg, MKY_PT_GEN_EXT);
+    p = mky_payload_new (MKY_PT_GEN_EXT);
     p->u.gen_ext.type = MKY_GEN_CSB_ID;
     mky_bytes_set (&p->u.gen_ext.data, be, 4);
-  }
-  p = mky_message_add (msg, MKY_PT_T);
-  p->u.t = *t;
-  if (send_rand) {
-    p = mky_message_add (msg, MKY_PT_RAND);
-    mky_bytes_set (&p->u.rand.rand, csb->rand.data, csb->rand.len);
+    g_ptr_array_insert (msg->payloads, 0, p);
   }
   mky_exchange_add_id (msg, id_type, id);
-  add_certs (msg, cfg->credentials);
-  for (guint i = 0; i < csb->policies->len; i++)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (csb->policies->pdata[i]));
+  mky_exchange_add_certs (msg, cfg->credentials);
+  mky_exchange_add_policies (msg, csb->policies);
   kemac = mky_message_add (msg, MKY_PT_KEMAC);
   pke = mky_message_add (msg, MKY_PT_PKE);
   pke->u.pke.c = MKY_PKE_NO_CACHE;
@@ -1183,7 +1012,7 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
   if (!mky_msg_keys_derive (&keys, csb->prf, cfg->encr_alg, cfg->mac_alg,
           env, sizeof env, csb->csb_id, csb->rand.data, csb->rand.len, error))
     goto out;
-  plain = kemac_plain (csb, id_type, id, error);
+  plain = mky_exchange_kemac_plain (id_type, id, csb->keys, error);
   if (plain == NULL
       || !mky_kemac_seal_data (&kemac->u.kemac, &keys, csb->csb_id,
           mky_t_value64 (t), plain, error)
@@ -1193,9 +1022,7 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
   raw = mky_message_serialize (msg, error);
   if (raw == NULL)
     goto out;
-  mac_in = kemac_mac_input (raw, kemac);
-  mky_mac_compute (&keys, mac_in->data, mac_in->len, NULL, 0,
-      kemac->u.kemac.mac.data);
+  mky_exchange_kemac_mac (&keys, msg, kemac);
 
   /* SIGNr over R_MESSAGE || IDi || IDr || T, as transported */
   extra = mky_exchange_verify_extra (idi, mky_exchange_id (msg, 0), t);
@@ -1315,7 +1142,6 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
   MkyReplayTicket ticket;
   Remembered *seen;
   GError *local = NULL;
-  MkyErrNo err_no;
 
   *reply = NULL;
   if (initiator)
@@ -1331,10 +1157,9 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
     return NULL;
   }
   hdr = mky_message_hdr (msg);
-  if (hdr->data_type != MKY_TYPE_RSA_R_INIT) {
+  if (!mky_exchange_check_data_type (hdr, MKY_TYPE_RSA_R_INIT,
+          "an RSA-R I_MESSAGE", error)) {
     *reply = unparsable_reply (message, msg, MKY_ERR_INVALID_DT, now_us);
-    g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE,
-        "data type %u is not an RSA-R I_MESSAGE", hdr->data_type);
     return NULL;
   }
   if (!check_i_message (msg, error)) {
@@ -1376,7 +1201,7 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
   }
 
   /* authentication: certificate chain bound to IDi, then SIGNi */
-  certs = message_certs (msg);
+  certs = mky_exchange_certs (msg);
   if (id_string (idi, &claimed, &local))
     peer = authenticate (r, msg, certs, idi_type, claimed, now_us, &local);
   if (peer == NULL) {
@@ -1423,11 +1248,8 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
     csb = mky_csb_ref (r->group);
   } else {
     const MkyPayload *chosen = NULL;
-    if (hdr->prf > MKY_PRF_HMAC_SHA_256) {
-      g_set_error (&local, MKY_ERROR, MKY_ERROR_BAD_PRF, "PRF %u unknown",
-          hdr->prf);
+    if (!mky_exchange_check_prf (hdr, &local))
       goto refuse;
-    }
     if (mky_message_find (msg, MKY_PT_SP, 0)) {
       chosen = choose_sp (r, msg);
       if (chosen == NULL) {
@@ -1454,10 +1276,8 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
   return g_steal_pointer (&csb);
 
 refuse:
-  err_no = mky_error_to_err_no (local);
-  if (g_error_matches (local, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP))
-    err_no = MKY_ERR_INVALID_SPPAR;
-  *reply = error_reply (r, hdr, t, err_no, offer, TRUE, idi);
+  *reply = error_reply (r, hdr, t, mky_error_to_err_no (local), offer, TRUE,
+      idi);
   g_propagate_error (error, local);
   return NULL;
 }
@@ -1469,8 +1289,7 @@ mky_rsa_r_group_new (guint32 csb_id, MkyPrf prf)
 {
   MkyCsb *group = mky_csb_new (csb_id);
   group->prf = prf;
-  gnutls_rnd (GNUTLS_RND_NONCE, mky_bytes_alloc (&group->rand, RAND_LEN),
-      RAND_LEN);
+  mky_exchange_new_rand (&group->rand);
   return group;
 }
 

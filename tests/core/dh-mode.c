@@ -25,48 +25,32 @@ static struct {
   MkyTrust *trust;
 } pki;
 
+/* Valid from ten years before NOW to ten years after, for signing */
 static TestPkiCert *
 issue (TestPkiCert *issuer, const char *cn, const char *uri, guint slot,
     guint64 serial)
 {
-  TestPkiSpec s = {
-    .cn = cn, .uri = uri, .key_slot = slot, .serial = serial,
-    .not_before = NOW_S - 10 * YEAR, .not_after = NOW_S + 10 * YEAR,
-    .usage = TEST_PKI_KU_SIGN, .ca = uri == NULL,
-  };
-  return test_pki_issue (&s, issuer);
-}
-
-static MkyCredentials *
-credentials (TestPkiCert *cert)
-{
-  g_autoptr (GBytes) pem = test_pki_cert_pem (cert);
-  g_autoptr (GBytes) key = test_pki_key_pem (cert, NULL);
-  g_autoptr (GError) error = NULL;
-  MkyCredentials *creds = mky_credentials_new_from_memory (pem, key, &error);
-  g_assert_no_error (error);
-  return creds;
+  return test_pki_leaf (issuer, cn, uri, slot, serial, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR, TEST_PKI_KU_SIGN);
 }
 
 static void
 make_pki (void)
 {
-  g_autoptr (GBytes) ca_pem = NULL;
-
-  pki.ca = issue (NULL, "MKY Test CA", NULL, 0, 1);
-  pki.rogue = issue (NULL, "Rogue CA", NULL, 1, 1);
+  pki.ca = test_pki_ca ("MKY Test CA", 0, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
+  pki.rogue = test_pki_ca ("Rogue CA", 1, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
   pki.alice = issue (pki.ca, "alice", alice_uri, 2, 100);
   pki.bob = issue (pki.ca, "bob", bob_uri, 3, 101);
   pki.carol = issue (pki.ca, "carol", carol_uri, 4, 102);
   /* claims to be alice, from a CA nobody trusts */
   pki.mallory = issue (pki.rogue, "alice", alice_uri, 4, 100);
-  pki.alice_creds = credentials (pki.alice);
-  pki.bob_creds = credentials (pki.bob);
-  pki.carol_creds = credentials (pki.carol);
-  pki.mallory_creds = credentials (pki.mallory);
-  pki.trust = mky_trust_new ();
-  ca_pem = test_pki_cert_pem (pki.ca);
-  g_assert_true (mky_trust_add_ca_memory (pki.trust, ca_pem, NULL));
+  pki.alice_creds = test_pki_credentials (pki.alice);
+  pki.bob_creds = test_pki_credentials (pki.bob);
+  pki.carol_creds = test_pki_credentials (pki.carol);
+  pki.mallory_creds = test_pki_credentials (pki.mallory);
+  pki.trust = test_pki_trust (pki.ca, NULL);
 }
 
 static void
@@ -140,9 +124,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->rcfg.id_r = g_strdup (bob_uri);
   if (f->p.mode == MKY_DH_MODE_HMAC)
     f->icfg.id_i = g_strdup (alice_uri);
-  f->csb = mky_csb_new (0);
-  mky_csb_add_cs (f->csb, 0, 0x11111111, 0);
-  mky_csb_add_cs (f->csb, 0, 0x22222222, 7);
+  f->csb = test_csb_new (0);
 }
 
 /* A new bundle for the next initial exchange */
@@ -150,9 +132,7 @@ static void
 renew (Fixture *f)
 {
   mky_csb_unref (f->csb);
-  f->csb = mky_csb_new (0);
-  mky_csb_add_cs (f->csb, 0, 0x11111111, 0);
-  mky_csb_add_cs (f->csb, 0, 0x22222222, 7);
+  f->csb = test_csb_new (0);
 }
 
 static void
@@ -188,25 +168,14 @@ tgk_of (const MkyCsb *csb)
   return kd;
 }
 
+/* The same TGK, and the same SRTP keying from it */
 static void
 assert_same_keying (const MkyCsb *a, const MkyCsb *b)
 {
   const MkyKeyData *ta = tgk_of (a), *tb = tgk_of (b);
 
   g_assert_cmpmem (ta->key.data, ta->key.len, tb->key.data, tb->key.len);
-  g_assert_cmpuint (mky_csb_n_sessions (a), ==, mky_csb_n_sessions (b));
-  for (guint i = 0; i < mky_csb_n_sessions (a); i++) {
-    MkySrtpKeying ka, kb;
-    g_autofree char *ca = NULL, *cb = NULL;
-    g_assert_true (mky_csb_get_srtp (a, i, MKY_SP_COMPAT_STRICT, &ka, NULL));
-    g_assert_true (mky_csb_get_srtp (b, i, MKY_SP_COMPAT_STRICT, &kb, NULL));
-    ca = mky_srtp_keying_caps_string (&ka, NULL);
-    cb = mky_srtp_keying_caps_string (&kb, NULL);
-    g_assert_nonnull (ca);
-    g_assert_cmpstr (ca, ==, cb);
-    mky_srtp_keying_clear (&ka);
-    mky_srtp_keying_clear (&kb);
-  }
+  test_assert_same_keying (a, b);
 }
 
 static GBytes *
@@ -255,24 +224,6 @@ exchange (Fixture *f, gboolean rekey, gint64 now)
 }
 
 /* ---- taking messages apart and putting them back together ---- */
-
-static GBytes *
-patch (GBytes *msg, gsize off, const guint8 *data, gsize len)
-{
-  gsize size;
-  const guint8 *data0 = g_bytes_get_data (msg, &size);
-  guint8 *d = g_memdup2 (data0, size);
-  g_assert_cmpuint (off + len, <=, size);
-  memcpy (d + off, data, len);
-  return g_bytes_new_take (d, size);
-}
-
-static GBytes *
-flip (GBytes *msg, gsize off)
-{
-  guint8 b = ((const guint8 *) g_bytes_get_data (msg, NULL))[off] ^ 0x01;
-  return patch (msg, off, &b, 1);
-}
 
 /* Where the value of the @nth DH payload starts (Next, DH-Group, value) */
 static gsize
@@ -342,21 +293,17 @@ rebuild_at (Fixture *f, GBytes *msg, guint drop, GPtrArray *insert,
     gint at, MkyCredentials *creds)
 {
   g_autoptr (MkyMessage) m = mky_message_parse_bytes (msg, NULL);
-  g_autoptr (MkyMessage) out = mky_message_new (0, 0);
+  g_autoptr (MkyMessage) out = test_message_copy (msg, drop);
   g_autoptr (GBytes) raw = NULL;
+  guint pos = 0;                /* @at in the copy */
 
-  mky_payload_free (out->hdr);
-  out->hdr = mky_payload_copy (m->hdr);
   if (at < 0)
     at = m->payloads->len - 1;
-  for (guint i = 0; i < m->payloads->len; i++) {
-    const MkyPayload *p = m->payloads->pdata[i];
-    if (i == (guint) at)
-      for (guint k = 0; insert && k < insert->len; k++)
-        g_ptr_array_add (out->payloads, mky_payload_copy (insert->pdata[k]));
-    if (p->type != drop)
-      g_ptr_array_add (out->payloads, mky_payload_copy (p));
-  }
+  for (gint i = 0; i < at; i++)
+    pos += ((MkyPayload *) m->payloads->pdata[i])->type != drop;
+  for (guint k = 0; insert && k < insert->len; k++)
+    g_ptr_array_insert (out->payloads, pos + k,
+        mky_payload_copy (insert->pdata[k]));
   raw = mky_message_serialize (out, NULL);
   g_assert_nonnull (raw);
   return reauth (f, raw, creds);
@@ -373,14 +320,8 @@ rebuild (Fixture *f, GBytes *msg, guint drop, GPtrArray *insert,
 static void
 assert_error_reply (GBytes *reply, MkyErrNo err_no, gboolean authenticated)
 {
-  g_autoptr (MkyMessage) m = NULL;
+  g_autoptr (MkyMessage) m = test_error_reply (reply, err_no);
 
-  g_assert_nonnull (reply);
-  m = mky_message_parse_bytes (reply, NULL);
-  g_assert_nonnull (m);
-  g_assert_cmpuint (mky_message_hdr (m)->data_type, ==, MKY_TYPE_ERROR);
-  g_assert_cmpuint (mky_message_find (m, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      err_no);
   g_assert_true ((mky_message_find (m, MKY_PT_V, 0) != NULL) == authenticated);
   g_assert_null (mky_message_find (m, MKY_PT_SIGN, 0));
 }
@@ -402,6 +343,19 @@ refused (Fixture *f, GBytes *msg, const char *const *sdp_ids, gint64 now,
   g_assert_null (mky_dh_responder_handle (f->resp, msg, sdp_ids, now, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, code);
+  return reply;
+}
+
+/* @msg, not authentic, is refused with @code: after an authentication
+ * failure, an Error message @err_no, not authenticated, and nothing in the
+ * replay cache. Returns the Error message. */
+static GBytes *
+refused_forgery (Fixture *f, GBytes *msg, gint code, MkyErrNo err_no)
+{
+  GBytes *reply = refused (f, msg, NULL, NOW, code);
+
+  assert_error_reply (reply, err_no, FALSE);
+  g_assert_cmpuint (replay_size (f), ==, 0);
   return reply;
 }
 
@@ -427,7 +381,6 @@ test_exchange (Fixture *f, gconstpointer data)
   const MkyPayload *dhi, *p;
   const MkyKeyData *tgk;
   MkySrtpKeying k;
-  guint8 tek[16], salt[14];
   gssize glen = mky_dh_group_len (f->p.group);
   gsize len;
   const guint8 *raw;
@@ -514,18 +467,10 @@ test_exchange (Fixture *f, gconstpointer data)
 
   /* the SRTP keys are RFC 3830 §4.1.3's from the TGK with the RAND of the
    * I_MESSAGE: master key and salt of crypto session 2 */
-  g_assert_true (mky_prf_derive (f->p.prf, tgk->key.data, tgk->key.len,
-          MKY_CONST_TEK, 2, f->csb->csb_id, f->csb->rand.data,
-          f->csb->rand.len, tek, 16));
-  g_assert_true (mky_prf_derive (f->p.prf, tgk->key.data, tgk->key.len,
-          MKY_CONST_SALT, 2, f->csb->csb_id, f->csb->rand.data,
-          f->csb->rand.len, salt, 14));
-  g_assert_true (mky_csb_get_srtp (got, 1, MKY_SP_COMPAT_STRICT, &k, NULL));
-  g_assert_cmpuint (k.cs_id, ==, 2);
+  test_assert_tgk_keying (got, 1, f->p.prf, tgk->key.data, tgk->key.len,
+      f->csb->csb_id, &f->csb->rand, &k);
   g_assert_cmpuint (k.ssrc, ==, 0x22222222);
   g_assert_cmpuint (k.roc, ==, 7);
-  g_assert_cmpmem (k.keys[0].key, k.keys[0].key_len, tek, 16);
-  g_assert_cmpmem (k.keys[0].salt, k.keys[0].salt_len, salt, 14);
   mky_srtp_keying_clear (&k);
 
   if (is_sign (f)) {
@@ -592,13 +537,9 @@ test_tampered_dh (Fixture *f, gconstpointer data)
 
   start (f);
   init = build (f, FALSE, NULL, NOW);
-  bad = flip (init, dh_value_offset (init, 0, NULL) + 17);
-  err = refused (f, bad, NULL, NOW, auth_code);
-  /* after an authentication failure: an Error message, not authenticated,
-   * and nothing in the replay cache */
-  assert_error_reply (err, is_sign (f) ? MKY_ERR_AUTH_FAILURE
-      : MKY_ERR_INVALID_MAC, FALSE);
-  g_assert_cmpuint (replay_size (f), ==, 0);
+  bad = test_bytes_xor (init, dh_value_offset (init, 0, NULL) + 17, 0x01);
+  err = refused_forgery (f, bad, auth_code, is_sign (f)
+      ? MKY_ERR_AUTH_FAILURE : MKY_ERR_INVALID_MAC);
   /* the Initiator takes the unauthenticated error as a hint only */
   {
     g_autoptr (GError) error = NULL;
@@ -612,10 +553,12 @@ test_tampered_dh (Fixture *f, gconstpointer data)
   g_assert_cmpuint (replay_size (f), ==, 1);
   /* DHr changed, then DHi */
   g_clear_pointer (&bad_reply, g_bytes_unref);
-  bad_reply = flip (reply, dh_value_offset (reply, 0, NULL) + 5);
+  bad_reply = test_bytes_xor (reply, dh_value_offset (reply, 0, NULL) + 5,
+      0x01);
   initiator_refuses (f, bad_reply, auth_code);
   g_clear_pointer (&bad_reply, g_bytes_unref);
-  bad_reply = flip (reply, dh_value_offset (reply, 1, NULL) + 5);
+  bad_reply = test_bytes_xor (reply, dh_value_offset (reply, 1, NULL) + 5,
+      0x01);
   initiator_refuses (f, bad_reply, auth_code);
   /* the real answer still goes through */
   accept_response (f, reply, NOW);
@@ -649,7 +592,7 @@ test_invalid_public (Fixture *f, gconstpointer data)
   init = build (f, FALSE, NULL, NOW);
   off = dh_value_offset (init, 0, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (v); i++) {
-    g_autoptr (GBytes) patched = patch (init, off, v[i], len);
+    g_autoptr (GBytes) patched = test_bytes_patch (init, off, v[i], len);
     g_autoptr (GBytes) bad = reauth (f, patched, pki.alice_creds);
     g_autoptr (GBytes) err = refused (f, bad, NULL, NOW, MKY_ERROR_BAD_DH);
     /* authenticated messages: in the replay cache; the Error message is
@@ -662,7 +605,7 @@ test_invalid_public (Fixture *f, gconstpointer data)
 
   off = dh_value_offset (reply, 0, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (v); i++) {
-    g_autoptr (GBytes) patched = patch (reply, off, v[i], len);
+    g_autoptr (GBytes) patched = test_bytes_patch (reply, off, v[i], len);
     g_autoptr (GBytes) bad = reauth (f, patched, pki.bob_creds);
     initiator_refuses (f, bad, MKY_ERROR_BAD_DH);
   }
@@ -695,7 +638,7 @@ test_wrong_echo (Fixture *f, gconstpointer data)
   key = mky_dh_key_generate (f->p.group, NULL);
   mky_dh_key_get_public (key, &pub);
   g_assert_cmpuint (pub.len, ==, len);
-  other = patch (reply, off, pub.data, len);
+  other = test_bytes_patch (reply, off, pub.data, len);
   bad = reauth (f, other, pki.bob_creds);
   initiator_refuses (f, bad, MKY_ERROR_BAD_DH);
   mky_bytes_clear (&pub, FALSE);
@@ -749,19 +692,15 @@ test_bad_signature (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GBytes) bad_reply = NULL;
   g_autoptr (MkyCsb) got = NULL;
-  gsize len;
 
   start (f);
   init = build (f, FALSE, NULL, NOW);
-  g_bytes_get_data (init, &len);
-  bad = flip (init, len - 7);
-  err = refused (f, bad, NULL, NOW, MKY_ERROR_BAD_SIGNATURE);
-  assert_error_reply (err, MKY_ERR_AUTH_FAILURE, FALSE);
-  g_assert_cmpuint (replay_size (f), ==, 0);
+  bad = test_bytes_flip (init, 7, 0x01);
+  err = refused_forgery (f, bad, MKY_ERROR_BAD_SIGNATURE,
+      MKY_ERR_AUTH_FAILURE);
 
   got = respond (f, init, NULL, NOW, &reply);
-  g_bytes_get_data (reply, &len);
-  bad_reply = flip (reply, len - 100);
+  bad_reply = test_bytes_flip (reply, 100, 0x01);
   initiator_refuses (f, bad_reply, MKY_ERROR_BAD_SIGNATURE);
   /* signed by someone trusted, but not bob */
   g_clear_pointer (&bad_reply, g_bytes_unref);
@@ -901,15 +840,11 @@ test_bad_mac (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GBytes) bad_reply = NULL;
   g_autoptr (MkyCsb) got = NULL;
-  gsize len;
 
   start (f);
   init = build (f, FALSE, NULL, NOW);
-  g_bytes_get_data (init, &len);
-  bad = flip (init, len - 1);
-  err = refused (f, bad, NULL, NOW, MKY_ERROR_BAD_MAC);
-  assert_error_reply (err, MKY_ERR_INVALID_MAC, FALSE);
-  g_assert_cmpuint (replay_size (f), ==, 0);
+  bad = test_bytes_flip (init, 1, 0x01);
+  err = refused_forgery (f, bad, MKY_ERROR_BAD_MAC, MKY_ERR_INVALID_MAC);
 
   /* a Responder with another PSK */
   {
@@ -926,8 +861,7 @@ test_bad_mac (Fixture *f, gconstpointer data)
   }
 
   got = respond (f, init, NULL, NOW, &reply);
-  g_bytes_get_data (reply, &len);
-  bad_reply = flip (reply, len - 20);
+  bad_reply = test_bytes_flip (reply, 20, 0x01);
   initiator_refuses (f, bad_reply, MKY_ERROR_BAD_MAC);
   accept_response (f, reply, NOW);
   assert_same_keying (f->csb, got);
@@ -971,7 +905,7 @@ test_hmac_identity (Fixture *f, gconstpointer data)
   for (guint i = 0; i < 2; i++) {
     g_autoptr (MkyMessage) m = mky_message_parse_bytes (reply, NULL);
     const MkyPayload *id = mky_message_find (m, MKY_PT_ID, i);
-    g_autoptr (GBytes) patched = patch (reply, id->offset + 4 + 4,
+    g_autoptr (GBytes) patched = test_bytes_patch (reply, id->offset + 4 + 4,
         (const guint8 *) "X", 1);
     g_autoptr (GBytes) bad = reauth (f, patched, NULL);
     initiator_refuses (f, bad, MKY_ERROR_BAD_ID);
@@ -994,22 +928,17 @@ test_hmac_kemac_encr (Fixture *f, gconstpointer data)
   start (f);
   init = build (f, FALSE, NULL, NOW);
   g_bytes_get_data (init, &len);
-  patched = patch (init, len - 20 - 4, &two, 1);
+  patched = test_bytes_patch (init, len - 20 - 4, &two, 1);
   bad = reauth (f, patched, NULL);
   err = refused (f, bad, NULL, NOW, MKY_ERROR_BAD_ENCR);
   assert_error_reply (err, MKY_ERR_INVALID_EA, FALSE);
 
   /* and the KEMAC ends the message (RFC 4650 §4.2) */
   {
-    g_autoptr (MkyMessage) m = mky_message_parse_bytes (init, NULL);
-    g_autoptr (MkyMessage) out = mky_message_new (0, 0);
+    g_autoptr (MkyMessage) out = test_message_copy (init, 0);
     g_autoptr (GBytes) raw = NULL;
     g_autoptr (GBytes) none = NULL;
     MkyPayload *ext;
-    mky_payload_free (out->hdr);
-    out->hdr = mky_payload_copy (m->hdr);
-    for (guint i = 0; i < m->payloads->len; i++)
-      g_ptr_array_add (out->payloads, mky_payload_copy (m->payloads->pdata[i]));
     ext = mky_message_add (out, MKY_PT_GEN_EXT);
     mky_sdp_ids_set (&ext->u.gen_ext, (const char *const[]) { "mikey", NULL });
     raw = mky_message_serialize (out, NULL);
@@ -1087,7 +1016,7 @@ test_sdp_ids (Fixture *f, gconstpointer data)
     g_autoptr (GBytes) err = NULL;
     gsize off;
     list = sdp_ids_payload (init, &off);
-    bad = patch (init, off + 10, (const guint8 *) "2", 1);
+    bad = test_bytes_patch (init, off + 10, (const guint8 *) "2", 1);
     err = refused (f, bad, offer, now, auth_code);
   }
   /* a message without the list where the SDP has one */
@@ -1103,6 +1032,7 @@ test_sdp_ids (Fixture *f, gconstpointer data)
     g_autoptr (GBytes) reply = NULL;
     g_autoptr (MkyCsb) got = respond (f, init, NULL, now, &reply);
     accept_response (f, reply, now);
+    (void) got;
   }
 }
 
@@ -1178,6 +1108,7 @@ test_update (Fixture *f, gconstpointer data)
     with_dh = rebuild (f, ans, 0, dh, pki.bob_creds);
     initiator_refuses (f, with_dh, MKY_ERROR_UNEXPECTED_PAYLOAD);
     accept_response (f, ans, NOW + 3 * SEC);
+    (void) got;
   }
 
   /* an answer to an earlier request of the bundle is not one to the last */
@@ -1193,6 +1124,7 @@ test_update (Fixture *f, gconstpointer data)
     initiator_refuses (f, a1, MKY_ERROR_TS_MISMATCH);
     accept_response (f, a2, NOW + 3 * SEC + 2);
     assert_same_keying (f->csb, g2);
+    (void) g1;
   }
 
   /* an update of a bundle nobody knows: dropped */
@@ -1269,6 +1201,7 @@ test_update (Fixture *f, gconstpointer data)
       g_autoptr (GBytes) e2 = refused (f, fresh_bare, NULL, NOW + 9 * SEC,
           MKY_ERROR_MISSING_PAYLOAD);
       assert_error_reply (e2, MKY_ERR_INVALID_CERT, FALSE);
+      (void) e;
     }
   }
 
@@ -1337,12 +1270,9 @@ test_error_after_auth (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) err = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyMessage) m = NULL;
-  MkyPayload *sp = mky_payload_new (MKY_PT_SP);
 
   start (f);
-  sp->u.sp.prot_type = MKY_PROT_SRTP;
-  mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
-  g_ptr_array_add (f->csb->policies, sp);
+  test_csb_add_unsupported_sp (f->csb);
   init = build (f, FALSE, NULL, NOW);
   err = refused (f, init, NULL, NOW, MKY_ERROR_UNSUPPORTED_SP);
   assert_error_reply (err, MKY_ERR_INVALID_SPPAR, !is_sign (f));
@@ -1368,16 +1298,11 @@ test_error_after_auth (Fixture *f, gconstpointer data)
     g_autoptr (GBytes) init2 = NULL;
     g_autoptr (GBytes) err2 = NULL;
     g_autoptr (GBytes) forged = NULL;
-    gsize len;
     renew (f);
-    sp = mky_payload_new (MKY_PT_SP);
-    sp->u.sp.prot_type = MKY_PROT_SRTP;
-    mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
-    g_ptr_array_add (f->csb->policies, sp);
+    test_csb_add_unsupported_sp (f->csb);
     init2 = build (f, FALSE, NULL, NOW + SEC);
     err2 = refused (f, init2, NULL, NOW + SEC, MKY_ERROR_UNSUPPORTED_SP);
-    g_bytes_get_data (err2, &len);
-    forged = flip (err2, len - 1);
+    forged = test_bytes_flip (err2, 1, 0x01);
     initiator_refuses (f, forged, MKY_ERROR_BAD_MAC);
   }
 }
@@ -1484,7 +1409,7 @@ test_signed_contents (Fixture *f, gconstpointer data)
   raw = g_bytes_get_data (init, NULL);
   {
     guint8 prf = (raw[3] & 0x80) | 5;
-    g_autoptr (GBytes) patched = patch (init, 3, &prf, 1);
+    g_autoptr (GBytes) patched = test_bytes_patch (init, 3, &prf, 1);
     g_autoptr (GBytes) bad = reauth (f, patched, pki.alice_creds);
     g_autoptr (GBytes) err = refused (f, bad, NULL, NOW, MKY_ERROR_BAD_PRF);
     assert_error_reply (err, MKY_ERR_INVALID_PRF, FALSE);

@@ -26,7 +26,7 @@ static struct {
   TestPkiCert *ca, *rogue;
   TestPkiCert *alice, *bob, *carol, *mallory;
   TestPkiCert *alice_rogue, *alice_expired, *alice_revoked;
-  GBytes *ca_pem, *crl;
+  GBytes *crl;
   MkyTrust *trust;
   MkyCredentials *alice_c, *bob_c, *carol_c, *mallory_c;
   MkyCredentials *alice_rogue_c, *alice_expired_c, *alice_revoked_c;
@@ -37,22 +37,8 @@ static TestPkiCert *
 leaf (TestPkiCert *issuer, const char *cn, const char *uri, guint slot,
     guint64 serial, gint64 from, gint64 to)
 {
-  TestPkiSpec s = {
-    .cn = cn, .uri = uri, .key_slot = slot, .serial = serial,
-    .not_before = from, .not_after = to, .usage = TEST_PKI_KU_BOTH,
-  };
-  return test_pki_issue (&s, issuer);
-}
-
-static MkyCredentials *
-creds (TestPkiCert *c)
-{
-  g_autoptr (GBytes) cert = test_pki_cert_pem (c);
-  g_autoptr (GBytes) key = test_pki_key_pem (c, NULL);
-  g_autoptr (GError) err = NULL;
-  MkyCredentials *cr = mky_credentials_new_from_memory (cert, key, &err);
-  g_assert_no_error (err);
-  return cr;
+  return test_pki_leaf (issuer, cn, uri, slot, serial, from, to,
+      TEST_PKI_KU_BOTH);
 }
 
 static MkyPeer *
@@ -76,17 +62,11 @@ make_pki (void)
 {
   const gint64 from = NOW_S - DAY, to = NOW_S + YEAR;
   const guint64 revoked = 105;
-  TestPkiSpec ca = {
-    .cn = "MKY Test CA", .key_slot = 0, .serial = 1, .ca = TRUE,
-    .not_before = NOW_S - 10 * YEAR, .not_after = NOW_S + 10 * YEAR,
-  };
-  TestPkiSpec rogue = ca;
-  g_autoptr (GError) err = NULL;
 
-  rogue.cn = "Rogue CA";
-  rogue.key_slot = 1;
-  pki.ca = test_pki_issue (&ca, NULL);
-  pki.rogue = test_pki_issue (&rogue, NULL);
+  pki.ca = test_pki_ca ("MKY Test CA", 0, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
+  pki.rogue = test_pki_ca ("Rogue CA", 1, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
   pki.alice = leaf (pki.ca, "alice", alice_uri, 2, 100, from, to);
   pki.bob = leaf (pki.ca, "bob", bob_uri, 3, 101, from, to);
   pki.carol = leaf (pki.ca, "carol", carol_uri, 4, 102, from, to);
@@ -97,20 +77,16 @@ make_pki (void)
       NOW_S - YEAR, NOW_S - DAY);
   pki.alice_revoked = leaf (pki.ca, "alice", alice_uri, 2, revoked, from, to);
 
-  pki.ca_pem = test_pki_cert_pem (pki.ca);
   pki.crl = test_pki_crl (pki.ca, &revoked, 1, NOW_S - DAY, NOW_S + DAY, TRUE);
-  pki.trust = mky_trust_new ();
-  g_assert_true (mky_trust_add_ca_memory (pki.trust, pki.ca_pem, &err));
-  g_assert_true (mky_trust_add_crl_memory (pki.trust, pki.crl, &err));
-  g_assert_no_error (err);
+  pki.trust = test_pki_trust (pki.ca, pki.crl);
 
-  pki.alice_c = creds (pki.alice);
-  pki.bob_c = creds (pki.bob);
-  pki.carol_c = creds (pki.carol);
-  pki.mallory_c = creds (pki.mallory);
-  pki.alice_rogue_c = creds (pki.alice_rogue);
-  pki.alice_expired_c = creds (pki.alice_expired);
-  pki.alice_revoked_c = creds (pki.alice_revoked);
+  pki.alice_c = test_pki_credentials (pki.alice);
+  pki.bob_c = test_pki_credentials (pki.bob);
+  pki.carol_c = test_pki_credentials (pki.carol);
+  pki.mallory_c = test_pki_credentials (pki.mallory);
+  pki.alice_rogue_c = test_pki_credentials (pki.alice_rogue);
+  pki.alice_expired_c = test_pki_credentials (pki.alice_expired);
+  pki.alice_revoked_c = test_pki_credentials (pki.alice_revoked);
   pki.bob_p = encryption_peer (pki.bob, bob_uri);
   pki.carol_p = encryption_peer (pki.carol, carol_uri);
 }
@@ -131,7 +107,6 @@ free_pki (void)
   mky_peer_unref (pki.bob_p);
   mky_peer_unref (pki.carol_p);
   mky_trust_unref (pki.trust);
-  g_bytes_unref (pki.ca_pem);
   g_bytes_unref (pki.crl);
   test_pki_cleanup ();
 }
@@ -150,9 +125,7 @@ static void
 new_csb (Fixture *f, guint32 csb_id)
 {
   g_clear_pointer (&f->csb, mky_csb_unref);
-  f->csb = mky_csb_new (csb_id);
-  mky_csb_add_cs (f->csb, 0, 0x11111111, 0);
-  mky_csb_add_cs (f->csb, 0, 0x22222222, 7);
+  f->csb = test_csb_new (csb_id);
 }
 
 static void
@@ -196,29 +169,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   mky_csb_unref (f->csb);
   mky_config_clear (&f->ci);
   mky_config_clear (&f->cr);
-}
-
-static void
-assert_same_keying (const MkyCsb *a, const MkyCsb *b)
-{
-  g_assert_cmpuint (mky_csb_n_sessions (a), ==, mky_csb_n_sessions (b));
-  for (guint i = 0; i < mky_csb_n_sessions (a); i++) {
-    MkySrtpKeying ka, kb;
-    g_autofree char *ca = NULL, *cb = NULL;
-    g_assert_true (mky_csb_get_srtp (a, i, MKY_SP_COMPAT_STRICT, &ka, NULL));
-    g_assert_true (mky_csb_get_srtp (b, i, MKY_SP_COMPAT_STRICT, &kb, NULL));
-    g_assert_cmpuint (ka.n_keys, >=, 1);
-    g_assert_cmpmem (ka.keys[0].key, ka.keys[0].key_len, kb.keys[0].key,
-        kb.keys[0].key_len);
-    g_assert_cmpmem (ka.keys[0].salt, ka.keys[0].salt_len, kb.keys[0].salt,
-        kb.keys[0].salt_len);
-    ca = mky_srtp_keying_caps_string (&ka, NULL);
-    cb = mky_srtp_keying_caps_string (&kb, NULL);
-    g_assert_nonnull (ca);
-    g_assert_cmpstr (ca, ==, cb);
-    mky_srtp_keying_clear (&ka);
-    mky_srtp_keying_clear (&kb);
-  }
 }
 
 static MkyPayload *nth_payload (MkyMessage *m, guint type, guint nth);
@@ -283,17 +233,10 @@ assert_refused (Fixture *f, GBytes *m, gint64 now, gint code, gint err_no,
   if (err_no < 0) {
     g_assert_null (reply);
   } else {
-    g_autoptr (MkyMessage) r = NULL;
+    g_autoptr (MkyMessage) r = test_error_reply (reply, err_no);
     g_autoptr (GError) ierr = NULL;
-    const MkyPayload *last;
+    const MkyPayload *last = r->payloads->pdata[r->payloads->len - 1];
 
-    g_assert_nonnull (reply);
-    r = mky_message_parse_bytes (reply, NULL);
-    g_assert_nonnull (r);
-    g_assert_cmpuint (mky_message_hdr (r)->data_type, ==, MKY_TYPE_ERROR);
-    g_assert_cmpuint (mky_message_find (r, MKY_PT_ERR, 0)->u.err.err_no, ==,
-        err_no);
-    last = r->payloads->pdata[r->payloads->len - 1];
     g_assert_cmpuint (last->type == MKY_PT_V, ==, authenticated);
     /* the Initiator (if this was its request) sees the peer's error */
     if (f->ini && !mky_pk_initiator_handle_response (f->ini, f->csb, reply,
@@ -307,26 +250,7 @@ assert_refused (Fixture *f, GBytes *m, gint64 now, gint code, gint err_no,
 static MkyMessage *
 unsign (GBytes *m)
 {
-  g_autoptr (MkyMessage) in = mky_message_parse_bytes (m, NULL);
-  const MkyHdr *h;
-  MkyMessage *out;
-
-  g_assert_nonnull (in);
-  h = mky_message_hdr (in);
-  out = mky_message_new (h->data_type, h->csb_id);
-  mky_message_hdr (out)->v = h->v;
-  mky_message_hdr (out)->prf = h->prf;
-  mky_message_hdr (out)->map_type = h->map_type;
-  for (guint i = 0; h->cs_srtp && i < h->cs_srtp->len; i++) {
-    const MkyCsSrtp *c = h->cs_srtp->pdata[i];
-    mky_hdr_add_cs_srtp (mky_message_hdr (out), c->policy, c->ssrc, c->roc);
-  }
-  for (guint i = 0; i < in->payloads->len; i++) {
-    const MkyPayload *p = in->payloads->pdata[i];
-    if (p->type != MKY_PT_SIGN)
-      g_ptr_array_add (out->payloads, mky_payload_copy (p));
-  }
-  return out;
+  return test_message_copy (m, MKY_PT_SIGN);
 }
 
 static GBytes *
@@ -411,7 +335,7 @@ test_exchange (Fixture *f, gconstpointer data)
       strlen (alice_uri));
 
   got = deliver (f, m, NOW, MKY_TYPE_PK_VERIFY);
-  assert_same_keying (f->csb, got);
+  test_assert_same_keying (f->csb, got);
   g_assert_cmpmem (got->rand.data, got->rand.len, f->csb->rand.data,
       f->csb->rand.len);
   g_assert_cmpuint (got->keys->len, ==, 1);
@@ -543,7 +467,7 @@ test_chash (Fixture *f, gconstpointer data)
       g_assert_cmpmem (ch->u.chash.hash.data, 32, sha256, 32);
     }
     gi = deliver (f, mi, NOW + i * SEC, MKY_TYPE_PK_VERIFY);
-    assert_same_keying (f->csb, gi);
+    test_assert_same_keying (f->csb, gi);
   }
 
   /* without CHASH the first key (carol's) is tried: the PKE does not
@@ -622,7 +546,7 @@ test_update_not_cached (Fixture *f, gconstpointer data)
   g_assert_cmpmem (second->rand.data, second->rand.len, first->rand.data,
       first->rand.len);
   g_assert_cmpuint (mky_csb_n_sessions (second), ==, 3);
-  assert_same_keying (f->csb, second);
+  test_assert_same_keying (f->csb, second);
   g_assert_nonnull (mky_pk_responder_get_peer_identity (f->resp,
           f->csb->csb_id, &cached));
   g_assert_false (cached);
@@ -680,7 +604,7 @@ test_update_cached (Fixture *f, gconstpointer data)
   second = deliver (f, upd, NOW + SEC, MKY_TYPE_PSK_VERIFY);
   g_assert_cmpmem (second->rand.data, second->rand.len, first->rand.data,
       first->rand.len);
-  assert_same_keying (f->csb, second);
+  test_assert_same_keying (f->csb, second);
   /* the new TGK, not the first one */
   g_assert_cmpmem (((MkyPayload *) second->keys->pdata[0])->u.key_data.key.data,
       16, ((MkyPayload *) f->csb->keys->pdata[0])->u.key_data.key.data, 16);
@@ -690,10 +614,7 @@ test_update_cached (Fixture *f, gconstpointer data)
 
   /* tampered: an unauthenticated Invalid MAC */
   {
-    g_autoptr (GBytes) bad = NULL;
-    guint8 *d = g_memdup2 (g_bytes_get_data (upd, NULL), g_bytes_get_size (upd));
-    d[g_bytes_get_size (upd) - 25] ^= 1;
-    bad = g_bytes_new_take (d, g_bytes_get_size (upd));
+    g_autoptr (GBytes) bad = test_bytes_flip (upd, 25, 1);
     assert_refused (f, bad, NOW + 2 * SEC, MKY_ERROR_BAD_MAC,
         MKY_ERR_INVALID_MAC, FALSE);
   }
@@ -729,7 +650,7 @@ test_update_cached (Fixture *f, gconstpointer data)
   mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, kw ? 20 : 16, NULL, 0, NULL, 0);
   upd2 = build (f, FALSE, NOW + 3 * SEC);
   third = deliver (f, upd2, NOW + 3 * SEC, G_MAXUINT);
-  assert_same_keying (f->csb, third);
+  test_assert_same_keying (f->csb, third);
 
   /* uncached by the Initiator: the next update is a PK one again, with
    * C = 0, and the Responder forgets the key */
@@ -744,7 +665,7 @@ test_update_cached (Fixture *f, gconstpointer data)
   g_assert_cmpuint (nth_payload (p3, MKY_PT_PKE, 0)->u.pke.c, ==,
       MKY_PKE_NO_CACHE);
   fourth = deliver (f, upd3, NOW + 4 * SEC, MKY_TYPE_PK_VERIFY);
-  assert_same_keying (f->csb, fourth);
+  test_assert_same_keying (f->csb, fourth);
   g_assert_nonnull (mky_pk_responder_get_peer_identity (f->resp,
           f->csb->csb_id, &cached));
   g_assert_false (cached);
@@ -801,23 +722,17 @@ test_bad_signature (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) body_flip = NULL;
   g_autoptr (MkyMessage) p = NULL;
   g_autoptr (MkyCsb) got = NULL;
-  gsize len;
-  guint8 *d;
 
   start (f);
   add_keys (f->csb, FALSE, FALSE);
   m = build (f, TRUE, NOW);
-  len = g_bytes_get_size (m);
-  d = g_memdup2 (g_bytes_get_data (m, NULL), len);
-  d[len - 1] ^= 0x01;           /* in the signature */
-  sig_flip = g_bytes_new_take (d, len);
+  sig_flip = test_bytes_flip (m, 1, 0x01);      /* in the signature */
   assert_refused (f, sig_flip, NOW, MKY_ERROR_BAD_SIGNATURE,
       MKY_ERR_AUTH_FAILURE, FALSE);
 
   p = mky_message_parse_bytes (m, NULL);
-  d = g_memdup2 (g_bytes_get_data (m, NULL), len);
-  d[nth_payload (p, MKY_PT_RAND, 0)->offset + 3] ^= 0x80;       /* in RAND */
-  body_flip = g_bytes_new_take (d, len);
+  body_flip = test_bytes_xor (m, nth_payload (p, MKY_PT_RAND, 0)->offset + 3,
+      0x80);                    /* in RAND */
   assert_refused (f, body_flip, NOW, MKY_ERROR_BAD_SIGNATURE,
       MKY_ERR_AUTH_FAILURE, FALSE);
   g_assert_cmpuint (mky_replay_cache_size (
@@ -825,7 +740,7 @@ test_bad_signature (Fixture *f, gconstpointer data)
 
   /* the original still goes through */
   got = deliver (f, m, NOW, MKY_TYPE_PK_VERIFY);
-  assert_same_keying (f->csb, got);
+  test_assert_same_keying (f->csb, got);
 }
 
 /* The KEMAC changed and the message signed again (by alice): the MAC does
@@ -1025,7 +940,7 @@ test_null_mac (Fixture *f, gconstpointer data)
     add_keys (f->csb, FALSE, FALSE);
     m2 = build (f, TRUE, NOW + SEC);
     got = deliver (f, m2, NOW + SEC, MKY_TYPE_PK_VERIFY);
-    assert_same_keying (f->csb, got);
+    test_assert_same_keying (f->csb, got);
   }
   g_clear_pointer (&f->ini, mky_pk_initiator_free);
   start_with (f, NULL, pki.carol_p);
@@ -1048,8 +963,6 @@ test_verify_checks (Fixture *f, gconstpointer data)
   g_autoptr (GError) err = NULL;
   g_autoptr (MkyCsb) got = NULL;
   g_autoptr (MkyMessage) r = NULL;
-  gsize len;
-  guint8 *d;
 
   start (f);
   add_keys (f->csb, FALSE, FALSE);
@@ -1062,10 +975,7 @@ test_verify_checks (Fixture *f, gconstpointer data)
       MKY_MAC_HMAC_SHA_1_160);
   g_assert_cmpuint (nth_payload (r, MKY_PT_T, 0)->u.t.ts, ==, f->csb->t.ts);
 
-  len = g_bytes_get_size (reply);
-  d = g_memdup2 (g_bytes_get_data (reply, NULL), len);
-  d[len - 1] ^= 1;
-  bad = g_bytes_new_take (d, len);
+  bad = test_bytes_flip (reply, 1, 1);
   g_assert_false (mky_pk_initiator_handle_response (f->ini, f->csb, bad,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_BAD_MAC);
@@ -1126,7 +1036,7 @@ test_idr (Fixture *f, gconstpointer data)
   g_assert_cmpmem (nth_payload (p, MKY_PT_ID, 1)->u.id.data.data,
       strlen (bob_uri), bob_uri, strlen (bob_uri));
   got = deliver (f, m, NOW, MKY_TYPE_PK_VERIFY);
-  assert_same_keying (f->csb, got);
+  test_assert_same_keying (f->csb, got);
 
   /* a Responder that expects another IDr */
   mky_pk_responder_free (f->resp);

@@ -23,9 +23,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 {
   mky_config_init (&f->cfg);
   mky_config_set_psk (&f->cfg, psk, 32);
-  f->csb = mky_csb_new (0);
-  mky_csb_add_cs (f->csb, 0, 0x11111111, 0);
-  mky_csb_add_cs (f->csb, 0, 0x22222222, 7);
+  f->csb = test_csb_new (0);
 }
 
 static void
@@ -43,19 +41,6 @@ start_tgk (Fixture *f)
   mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
 }
 
-/* @reply is an Error message carrying @err_no; returned parsed */
-static MkyMessage *
-error_reply (GBytes *reply, MkyErrNo err_no)
-{
-  MkyMessage *err = mky_message_parse_bytes (reply, NULL);
-
-  g_assert_nonnull (err);
-  g_assert_cmpuint (mky_message_hdr (err)->data_type, ==, MKY_TYPE_ERROR);
-  g_assert_cmpuint (mky_message_find (err, MKY_PT_ERR, 0)->u.err.err_no, ==,
-      err_no);
-  return err;
-}
-
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
@@ -63,24 +48,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   mky_psk_responder_free (f->resp);
   mky_csb_unref (f->csb);
   mky_config_clear (&f->cfg);
-}
-
-static void
-assert_same_keying (const MkyCsb *a, const MkyCsb *b)
-{
-  g_assert_cmpuint (mky_csb_n_sessions (a), ==, mky_csb_n_sessions (b));
-  for (guint i = 0; i < mky_csb_n_sessions (a); i++) {
-    MkySrtpKeying ka, kb;
-    g_autofree char *ca = NULL, *cb = NULL;
-    g_assert_true (mky_csb_get_srtp (a, i, MKY_SP_COMPAT_STRICT, &ka, NULL));
-    g_assert_true (mky_csb_get_srtp (b, i, MKY_SP_COMPAT_STRICT, &kb, NULL));
-    ca = mky_srtp_keying_caps_string (&ka, NULL);
-    cb = mky_srtp_keying_caps_string (&kb, NULL);
-    g_assert_nonnull (ca);
-    g_assert_cmpstr (ca, ==, cb);
-    mky_srtp_keying_clear (&ka);
-    mky_srtp_keying_clear (&kb);
-  }
 }
 
 /* One exchange; returns the Responder's bundle */
@@ -102,7 +69,7 @@ test_exchange (Fixture *f, gconstpointer data)
   const Suite *s = data;
   g_autoptr (MkyCsb) got = NULL;
   MkySrtpKeying k;
-  guint8 tgk[20], tek[16], salt[14];
+  guint8 tgk[20];
 
   f->cfg.prf = s->prf;
   f->cfg.encr_alg = s->encr;
@@ -113,19 +80,13 @@ test_exchange (Fixture *f, gconstpointer data)
   gnutls_rnd (GNUTLS_RND_KEY, tgk, sizeof tgk);
   mky_csb_add_key (f->csb, MKY_KD_TGK, tgk, 20, NULL, 0, NULL, 0);
   got = exchange (f, NOW, TRUE);
-  assert_same_keying (f->csb, got);
+  test_assert_same_keying (f->csb, got);
 
   /* and the keys are RFC 3830 §4.1.3 ones: TEK and salt of CS 2 */
-  mky_prf_derive (s->prf, tgk, 20, MKY_CONST_TEK, 2, f->csb->csb_id,
-      f->csb->rand.data, f->csb->rand.len, tek, 16);
-  mky_prf_derive (s->prf, tgk, 20, MKY_CONST_SALT, 2, f->csb->csb_id,
-      f->csb->rand.data, f->csb->rand.len, salt, 14);
-  g_assert_true (mky_csb_get_srtp (got, 1, MKY_SP_COMPAT_STRICT, &k, NULL));
-  g_assert_cmpuint (k.cs_id, ==, 2);
+  test_assert_tgk_keying (got, 1, s->prf, tgk, 20, f->csb->csb_id,
+      &f->csb->rand, &k);
   g_assert_cmpuint (k.ssrc, ==, 0x22222222);
   g_assert_cmpuint (k.roc, ==, 7);
-  g_assert_cmpmem (k.keys[0].key, k.keys[0].key_len, tek, 16);
-  g_assert_cmpmem (k.keys[0].salt, k.keys[0].salt_len, salt, 14);
   mky_srtp_keying_clear (&k);
 }
 
@@ -142,7 +103,7 @@ test_tek_mki (Fixture *f, gconstpointer data)
   mky_csb_add_key (f->csb, MKY_KD_TEK_SALT, NULL, 16, NULL, 14, mki1, 4);
   mky_csb_add_key (f->csb, MKY_KD_TEK_SALT, NULL, 16, NULL, 14, mki2, 4);
   got = exchange (f, NOW, FALSE);
-  assert_same_keying (f->csb, got);
+  test_assert_same_keying (f->csb, got);
   g_assert_true (mky_csb_get_srtp (got, 0, MKY_SP_COMPAT_STRICT, &k, NULL));
   g_assert_cmpuint (k.n_keys, ==, 2);
   g_assert_cmpmem (k.keys[1].mki, k.keys[1].mki_len, mki2, 4);
@@ -186,7 +147,7 @@ test_update (Fixture *f, gconstpointer data)
   g_assert_cmpmem (second->rand.data, second->rand.len, first->rand.data,
       first->rand.len);
   g_assert_cmpuint (mky_csb_n_sessions (second), ==, 3);
-  assert_same_keying (f->csb, second);
+  test_assert_same_keying (f->csb, second);
 
   /* no keys in this one: the bundle keeps the last */
   mky_csb_clear_keys (f->csb);
@@ -277,7 +238,7 @@ test_bad_mac (Fixture *f, gconstpointer data)
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_MAC);
   g_assert_cmpuint (mky_replay_cache_size (mky_psk_responder_get_replay_cache
           (f->resp)), ==, 0);
-  err = error_reply (reply, MKY_ERR_INVALID_MAC);
+  err = test_error_reply (reply, MKY_ERR_INVALID_MAC);
   g_assert_null (mky_message_find (err, MKY_PT_V, 0));
   g_clear_error (&error);
 
@@ -344,19 +305,16 @@ test_unsupported_sp (Fixture *f, gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MkyMessage) err = NULL;
-  MkyPayload *sp = mky_payload_new (MKY_PT_SP);
   MkySrtpPolicy offered;
 
   start (f);
-  sp->u.sp.prot_type = MKY_PROT_SRTP;
-  mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
-  g_ptr_array_add (f->csb->policies, sp);
+  test_csb_add_unsupported_sp (f->csb);
   mky_csb_add_key (f->csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
   init = mky_psk_initiator_build (f->ini, f->csb, TRUE, NOW, NULL);
   g_assert_null (mky_psk_responder_handle (f->resp, init, NOW, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP);
-  err = error_reply (reply, MKY_ERR_INVALID_SPPAR);
+  err = test_error_reply (reply, MKY_ERR_INVALID_SPPAR);
   g_assert_nonnull (mky_message_find (err, MKY_PT_V, 0));
   g_assert_true (mky_srtp_policy_from_sp (&mky_message_find (err, MKY_PT_SP,
               0)->u.sp, MKY_SP_COMPAT_STRICT, &offered, NULL));
@@ -400,7 +358,7 @@ test_null_refused (Fixture *f, gconstpointer data)
   g_assert_null (mky_psk_responder_handle (f->resp, init, NOW, &reply,
           &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR);
-  err = error_reply (reply, MKY_ERR_INVALID_EA);
+  err = test_error_reply (reply, MKY_ERR_INVALID_EA);
   mky_config_clear (&null_cfg);
 }
 
@@ -450,7 +408,7 @@ test_wrong_type (Fixture *f, gconstpointer data)
   raw = mky_message_serialize (m, NULL);
   g_assert_null (mky_psk_responder_handle (f->resp, raw, NOW, &reply, &error));
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE);
-  err = error_reply (reply, MKY_ERR_INVALID_DT);
+  err = test_error_reply (reply, MKY_ERR_INVALID_DT);
 }
 
 /* What gst_mikey_message_new_from_caps builds: KEMAC NULL/NULL, one TEK of

@@ -28,34 +28,25 @@ static struct {
   GBytes *crl;
 } pki;
 
+/* A certificate named by its URI */
 static TestPkiCert *
 leaf (TestPkiCert *issuer, const char *uri, guint slot, guint64 serial,
     gint64 from, gint64 to, TestPkiUsage usage)
 {
-  TestPkiSpec s = {
-    .cn = uri, .uri = uri, .bits = 2048, .key_slot = slot, .serial = serial,
-    .not_before = from, .not_after = to, .usage = usage,
-  };
-  return test_pki_issue (&s, issuer);
+  return test_pki_leaf (issuer, uri, uri, slot, serial, from, to, usage);
 }
 
 static void
 make_pki (void)
 {
   const gint64 from = NOW_S - DAY, to = NOW_S + YEAR;
-  TestPkiSpec ca = {
-    .cn = "RSA-R Test CA", .bits = 2048, .key_slot = 0, .serial = 1,
-    .not_before = NOW_S - 10 * YEAR, .not_after = NOW_S + 10 * YEAR,
-    .ca = TRUE,
-  };
-  TestPkiSpec rogue = ca;
   guint64 revoked = REVOKED_SERIAL;
   gint64 t0 = g_get_monotonic_time ();
 
-  rogue.cn = "Rogue CA";
-  rogue.key_slot = 6;
-  pki.ca = test_pki_issue (&ca, NULL);
-  pki.rogue = test_pki_issue (&rogue, NULL);
+  pki.ca = test_pki_ca ("RSA-R Test CA", 0, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
+  pki.rogue = test_pki_ca ("Rogue CA", 6, NOW_S - 10 * YEAR,
+      NOW_S + 10 * YEAR);
   pki.bob = leaf (pki.ca, "sip:bob@example.com", 1, 10, from, to,
       TEST_PKI_KU_BOTH);
   pki.keys = leaf (pki.ca, "sip:keys@example.com", 1, 11, from, to,
@@ -102,29 +93,12 @@ free_pki (void)
 
 /* ------------------------------------------------------------------ */
 
-static MkyCredentials *
-creds_for (TestPkiCert *c)
-{
-  g_autoptr (GBytes) pem = test_pki_cert_pem (c);
-  g_autoptr (GBytes) key = test_pki_key_pem (c, NULL);
-  GError *err = NULL;
-  MkyCredentials *creds = mky_credentials_new_from_memory (pem, key, &err);
-
-  g_assert_no_error (err);
-  return creds;
-}
-
 /* The CA (and its CRL); @deny: an identity pattern refused */
 static MkyTrust *
 trust_ca (const char *allow, const char *deny)
 {
-  MkyTrust *trust = mky_trust_new ();
-  g_autoptr (GBytes) pem = test_pki_cert_pem (pki.ca);
-  GError *err = NULL;
+  MkyTrust *trust = test_pki_trust (pki.ca, pki.crl);
 
-  g_assert_true (mky_trust_add_ca_memory (trust, pem, &err));
-  g_assert_true (mky_trust_add_crl_memory (trust, pki.crl, &err));
-  g_assert_no_error (err);
   if (allow)
     mky_trust_allow (trust, allow);
   if (deny)
@@ -136,19 +110,8 @@ static void
 config_for (MkyConfig *cfg, TestPkiCert *c, MkyTrust *trust)
 {
   mky_config_init (cfg);
-  cfg->credentials = creds_for (c);
+  cfg->credentials = test_pki_credentials (c);
   cfg->trust = trust ? mky_trust_ref (trust) : NULL;
-}
-
-static MkyPeer *
-peer_of (TestPkiCert *c)
-{
-  g_autoptr (GBytes) der = test_pki_cert_der (c);
-  GError *err = NULL;
-  MkyPeer *peer = mky_peer_new_from_der (der, &err);
-
-  g_assert_no_error (err);
-  return peer;
 }
 
 static MkySrtpPolicy
@@ -173,48 +136,26 @@ parse (GBytes *b)
   return msg;
 }
 
-/* The Error message @reply: its Error no, and whether it is signed */
-static guint
-reply_err_no (GBytes *reply, gboolean *signed_)
+/* The Error message @reply carries @err_no and no keys; whether it is
+ * signed */
+static gboolean
+error_reply_signed (GBytes *reply, MkyErrNo err_no)
 {
-  g_autoptr (MkyMessage) msg = parse (reply);
-  const MkyPayload *err = mky_message_find (msg, MKY_PT_ERR, 0);
+  g_autoptr (MkyMessage) msg = test_error_reply (reply, err_no);
   const MkyPayload *last = msg->payloads->pdata[msg->payloads->len - 1];
 
-  g_assert_cmpuint (mky_message_hdr (msg)->data_type, ==, MKY_TYPE_ERROR);
-  g_assert_nonnull (err);
   /* an Error message carries no keys */
   g_assert_null (mky_message_find (msg, MKY_PT_KEMAC, 0));
   g_assert_null (mky_message_find (msg, MKY_PT_PKE, 0));
-  if (signed_)
-    *signed_ = last->type == MKY_PT_SIGN;
-  return err->u.err.err_no;
+  return last->type == MKY_PT_SIGN;
 }
 
-/* Every crypto session of @a and @b gives the same SRTP keying */
+/* The same bundle: CSB ID, and the SRTP keying of every crypto session */
 static void
 assert_same_keying (const MkyCsb *a, const MkyCsb *b)
 {
   g_assert_cmpuint (a->csb_id, ==, b->csb_id);
-  g_assert_cmpuint (mky_csb_n_sessions (a), ==, mky_csb_n_sessions (b));
-  for (guint i = 0; i < mky_csb_n_sessions (a); i++) {
-    MkySrtpKeying ka, kb;
-    g_autofree char *ca = NULL, *cb = NULL;
-    GError *err = NULL;
-
-    g_assert_true (mky_csb_get_srtp (a, i, MKY_SP_COMPAT_STRICT, &ka, &err));
-    g_assert_no_error (err);
-    g_assert_true (mky_csb_get_srtp (b, i, MKY_SP_COMPAT_STRICT, &kb, &err));
-    g_assert_no_error (err);
-    g_assert_cmpuint (ka.ssrc, ==, kb.ssrc);
-    g_assert_cmpuint (ka.n_keys, ==, kb.n_keys);
-    ca = mky_srtp_keying_caps_string (&ka, NULL);
-    cb = mky_srtp_keying_caps_string (&kb, NULL);
-    g_assert_nonnull (ca);
-    g_assert_cmpstr (ca, ==, cb);
-    mky_srtp_keying_clear (&ka);
-    mky_srtp_keying_clear (&kb);
-  }
+  test_assert_same_keying (a, b);
 }
 
 /* Build, answer and accept: the Initiator's bundle; the Responder's in
@@ -257,6 +198,45 @@ exchange (MkyRsaRInitiator *ini, MkyRsaRResponder *resp,
 /* ------------------------------------------------------------------ */
 /* Unicast */
 
+/* Alice, a unicast Initiator, and a Responder, both with the CA's trust:
+ * parties_config, then changes to the configurations, parties_start */
+typedef struct {
+  MkyTrust *trust;
+  MkyConfig ci, cr;
+  MkyRsaRInitiator *ini;
+  MkyRsaRResponder *resp;
+  MkyCsb *request;              /* no crypto session yet */
+} Parties;
+
+static void
+parties_config (Parties *p, TestPkiCert *responder)
+{
+  p->trust = trust_ca (NULL, NULL);
+  config_for (&p->ci, pki.alice, p->trust);
+  config_for (&p->cr, responder, p->trust);
+  p->ini = NULL;
+  p->resp = NULL;
+  p->request = mky_csb_new (0);
+}
+
+static void
+parties_start (Parties *p)
+{
+  p->ini = mky_rsa_r_initiator_new (&p->ci, MKY_RSA_R_UNICAST);
+  p->resp = mky_rsa_r_responder_new (&p->cr, NOW, FALSE);
+}
+
+static void
+parties_clear (Parties *p)
+{
+  g_clear_pointer (&p->ini, mky_rsa_r_initiator_free);
+  g_clear_pointer (&p->resp, mky_rsa_r_responder_free);
+  g_clear_pointer (&p->request, mky_csb_unref);
+  g_clear_pointer (&p->trust, mky_trust_unref);
+  mky_config_clear (&p->ci);
+  mky_config_clear (&p->cr);
+}
+
 typedef struct {
   MkySignType sign;
   gboolean rand_in_i;
@@ -266,11 +246,7 @@ static void
 test_unicast (gconstpointer data)
 {
   const Unicast *u = data;
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) ours = NULL;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (GBytes) i_msg = NULL;
@@ -282,34 +258,31 @@ test_unicast (gconstpointer data)
   const MkyPayload *rand, *sp, *sign;
   const MkyKeyData *tgk;
   MkySrtpKeying k;
-  guint8 tek[16], salt[14];
 
-  config_for (&ci, pki.alice, trust);
-  ci.sign_type = u->sign;
-  ci.id_r = g_strdup ("sip:bob@example.com");
-  config_for (&cr, pki.bob, trust);
-  cr.sign_type = u->sign;
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
+  parties_config (&p, pki.bob);
+  p.ci.sign_type = u->sign;
+  p.ci.id_r = g_strdup ("sip:bob@example.com");
+  p.cr.sign_type = u->sign;
+  parties_start (&p);
   /* Bob takes AES-128 only; Alice offers AES-256 first, then AES-128 */
-  mky_rsa_r_responder_add_policy (resp, &p128);
-  mky_rsa_r_responder_add_stream (resp, 0x33333333, 0);
-  mky_csb_add_cs (request, 7, 0x11111111, 5);
-  mky_csb_add_cs (request, 7, 0, 0);    /* SSRC for Bob to draw */
-  mky_csb_set_policy (request, 3, &p256, FALSE);
-  mky_csb_set_policy (request, 7, &p128, FALSE);
+  mky_rsa_r_responder_add_policy (p.resp, &p128);
+  mky_rsa_r_responder_add_stream (p.resp, 0x33333333, 0);
+  mky_csb_add_cs (p.request, 7, 0x11111111, 5);
+  mky_csb_add_cs (p.request, 7, 0, 0);    /* SSRC for Bob to draw */
+  mky_csb_set_policy (p.request, 3, &p256, FALSE);
+  mky_csb_set_policy (p.request, 7, &p128, FALSE);
 
-  ours = exchange (ini, resp, request, u->rand_in_i, NOW, &theirs, &i_msg,
+  ours = exchange (p.ini, p.resp, p.request, u->rand_in_i, NOW, &theirs, &i_msg,
       &r_msg);
   assert_same_keying (ours, theirs);
-  g_assert_cmpuint (ours->csb_id, ==, request->csb_id);
+  g_assert_cmpuint (ours->csb_id, ==, p.request->csb_id);
 
   im = parse (i_msg);
   rm = parse (r_msg);
   g_assert_cmpuint (mky_message_hdr (im)->data_type, ==, MKY_TYPE_RSA_R_INIT);
   g_assert_cmpuint (mky_message_hdr (im)->v, ==, 1);
   g_assert_cmpuint (mky_message_hdr (rm)->data_type, ==, MKY_TYPE_RSA_R_RESP);
-  g_assert_cmpuint (mky_message_hdr (rm)->csb_id, ==, request->csb_id);
+  g_assert_cmpuint (mky_message_hdr (rm)->csb_id, ==, p.request->csb_id);
   /* exactly one of the two messages has the RAND, the one both use */
   g_assert_true ((mky_message_find (im, MKY_PT_RAND, 0) != NULL) == u->rand_in_i);
   g_assert_true ((mky_message_find (rm, MKY_PT_RAND, 0) != NULL) != u->rand_in_i);
@@ -343,21 +316,12 @@ test_unicast (gconstpointer data)
   g_assert_cmpuint (theirs->keys->len, ==, 1);
   tgk = &((MkyPayload *) theirs->keys->pdata[0])->u.key_data;
   g_assert_cmpuint (tgk->type, ==, MKY_KD_TGK);
-  g_assert_true (mky_prf_derive (MKY_PRF_MIKEY_1, tgk->key.data, tgk->key.len,
-          MKY_CONST_TEK, 3, request->csb_id, ours->rand.data,
-          ours->rand.len, tek, 16));
-  g_assert_true (mky_prf_derive (MKY_PRF_MIKEY_1, tgk->key.data, tgk->key.len,
-          MKY_CONST_SALT, 3, request->csb_id, ours->rand.data,
-          ours->rand.len, salt, 14));
-  g_assert_true (mky_csb_get_srtp (ours, 2, MKY_SP_COMPAT_STRICT, &k, NULL));
-  g_assert_cmpuint (k.cs_id, ==, 3);
+  test_assert_tgk_keying (ours, 2, MKY_PRF_MIKEY_1, tgk->key.data,
+      tgk->key.len, p.request->csb_id, &ours->rand, &k);
   g_assert_cmpuint (k.policy.srtp_auth, ==, MKY_SRTP_AUTH_HMAC_SHA1_32);
-  g_assert_cmpmem (k.keys[0].key, k.keys[0].key_len, tek, 16);
-  g_assert_cmpmem (k.keys[0].salt, k.keys[0].salt_len, salt, 14);
   mky_srtp_keying_clear (&k);
 
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* The R_MESSAGE checked from outside the library: SIGNr over R_MESSAGE
@@ -367,15 +331,11 @@ test_unicast (gconstpointer data)
 static void
 test_unicast_wire (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) ours = NULL;
   g_autoptr (GBytes) r_msg = NULL;
   g_autoptr (MkyMessage) rm = NULL;
-  g_autoptr (MkyPeer) bob = peer_of (pki.bob);
+  g_autoptr (MkyPeer) bob = test_pki_peer (pki.bob);
   g_autoptr (GByteArray) covered = g_byte_array_new ();
   const MkyPayload *sign, *kemac, *pke, *t;
   const char *idi = "sip:alice@example.com", *idr = "sip:bob@example.com";
@@ -386,12 +346,10 @@ test_unicast_wire (void)
   const guint8 *raw;
   GError *err = NULL;
 
-  config_for (&ci, pki.alice, trust);
-  config_for (&cr, pki.bob, trust);
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_csb_add_cs (request, 0, 0x11111111, 0);
-  ours = exchange (ini, resp, request, TRUE, NOW, NULL, NULL, &r_msg);
+  parties_config (&p, pki.bob);
+  parties_start (&p);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  ours = exchange (p.ini, p.resp, p.request, TRUE, NOW, NULL, NULL, &r_msg);
   rm = parse (r_msg);
   raw = g_bytes_get_data (r_msg, &len);
 
@@ -414,7 +372,7 @@ test_unicast_wire (void)
 
   pke = mky_message_find (rm, MKY_PT_PKE, 0);
   g_assert_cmpuint (pke->u.pke.c, ==, MKY_PKE_NO_CACHE);
-  g_assert_true (mky_credentials_decrypt (ci.credentials,
+  g_assert_true (mky_credentials_decrypt (p.ci.credentials,
           MKY_PKE_ENCR_RSA_PKCS1, pke->u.pke.data.data, pke->u.pke.data.len,
           &env, &err));
   g_assert_no_error (err);
@@ -422,7 +380,7 @@ test_unicast_wire (void)
   g_assert_cmpuint (raw[kemac->offset], ==, MKY_PT_PKE);
   g_assert_true (mky_msg_keys_derive (&keys, MKY_PRF_MIKEY_1,
           kemac->u.kemac.encr_alg, kemac->u.kemac.mac_alg, env.data, env.len,
-          request->csb_id, ours->rand.data, ours->rand.len, &err));
+          p.request->csb_id, ours->rand.data, ours->rand.len, &err));
   mky_bytes_clear (&env, TRUE);
   kbytes = g_memdup2 (raw + kemac->offset, kemac->length);
   kbytes[0] = 0;
@@ -435,8 +393,7 @@ test_unicast_wire (void)
   g_free (kbytes);
   mky_msg_keys_clear (&keys);
 
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* AES-KW-128 with the NULL MAC RFC 3830 §4.2.3 recommends for public-key
@@ -444,32 +401,25 @@ test_unicast_wire (void)
 static void
 test_unicast_key_wrap (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) ours = NULL;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (GBytes) r_msg = NULL;
   g_autoptr (MkyMessage) rm = NULL;
 
-  config_for (&ci, pki.alice, trust);
-  ci.prf = MKY_PRF_HMAC_SHA_256;
-  config_for (&cr, pki.bob, trust);
-  cr.encr_alg = MKY_ENCR_AES_KW_128;
-  cr.mac_alg = MKY_MAC_NULL;
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_csb_add_cs (request, 0, 0x11111111, 0);
-  ours = exchange (ini, resp, request, FALSE, NOW, &theirs, NULL, &r_msg);
+  parties_config (&p, pki.bob);
+  p.ci.prf = MKY_PRF_HMAC_SHA_256;
+  p.cr.encr_alg = MKY_ENCR_AES_KW_128;
+  p.cr.mac_alg = MKY_MAC_NULL;
+  parties_start (&p);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  ours = exchange (p.ini, p.resp, p.request, FALSE, NOW, &theirs, NULL, &r_msg);
   assert_same_keying (ours, theirs);
   g_assert_cmpuint (ours->prf, ==, MKY_PRF_HMAC_SHA_256);
   rm = parse (r_msg);
   g_assert_cmpuint (mky_message_find (rm, MKY_PT_KEMAC, 0)->u.kemac.encr_alg,
       ==, MKY_ENCR_AES_KW_128);
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* No acceptable policy offered: a signed "Invalid SPpar" with ours; the
@@ -477,37 +427,29 @@ test_unicast_key_wrap (void)
 static void
 test_unicast_sp_refused (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (MkyMessage) em = NULL;
-  g_autoptr (MkyPeer) bob = peer_of (pki.bob);
+  g_autoptr (MkyPeer) bob = test_pki_peer (pki.bob);
   MkySrtpPolicy p256 = policy ("aes-256-icm", "hmac-sha1-80");
   MkySrtpPolicy p128 = policy ("aes-128-icm", "hmac-sha1-80"), got;
   const MkyPayload *sp;
-  gboolean signed_;
   GError *err = NULL;
 
-  config_for (&ci, pki.alice, trust);
-  config_for (&cr, pki.bob, trust);
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_rsa_r_responder_add_policy (resp, &p128);
-  mky_csb_add_cs (request, 1, 0x11111111, 0);
-  mky_csb_set_policy (request, 1, &p256, FALSE);
+  parties_config (&p, pki.bob);
+  parties_start (&p);
+  mky_rsa_r_responder_add_policy (p.resp, &p128);
+  mky_csb_add_cs (p.request, 1, 0x11111111, 0);
+  mky_csb_set_policy (p.request, 1, &p256, FALSE);
 
-  init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &err);
-  theirs = mky_rsa_r_responder_handle (resp, init, NOW, &reply, NULL, &err);
+  init = mky_rsa_r_initiator_build (p.ini, p.request, TRUE, NOW, &err);
+  theirs = mky_rsa_r_responder_handle (p.resp, init, NOW, &reply, NULL, &err);
   g_assert_null (theirs);
   g_assert_error (err, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP);
   g_clear_error (&err);
-  g_assert_cmpuint (reply_err_no (reply, &signed_), ==, MKY_ERR_INVALID_SPPAR);
-  g_assert_true (signed_);
+  g_assert_true (error_reply_signed (reply, MKY_ERR_INVALID_SPPAR));
   /* RFC 3830 §5.1.1: the policy we support */
   em = parse (reply);
   sp = mky_message_find (em, MKY_PT_SP, 0);
@@ -517,26 +459,25 @@ test_unicast_sp_refused (void)
   g_assert_cmpint (got.srtp_cipher, ==, MKY_SRTP_CIPHER_AES_128_ICM);
 
   /* no certificate to check it with: a hint, the request stays pending */
-  g_assert_null (mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+  g_assert_null (mky_rsa_r_initiator_handle_response (p.ini, reply, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_PEER_ERROR);
   g_assert_nonnull (strstr (err->message, "Invalid SPpar"));
   g_assert_nonnull (strstr (err->message, "not authenticated"));
   g_clear_error (&err);
   /* with Bob's certificate pinned, it is Bob's answer and ends it */
-  mky_rsa_r_initiator_set_responder_peer (ini, bob);
-  g_assert_null (mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+  mky_rsa_r_initiator_set_responder_peer (p.ini, bob);
+  g_assert_null (mky_rsa_r_initiator_handle_response (p.ini, reply, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_PEER_ERROR);
   g_assert_nonnull (strstr (err->message, ", authenticated"));
   g_clear_error (&err);
-  g_assert_null (mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+  g_assert_null (mky_rsa_r_initiator_handle_response (p.ini, reply, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_CSB_MISMATCH);
   g_clear_error (&err);
 
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -764,47 +705,81 @@ typedef struct {
   const char *id_i;             /* IDi claimed, if not the certificate's */
 } Refusal;
 
+/* A key server holding the group state, with the CA's trust (@deny: an
+ * identity pattern refused), and a member: member_config, then changes to
+ * its configuration mc, member_start */
+typedef struct {
+  MkyTrust *trust;
+  MkyCsb *group;
+  MkyConfig cfg, mc;            /* the server's, the member's */
+  MkyRsaRResponder *server;
+  MkyRsaRInitiator *ini;        /* the member's, in group mode */
+  MkyCsb *request;              /* listen-only: #CS 0 */
+} Member;
+
+static void
+member_config (Member *m, const char *deny, TestPkiCert *member)
+{
+  m->trust = trust_ca (NULL, deny);
+  m->group = group_state ();
+  m->server = key_server (m->trust, m->group, &m->cfg);
+  config_for (&m->mc, member, m->trust);
+  m->ini = NULL;
+  m->request = mky_csb_new (0);
+}
+
+static void
+member_start (Member *m)
+{
+  m->ini = mky_rsa_r_initiator_new (&m->mc, MKY_RSA_R_GROUP);
+}
+
+static void
+member_clear (Member *m)
+{
+  g_clear_pointer (&m->ini, mky_rsa_r_initiator_free);
+  g_clear_pointer (&m->request, mky_csb_unref);
+  g_clear_pointer (&m->server, mky_rsa_r_responder_free);
+  g_clear_pointer (&m->group, mky_csb_unref);
+  g_clear_pointer (&m->trust, mky_trust_unref);
+  mky_config_clear (&m->cfg);
+  mky_config_clear (&m->mc);
+}
+
 static void
 test_group_refused (gconstpointer data)
 {
   const Refusal *ref = data;
-  /* the key server's policy: the CA, its CRL, and mallory denied */
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, "sip:mallory@*");
-  g_autoptr (MkyCsb) group = group_state ();
-  MkyConfig cfg, mc;
-  g_autoptr (MkyRsaRResponder) server = key_server (trust, group, &cfg);
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Member m;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) reply = NULL;
   g_autoptr (MkyPeer) who = NULL;
   MkyCsb *got;
   MkyRsaRStats stats;
-  gboolean signed_;
   GError *err = NULL;
 
-  config_for (&mc, *ref->cert, trust);
-  mc.id_i = g_strdup (ref->id_i);
-  ini = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_GROUP);
-  init = mky_rsa_r_initiator_build (ini, request, FALSE, NOW, &err);
+  /* the key server's policy: the CA, its CRL, and mallory denied */
+  member_config (&m, "sip:mallory@*", *ref->cert);
+  m.mc.id_i = g_strdup (ref->id_i);
+  member_start (&m);
+  init = mky_rsa_r_initiator_build (m.ini, m.request, FALSE, NOW, &err);
   g_assert_no_error (err);
-  got = mky_rsa_r_responder_handle (server, init, NOW, &reply, &who, &err);
+  got = mky_rsa_r_responder_handle (m.server, init, NOW, &reply, &who, &err);
   g_assert_null (got);
   g_assert_null (who);
   g_assert_error (err, MKY_ERROR, ref->code);
   g_clear_error (&err);
   g_assert_nonnull (reply);
-  g_assert_cmpuint (reply_err_no (reply, &signed_), ==, ref->err_no);
-  g_assert_true (signed_ == ref->signed_reply);
-  mky_rsa_r_responder_get_stats (server, &stats);
+  g_assert_true (error_reply_signed (reply, ref->err_no)
+      == ref->signed_reply);
+  mky_rsa_r_responder_get_stats (m.server, &stats);
   g_assert_cmpuint (stats.answered, ==, 0);
   /* the Initiator gets no keys from it either */
-  g_assert_null (mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+  g_assert_null (mky_rsa_r_initiator_handle_response (m.ini, reply, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_PEER_ERROR);
   g_clear_error (&err);
-  mky_config_clear (&cfg);
-  mky_config_clear (&mc);
+  member_clear (&m);
 }
 
 /* A flipped signature byte: "Auth failure", not authenticated; the same
@@ -812,52 +787,40 @@ test_group_refused (gconstpointer data)
 static void
 test_group_forged (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  g_autoptr (MkyCsb) group = group_state ();
-  MkyConfig cfg, mc;
-  g_autoptr (MkyRsaRResponder) server = key_server (trust, group, &cfg);
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Member m;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) forged = NULL;
   g_autoptr (GBytes) forged_body = NULL;
   MkyRsaRStats stats;
-  gboolean signed_;
   GError *err = NULL;
 
-  config_for (&mc, pki.members[0], trust);
-  ini = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_GROUP);
-  init = mky_rsa_r_initiator_build (ini, request, FALSE, NOW, &err);
+  member_config (&m, NULL, pki.members[0]);
+  member_start (&m);
+  init = mky_rsa_r_initiator_build (m.ini, m.request, FALSE, NOW, &err);
   forged = test_bytes_flip (init, 10, 0x01);    /* in the signature */
 
   for (guint i = 0; i < 100; i++) {
     g_autoptr (GBytes) reply = NULL;
-    g_assert_null (mky_rsa_r_responder_handle (server, forged, NOW, &reply,
+    g_assert_null (mky_rsa_r_responder_handle (m.server, forged, NOW, &reply,
             NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_BAD_SIGNATURE);
     g_clear_error (&err);
     if (i == 0) {
-      g_assert_cmpuint (reply_err_no (reply, &signed_), ==,
-          MKY_ERR_AUTH_FAILURE);
-      g_assert_false (signed_);
+      g_assert_false (error_reply_signed (reply, MKY_ERR_AUTH_FAILURE));
     } else {
       g_assert_null (reply);
     }
   }
-  mky_rsa_r_responder_get_stats (server, &stats);
+  mky_rsa_r_responder_get_stats (m.server, &stats);
   g_assert_cmpuint (stats.signature_checks, ==, 1);
   g_assert_cmpuint (stats.refused_cached, ==, 99);
   g_assert_cmpuint (stats.answered, ==, 0);
 
   /* a byte of the body (the CSB ID) changed: another message, also refused */
   {
-    gsize len;
-    const guint8 *d = g_bytes_get_data (init, &len);
-    guint8 *copy = g_memdup2 (d, len);
     g_autoptr (GBytes) reply = NULL;
-    copy[5] ^= 0x80;
-    forged_body = g_bytes_new_take (copy, len);
-    g_assert_null (mky_rsa_r_responder_handle (server, forged_body, NOW,
+    forged_body = test_bytes_xor (init, 5, 0x80);
+    g_assert_null (mky_rsa_r_responder_handle (m.server, forged_body, NOW,
             &reply, NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_BAD_SIGNATURE);
     g_clear_error (&err);
@@ -865,17 +828,16 @@ test_group_forged (void)
   /* the forgeries left no trace: the genuine request is served */
   {
     g_autoptr (GBytes) reply = NULL;
-    g_autoptr (MkyCsb) got = mky_rsa_r_responder_handle (server, init, NOW,
+    g_autoptr (MkyCsb) got = mky_rsa_r_responder_handle (m.server, init, NOW,
         &reply, NULL, &err);
     g_autoptr (MkyCsb) ours = NULL;
     g_assert_no_error (err);
     g_assert_nonnull (got);
-    ours = mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL, &err);
+    ours = mky_rsa_r_initiator_handle_response (m.ini, reply, NOW, NULL, &err);
     g_assert_no_error (err);
-    assert_same_keying (ours, group);
+    assert_same_keying (ours, m.group);
   }
-  mky_config_clear (&cfg);
-  mky_config_clear (&mc);
+  member_clear (&m);
 }
 
 /* Time and replay are checked before the signature (RFC 3830 §5.3) and
@@ -885,12 +847,8 @@ test_group_forged (void)
 static void
 test_group_replay_and_time (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  g_autoptr (MkyCsb) group = group_state ();
-  MkyConfig cfg, mc, cfg2;
-  g_autoptr (MkyRsaRResponder) server = key_server (trust, group, &cfg);
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Member m;
+  MkyConfig cfg2;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) first = NULL;
   g_autoptr (GBytes) stale = NULL;
@@ -900,37 +858,37 @@ test_group_replay_and_time (void)
   MkyRsaRStats stats;
   GError *err = NULL;
 
-  config_for (&mc, pki.members[3], trust);
-  ini = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_GROUP);
+  member_config (&m, NULL, pki.members[3]);
+  member_start (&m);
 
   /* stale and future: no signature check, no answer */
-  stale = mky_rsa_r_initiator_build (ini, request, FALSE,
-      NOW - cfg.skew_us - SEC, &err);
+  stale = mky_rsa_r_initiator_build (m.ini, m.request, FALSE,
+      NOW - m.cfg.skew_us - SEC, &err);
   g_assert_no_error (err);
   {
     g_autoptr (GBytes) reply = NULL;
-    g_assert_null (mky_rsa_r_responder_handle (server, stale, NOW, &reply,
+    g_assert_null (mky_rsa_r_responder_handle (m.server, stale, NOW, &reply,
             NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_TS_STALE);
     g_clear_error (&err);
     g_assert_null (reply);
   }
-  future = mky_rsa_r_initiator_build (ini, request, FALSE,
-      NOW + cfg.skew_us + SEC, &err);
+  future = mky_rsa_r_initiator_build (m.ini, m.request, FALSE,
+      NOW + m.cfg.skew_us + SEC, &err);
   {
     g_autoptr (GBytes) reply = NULL;
-    g_assert_null (mky_rsa_r_responder_handle (server, future, NOW, &reply,
+    g_assert_null (mky_rsa_r_responder_handle (m.server, future, NOW, &reply,
             NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_TS_FUTURE);
     g_clear_error (&err);
     g_assert_null (reply);
   }
-  mky_rsa_r_responder_get_stats (server, &stats);
+  mky_rsa_r_responder_get_stats (m.server, &stats);
   g_assert_cmpuint (stats.signature_checks, ==, 0);
 
-  init = mky_rsa_r_initiator_build (ini, request, FALSE, NOW + 2 * cfg.skew_us,
-      &err);
-  got = mky_rsa_r_responder_handle (server, init, NOW + 2 * cfg.skew_us,
+  init = mky_rsa_r_initiator_build (m.ini, m.request, FALSE,
+      NOW + 2 * m.cfg.skew_us, &err);
+  got = mky_rsa_r_responder_handle (m.server, init, NOW + 2 * m.cfg.skew_us,
       &first, NULL, &err);
   g_assert_no_error (err);
   g_assert_nonnull (got);
@@ -939,8 +897,8 @@ test_group_replay_and_time (void)
   /* the answer was lost; the member sends the same bytes again */
   for (guint i = 0; i < 5; i++) {
     g_autoptr (GBytes) reply = NULL;
-    g_assert_null (mky_rsa_r_responder_handle (server, init,
-            NOW + 2 * cfg.skew_us + SEC, &reply, NULL, &err));
+    g_assert_null (mky_rsa_r_responder_handle (m.server, init,
+            NOW + 2 * m.cfg.skew_us + SEC, &reply, NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_REPLAY);
     g_clear_error (&err);
     if (i < 3) {
@@ -950,39 +908,38 @@ test_group_replay_and_time (void)
       g_assert_null (reply);
     }
   }
-  mky_rsa_r_responder_get_stats (server, &stats);
+  mky_rsa_r_responder_get_stats (m.server, &stats);
   g_assert_cmpuint (stats.signature_checks, ==, 1);
   g_assert_cmpuint (stats.answered, ==, 1);
   g_assert_cmpuint (stats.repeated, ==, 3);
   /* and the repeated answer is a good one */
-  ours = mky_rsa_r_initiator_handle_response (ini, first, NOW, NULL, &err);
+  ours = mky_rsa_r_initiator_handle_response (m.ini, first, NOW, NULL, &err);
   g_assert_no_error (err);
-  assert_same_keying (ours, group);
+  assert_same_keying (ours, m.group);
 
   /* after the window: a replay, nothing more */
   {
     g_autoptr (GBytes) reply = NULL;
-    g_autoptr (MkyRsaRResponder) other = key_server (trust, group, &cfg2);
-    g_assert_null (mky_rsa_r_responder_handle (server, init,
-            NOW + 2 * cfg.skew_us + 11 * SEC, &reply, NULL, &err));
+    g_autoptr (MkyRsaRResponder) other = key_server (m.trust, m.group, &cfg2);
+    g_assert_null (mky_rsa_r_responder_handle (m.server, init,
+            NOW + 2 * m.cfg.skew_us + 11 * SEC, &reply, NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_REPLAY);
     g_clear_error (&err);
     g_assert_null (reply);
     /* with retransmissions off, at once */
     mky_rsa_r_responder_set_retransmit (other, 0, 0);
-    got = mky_rsa_r_responder_handle (other, init, NOW + 2 * cfg.skew_us,
+    got = mky_rsa_r_responder_handle (other, init, NOW + 2 * m.cfg.skew_us,
         &reply, NULL, &err);
     g_assert_nonnull (got);
     g_clear_pointer (&reply, g_bytes_unref);
     g_assert_null (mky_rsa_r_responder_handle (other, init,
-            NOW + 2 * cfg.skew_us, &reply, NULL, &err));
+            NOW + 2 * m.cfg.skew_us, &reply, NULL, &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_REPLAY);
     g_clear_error (&err);
     g_assert_null (reply);
     mky_config_clear (&cfg2);
   }
-  mky_config_clear (&cfg);
-  mky_config_clear (&mc);
+  member_clear (&m);
 }
 
 /* A key server started without its replay state refuses everything until
@@ -1019,39 +976,32 @@ test_group_state_lost (void)
 static void
 test_group_member_sp (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  g_autoptr (MkyCsb) group = group_state ();
-  MkyConfig cfg, mc;
-  g_autoptr (MkyRsaRResponder) server = key_server (trust, group, &cfg);
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
+  Member m;
   g_autoptr (MkyRsaRInitiator) uni = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) reply = NULL;
   MkySrtpPolicy p = policy ("aes-128-icm", "hmac-sha1-80");
-  gboolean signed_;
   GError *err = NULL;
 
-  config_for (&mc, pki.members[5], trust);
-  mky_csb_add_cs (request, 0, 0x12345678, 0);
-  mky_csb_set_policy (request, 0, &p, FALSE);
-  ini = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_GROUP);
-  g_assert_null (mky_rsa_r_initiator_build (ini, request, FALSE, NOW, &err));
+  member_config (&m, NULL, pki.members[5]);
+  mky_csb_add_cs (m.request, 0, 0x12345678, 0);
+  mky_csb_set_policy (m.request, 0, &p, FALSE);
+  member_start (&m);
+  g_assert_null (mky_rsa_r_initiator_build (m.ini, m.request, FALSE, NOW,
+          &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT);
   g_clear_error (&err);
 
   /* one that thinks it is unicast sends SP */
-  uni = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_UNICAST);
-  init = mky_rsa_r_initiator_build (uni, request, TRUE, NOW, &err);
+  uni = mky_rsa_r_initiator_new (&m.mc, MKY_RSA_R_UNICAST);
+  init = mky_rsa_r_initiator_build (uni, m.request, TRUE, NOW, &err);
   g_assert_no_error (err);
-  g_assert_null (mky_rsa_r_responder_handle (server, init, NOW, &reply, NULL,
+  g_assert_null (mky_rsa_r_responder_handle (m.server, init, NOW, &reply, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_UNSUPPORTED_SP);
   g_clear_error (&err);
-  g_assert_cmpuint (reply_err_no (reply, &signed_), ==, MKY_ERR_INVALID_SPPAR);
-  g_assert_true (signed_);
-  mky_config_clear (&cfg);
-  mky_config_clear (&mc);
+  g_assert_true (error_reply_signed (reply, MKY_ERR_INVALID_SPPAR));
+  member_clear (&m);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1074,14 +1024,11 @@ test_garbage (void)
     g_autoptr (GBytes) in = g_bytes_new_static (junk, sizeof junk);
     g_autoptr (GBytes) reply = NULL;
     g_autoptr (MkyMessage) em = NULL;
-    gboolean signed_;
     g_assert_null (mky_rsa_r_responder_handle (resp, in, NOW, &reply, NULL,
             &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_TRUNCATED);
     g_clear_error (&err);
-    g_assert_cmpuint (reply_err_no (reply, &signed_), ==,
-        MKY_ERR_UNSUPPORTED_MESSAGE);
-    g_assert_false (signed_);
+    g_assert_false (error_reply_signed (reply, MKY_ERR_UNSUPPORTED_MESSAGE));
     em = parse (reply);
     g_assert_cmpuint (mky_message_hdr (em)->csb_id, ==, 0xdeadbeef);
   }
@@ -1093,8 +1040,7 @@ test_garbage (void)
             &err));
     g_assert_nonnull (err);
     g_clear_error (&err);
-    g_assert_cmpuint (reply_err_no (reply, NULL), ==,
-        MKY_ERR_UNSUPPORTED_MESSAGE);
+    error_reply_signed (reply, MKY_ERR_UNSUPPORTED_MESSAGE);
   }
   /* an RSA-R I_MESSAGE with a payload it may not have (a KEMAC) */
   {
@@ -1112,8 +1058,7 @@ test_garbage (void)
             &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_UNEXPECTED_PAYLOAD);
     g_clear_error (&err);
-    g_assert_cmpuint (reply_err_no (reply, NULL), ==,
-        MKY_ERR_UNSUPPORTED_MESSAGE);
+    error_reply_signed (reply, MKY_ERR_UNSUPPORTED_MESSAGE);
   }
   /* another data type: "Invalid DT" */
   {
@@ -1127,7 +1072,7 @@ test_garbage (void)
             &err));
     g_assert_error (err, MKY_ERROR, MKY_ERROR_BAD_DATA_TYPE);
     g_clear_error (&err);
-    g_assert_cmpuint (reply_err_no (reply, NULL), ==, MKY_ERR_INVALID_DT);
+    error_reply_signed (reply, MKY_ERR_INVALID_DT);
   }
   mky_config_clear (&cfg);
 }
@@ -1137,11 +1082,7 @@ test_garbage (void)
 static void
 test_no_idi (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) bare = NULL;
@@ -1151,33 +1092,24 @@ test_no_idi (void)
   g_autoptr (MkyPeer) who = NULL;
   GError *err = NULL;
 
-  config_for (&ci, pki.alice, trust);
-  ci.id_r = g_strdup ("sip:bob@example.com");
-  config_for (&cr, pki.bob, trust);
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_csb_add_cs (request, 0, 0x11111111, 0);
-  init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &err);
+  parties_config (&p, pki.bob);
+  p.ci.id_r = g_strdup ("sip:bob@example.com");
+  parties_start (&p);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  init = mky_rsa_r_initiator_build (p.ini, p.request, TRUE, NOW, &err);
   in = parse (init);
   g_assert_cmpuint (((MkyPayload *) in->payloads->pdata[2])->type, ==,
       MKY_PT_ID);
-  out = mky_message_new (MKY_TYPE_RSA_R_INIT, 0);
-  mky_payload_free (out->hdr);
-  out->hdr = mky_payload_copy (in->hdr);
-  for (guint i = 0; i < in->payloads->len; i++) {
-    const MkyPayload *p = in->payloads->pdata[i];
-    if (p->type != MKY_PT_SIGN && i != 2)       /* drop IDi */
-      g_ptr_array_add (out->payloads, mky_payload_copy (p));
-  }
-  bare = mky_message_seal_sign (out, ci.credentials, MKY_SIGN_RSA_PKCS1,
+  out = test_message_copy (init, MKY_PT_SIGN);
+  g_ptr_array_remove_index (out->payloads, 2);  /* drop IDi */
+  bare = mky_message_seal_sign (out, p.ci.credentials, MKY_SIGN_RSA_PKCS1,
       NULL, 0, &err);
   g_assert_no_error (err);
-  theirs = mky_rsa_r_responder_handle (resp, bare, NOW, &reply, &who, &err);
+  theirs = mky_rsa_r_responder_handle (p.resp, bare, NOW, &reply, &who, &err);
   g_assert_no_error (err);
   g_assert_nonnull (theirs);
   g_assert_cmpstr (mky_peer_get_identity (who), ==, "sip:alice@example.com");
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1192,21 +1124,13 @@ static GBytes *
 resign (GBytes *r, TestPkiCert *signer, const char *idi, EditFunc edit,
     gpointer data)
 {
-  g_autoptr (MkyMessage) in = parse (r);
-  g_autoptr (MkyMessage) out = mky_message_new (MKY_TYPE_RSA_R_RESP, 0);
-  g_autoptr (MkyCredentials) creds = creds_for (signer);
+  g_autoptr (MkyMessage) out = test_message_copy (r, MKY_PT_SIGN);
+  g_autoptr (MkyCredentials) creds = test_pki_credentials (signer);
   g_autoptr (GByteArray) extra = g_byte_array_new ();
   const MkyPayload *t, *idr;
   GError *err = NULL;
   GBytes *b;
 
-  mky_payload_free (out->hdr);
-  out->hdr = mky_payload_copy (in->hdr);
-  for (guint i = 0; i < in->payloads->len; i++) {
-    const MkyPayload *p = in->payloads->pdata[i];
-    if (p->type != MKY_PT_SIGN)
-      g_ptr_array_add (out->payloads, mky_payload_copy (p));
-  }
   edit (out, data);
   t = mky_message_find (out, MKY_PT_T, 0);
   idr = mky_message_find (out, MKY_PT_ID, 0);
@@ -1276,11 +1200,7 @@ edit_t (MkyMessage *msg, gpointer data)
 }
 
 typedef struct {
-  MkyConfig ci, cr;
-  MkyTrust *trust;
-  MkyRsaRInitiator *ini;
-  MkyRsaRResponder *resp;
-  MkyCsb *request;
+  Parties p;
   GBytes *answer;               /* the genuine R_MESSAGE */
 } Pending;
 
@@ -1294,16 +1214,13 @@ pending_setup (Pending *f, gboolean send_rand)
   g_autoptr (MkyCsb) theirs = NULL;
   GError *err = NULL;
 
-  f->trust = trust_ca (NULL, NULL);
-  config_for (&f->ci, pki.alice, f->trust);
-  config_for (&f->cr, pki.bob, f->trust);
-  f->ini = mky_rsa_r_initiator_new (&f->ci, MKY_RSA_R_UNICAST);
-  f->resp = mky_rsa_r_responder_new (&f->cr, NOW, FALSE);
-  f->request = mky_csb_new (0);
-  mky_csb_add_cs (f->request, 1, 0x11111111, 0);
-  mky_csb_set_policy (f->request, 1, &p, FALSE);
-  init = mky_rsa_r_initiator_build (f->ini, f->request, send_rand, NOW, &err);
-  theirs = mky_rsa_r_responder_handle (f->resp, init, NOW, &f->answer, NULL,
+  parties_config (&f->p, pki.bob);
+  parties_start (&f->p);
+  mky_csb_add_cs (f->p.request, 1, 0x11111111, 0);
+  mky_csb_set_policy (f->p.request, 1, &p, FALSE);
+  init = mky_rsa_r_initiator_build (f->p.ini, f->p.request, send_rand, NOW,
+      &err);
+  theirs = mky_rsa_r_responder_handle (f->p.resp, init, NOW, &f->answer, NULL,
       &err);
   g_assert_no_error (err);
   g_assert_nonnull (theirs);
@@ -1314,25 +1231,20 @@ pending_teardown (Pending *f)
 {
   /* the genuine answer is still accepted after every discard */
   GError *err = NULL;
-  g_autoptr (MkyCsb) ours = mky_rsa_r_initiator_handle_response (f->ini,
+  g_autoptr (MkyCsb) ours = mky_rsa_r_initiator_handle_response (f->p.ini,
       f->answer, NOW, NULL, &err);
   g_assert_no_error (err);
   g_assert_nonnull (ours);
 
-  mky_rsa_r_initiator_free (f->ini);
-  mky_rsa_r_responder_free (f->resp);
-  mky_csb_unref (f->request);
   g_bytes_unref (f->answer);
-  mky_trust_unref (f->trust);
-  mky_config_clear (&f->ci);
-  mky_config_clear (&f->cr);
+  parties_clear (&f->p);
 }
 
 static void
 expect_discard (Pending *f, GBytes *r, gint code)
 {
   GError *err = NULL;
-  g_assert_null (mky_rsa_r_initiator_handle_response (f->ini, r, NOW, NULL,
+  g_assert_null (mky_rsa_r_initiator_handle_response (f->p.ini, r, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, code);
   g_clear_error (&err);
@@ -1406,12 +1318,7 @@ test_discard (void)
 static void
 test_discard_group (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  g_autoptr (MkyCsb) group = group_state ();
-  MkyConfig cfg, mc;
-  g_autoptr (MkyRsaRResponder) server = key_server (trust, group, &cfg);
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Member m;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) answer = NULL;
   g_autoptr (MkyCsb) got = NULL;
@@ -1422,28 +1329,28 @@ test_discard_group (void)
     MKY_ERROR_MISSING_PAYLOAD };
   GError *err = NULL;
 
-  config_for (&mc, pki.members[6], trust);
-  ini = mky_rsa_r_initiator_new (&mc, MKY_RSA_R_GROUP);
-  init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &err);
-  got = mky_rsa_r_responder_handle (server, init, NOW, &answer, NULL, &err);
+  member_config (&m, NULL, pki.members[6]);
+  member_start (&m);
+  init = mky_rsa_r_initiator_build (m.ini, m.request, TRUE, NOW, &err);
+  got = mky_rsa_r_responder_handle (m.server, init, NOW, &answer, NULL, &err);
   g_assert_no_error (err);
   for (guint i = 0; i < G_N_ELEMENTS (drops); i++) {
     g_autoptr (GBytes) bad = resign (answer, pki.keys, idi, edit_drop,
         GUINT_TO_POINTER (drops[i]));
-    g_assert_null (mky_rsa_r_initiator_handle_response (ini, bad, NOW, NULL,
+    g_assert_null (mky_rsa_r_initiator_handle_response (m.ini, bad, NOW, NULL,
             &err));
     g_assert_error (err, MKY_ERROR, codes[i]);
     g_clear_error (&err);
   }
   /* a unicast Initiator discards the group answer for its CSB_ID */
   {
-    g_autoptr (MkyRsaRInitiator) uni = mky_rsa_r_initiator_new (&mc,
+    g_autoptr (MkyRsaRInitiator) uni = mky_rsa_r_initiator_new (&m.mc,
         MKY_RSA_R_UNICAST);
     g_autoptr (GBytes) init2 = NULL;
     g_autoptr (GBytes) answer2 = NULL;
     g_autoptr (MkyCsb) got2 = NULL;
-    init2 = mky_rsa_r_initiator_build (uni, request, FALSE, NOW + SEC, &err);
-    got2 = mky_rsa_r_responder_handle (server, init2, NOW + SEC, &answer2,
+    init2 = mky_rsa_r_initiator_build (uni, m.request, FALSE, NOW + SEC, &err);
+    got2 = mky_rsa_r_responder_handle (m.server, init2, NOW + SEC, &answer2,
         NULL, &err);
     g_assert_no_error (err);
     g_assert_null (mky_rsa_r_initiator_handle_response (uni, answer2, NOW,
@@ -1451,11 +1358,10 @@ test_discard_group (void)
     g_assert_error (err, MKY_ERROR, MKY_ERROR_UNEXPECTED_PAYLOAD);
     g_clear_error (&err);
   }
-  ours = mky_rsa_r_initiator_handle_response (ini, answer, NOW, NULL, &err);
+  ours = mky_rsa_r_initiator_handle_response (m.ini, answer, NOW, NULL, &err);
   g_assert_no_error (err);
-  assert_same_keying (ours, group);
-  mky_config_clear (&cfg);
-  mky_config_clear (&mc);
+  assert_same_keying (ours, m.group);
+  member_clear (&m);
 }
 
 /* Alice asks for Bob; Carol answers (the call was forwarded) */
@@ -1470,12 +1376,8 @@ static void
 test_retarget (gconstpointer data)
 {
   const Retarget *rt = data;
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
   g_autoptr (MkyTrust) retarget = trust_ca (rt->retarget_allow, NULL);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  Parties p;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (MkyCsb) ours = NULL;
   g_autoptr (MkyPeer) who = NULL;
@@ -1483,20 +1385,18 @@ test_retarget (gconstpointer data)
   g_autoptr (GBytes) reply = NULL;
   GError *err = NULL;
 
-  config_for (&ci, pki.alice, trust);
-  ci.id_r = g_strdup ("sip:bob@example.com");
-  config_for (&cr, rt->bob_answers ? pki.bob : pki.carol, trust);
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  mky_rsa_r_initiator_set_responder_policy (ini, rt->policy,
+  parties_config (&p, rt->bob_answers ? pki.bob : pki.carol);
+  p.ci.id_r = g_strdup ("sip:bob@example.com");
+  parties_start (&p);
+  mky_rsa_r_initiator_set_responder_policy (p.ini, rt->policy,
       rt->retarget_allow ? retarget : NULL);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_csb_add_cs (request, 0, 0x11111111, 0);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
 
-  init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &err);
+  init = mky_rsa_r_initiator_build (p.ini, p.request, TRUE, NOW, &err);
   g_assert_no_error (err);
-  theirs = mky_rsa_r_responder_handle (resp, init, NOW, &reply, NULL, &err);
+  theirs = mky_rsa_r_responder_handle (p.resp, init, NOW, &reply, NULL, &err);
   g_assert_no_error (err);
-  ours = mky_rsa_r_initiator_handle_response (ini, reply, NOW, &who, &err);
+  ours = mky_rsa_r_initiator_handle_response (p.ini, reply, NOW, &who, &err);
   if (rt->code) {
     g_assert_error (err, MKY_ERROR, rt->code);
     g_assert_null (ours);
@@ -1508,8 +1408,7 @@ test_retarget (gconstpointer data)
     g_assert_cmpstr (mky_peer_get_identity (who), ==, rt->bob_answers
         ? "sip:bob@example.com" : "sip:carol@example.com");
   }
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 /* The Responder's certificate is checked as the Initiator's: an untrusted
@@ -1517,33 +1416,27 @@ test_retarget (gconstpointer data)
 static void
 test_untrusted_responder (void)
 {
-  g_autoptr (MkyTrust) trust = trust_ca (NULL, NULL);
-  g_autoptr (MkyTrust) rogue_trust = mky_trust_new ();
-  g_autoptr (GBytes) rogue_pem = test_pki_cert_pem (pki.rogue);
-  MkyConfig ci, cr;
-  g_autoptr (MkyRsaRInitiator) ini = NULL;
-  g_autoptr (MkyRsaRResponder) resp = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  g_autoptr (MkyTrust) rogue_trust = test_pki_trust (pki.rogue, NULL);
+  Parties p;
   g_autoptr (MkyCsb) theirs = NULL;
   g_autoptr (GBytes) init = NULL;
   g_autoptr (GBytes) reply = NULL;
   GError *err = NULL;
 
-  g_assert_true (mky_trust_add_ca_memory (rogue_trust, rogue_pem, NULL));
-  config_for (&ci, pki.alice, rogue_trust);
-  config_for (&cr, pki.bob, trust);
-  ini = mky_rsa_r_initiator_new (&ci, MKY_RSA_R_UNICAST);
-  resp = mky_rsa_r_responder_new (&cr, NOW, FALSE);
-  mky_csb_add_cs (request, 0, 0x11111111, 0);
-  init = mky_rsa_r_initiator_build (ini, request, TRUE, NOW, &err);
-  theirs = mky_rsa_r_responder_handle (resp, init, NOW, &reply, NULL, &err);
+  parties_config (&p, pki.bob);
+  /* Alice trusts only the rogue CA */
+  mky_trust_unref (p.ci.trust);
+  p.ci.trust = mky_trust_ref (rogue_trust);
+  parties_start (&p);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  init = mky_rsa_r_initiator_build (p.ini, p.request, TRUE, NOW, &err);
+  theirs = mky_rsa_r_responder_handle (p.resp, init, NOW, &reply, NULL, &err);
   g_assert_no_error (err);
-  g_assert_null (mky_rsa_r_initiator_handle_response (ini, reply, NOW, NULL,
+  g_assert_null (mky_rsa_r_initiator_handle_response (p.ini, reply, NOW, NULL,
           &err));
   g_assert_error (err, MKY_ERROR, MKY_ERROR_CERT_UNTRUSTED);
   g_clear_error (&err);
-  mky_config_clear (&ci);
-  mky_config_clear (&cr);
+  parties_clear (&p);
 }
 
 int
