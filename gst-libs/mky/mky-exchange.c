@@ -577,10 +577,13 @@ void
 mky_table_store (MkyTable *t, guint32 csb_id, gpointer value)
 {
   gpointer key = GUINT_TO_POINTER (csb_id);
-  if (g_hash_table_contains (t->values, key))
+  if (g_hash_table_contains (t->values, key)) {
+    /* a new value for a kept CSB: nothing else has to go */
     g_queue_remove (&t->order, key);
-  while (g_hash_table_size (t->values) >= t->max)
-    g_hash_table_remove (t->values, g_queue_pop_head (&t->order));
+  } else {
+    while (g_hash_table_size (t->values) >= t->max)
+      g_hash_table_remove (t->values, g_queue_pop_head (&t->order));
+  }
   g_hash_table_replace (t->values, key, value);
   g_queue_push_tail (&t->order, key);
 }

@@ -3,6 +3,7 @@
  * rejection must carry its own error. */
 #include <string.h>
 #include <mky/mky.h>
+#include "mky-exchange.h"
 #include <gnutls/crypto.h>
 #include "test-util.h"
 
@@ -488,6 +489,26 @@ test_unknown_prf (void)
   g_assert_error (error, MKY_ERROR, MKY_ERROR_BAD_PRF);
 }
 
+/* Storing a bundle again does not push another one out */
+static void
+test_table (void)
+{
+  MkyTable t;
+
+  mky_table_init (&t, 2, g_free);
+  mky_table_store (&t, 1, g_strdup ("a"));
+  mky_table_store (&t, 2, g_strdup ("b"));
+  mky_table_store (&t, 1, g_strdup ("a2"));
+  g_assert_cmpstr (mky_table_lookup (&t, 1), ==, "a2");
+  g_assert_cmpstr (mky_table_lookup (&t, 2), ==, "b");
+  /* full: the oldest (2, since 1 was stored again) goes */
+  mky_table_store (&t, 3, g_strdup ("c"));
+  g_assert_null (mky_table_lookup (&t, 2));
+  g_assert_cmpstr (mky_table_lookup (&t, 1), ==, "a2");
+  g_assert_cmpstr (mky_table_lookup (&t, 3), ==, "c");
+  mky_table_clear (&t);
+}
+
 #define ADD(name, fn, data) \
   g_test_add ("/psk/" name, Fixture, data, fixture_setup, fn, fixture_teardown)
 
@@ -522,5 +543,6 @@ main (int argc, char **argv)
   ADD ("wrong-type", test_wrong_type, NULL);
   ADD ("gstreamer-null", test_gstreamer_null, NULL);
   g_test_add_func ("/psk/unknown-prf", test_unknown_prf);
+  g_test_add_func ("/psk/table", test_table);
   return g_test_run ();
 }
