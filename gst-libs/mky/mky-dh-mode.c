@@ -439,8 +439,8 @@ mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb, gboolean rekey,
   /* RFC 3830 §6.1: the answer is mandatory; V says so */
   mky_message_hdr (msg)->v = 1;
   mky_exchange_add_ids (msg, cfg->id_type, cfg->id_i,
-      ini->mode == MKY_DH_MODE_SIGN ? cfg->credentials : NULL, cfg->id_type,
-      cfg->id_r, FALSE);
+      ini->mode == MKY_DH_MODE_SIGN ? cfg->credentials : NULL, cfg->cert_url,
+      cfg->id_type, cfg->id_r, FALSE);
   mky_exchange_add_policies (msg, csb->policies);
   if (sdp_ids)
     mky_sdp_ids_set (&mky_message_add (msg, MKY_PT_GEN_EXT)->u.gen_ext,
@@ -798,7 +798,7 @@ build_response (MkyDhResponder *r, const MkyCsb *csb,
   if (cfg->id_r)
     mky_exchange_add_id (msg, cfg->id_type, cfg->id_r);
   if (r->mode == MKY_DH_MODE_SIGN)
-    mky_exchange_add_certs (msg, cfg->credentials);
+    mky_exchange_add_certs (msg, cfg->credentials, cfg->cert_url);
   /* IDi is mandatory (RFC 4650 §3: "regardless of whether the I_message
    * conveyed any IDi"): the Initiator's own, else the identity its
    * certificate was accepted for, else the one we expect, else empty */

@@ -44,8 +44,17 @@ mky_exchange_add_id (MkyMessage *msg, MkyIdType type, const char *id)
 }
 
 void
-mky_exchange_add_certs (MkyMessage *msg, MkyCredentials *creds)
+mky_exchange_add_certs (MkyMessage *msg, MkyCredentials *creds,
+    const char *cert_url)
 {
+  if (cert_url) {
+    /* RFC 4738 §3.8: where the peer fetches our certificate */
+    MkyPayload *p = mky_message_add (msg, MKY_PT_CERT);
+    p->u.id.type = MKY_CERT_X509V3_URL;
+    mky_bytes_set (&p->u.id.data, (const guint8 *) cert_url,
+        strlen (cert_url));
+    return;
+  }
   for (guint i = 0; i < mky_credentials_get_n_certs (creds); i++) {
     MkyPayload *p = mky_message_add (msg, MKY_PT_CERT);
     gsize len;
@@ -58,15 +67,15 @@ mky_exchange_add_certs (MkyMessage *msg, MkyCredentials *creds)
 
 void
 mky_exchange_add_ids (MkyMessage *msg, MkyIdType type_i, const char *id_i,
-    MkyCredentials *certs, MkyIdType type_r, const char *id_r,
-    gboolean idr_second)
+    MkyCredentials *certs, const char *cert_url, MkyIdType type_r,
+    const char *id_r, gboolean idr_second)
 {
   if (id_i)
     mky_exchange_add_id (msg, type_i, id_i);
   else if (id_r && idr_second)
     mky_exchange_add_id (msg, type_r, "");
   if (certs)
-    mky_exchange_add_certs (msg, certs);
+    mky_exchange_add_certs (msg, certs, cert_url);
   if (id_r)
     mky_exchange_add_id (msg, type_r, id_r);
 }

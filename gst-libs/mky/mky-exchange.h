@@ -30,14 +30,17 @@ MkyMessage *mky_exchange_message_new (guint type, guint32 csb_id, MkyPrf prf,
 void mky_exchange_new_rand (MkyBytes *rand);
 void mky_exchange_add_id (MkyMessage *msg, MkyIdType type, const char *id);
 /* CERT payloads for the chain of @creds, leaf first */
-void mky_exchange_add_certs (MkyMessage *msg, MkyCredentials *creds);
+/* Our chain as CERT payloads, leaf first; or, with @cert_url, one CERT
+ * payload of type X.509v3 URL */
+void mky_exchange_add_certs (MkyMessage *msg, MkyCredentials *creds,
+    const char *cert_url);
 /* IDi (when @id_i is set), the CERT payloads of @certs (when not NULL),
  * IDr (when @id_r is set). With @idr_second, as PSK and RSA-R messages are
  * read, IDr is the second ID payload: an empty IDi (of @type_r) stands
  * before it when there is no IDi. */
 void mky_exchange_add_ids (MkyMessage *msg, MkyIdType type_i,
-    const char *id_i, MkyCredentials *certs, MkyIdType type_r,
-    const char *id_r, gboolean idr_second);
+    const char *id_i, MkyCredentials *certs, const char *cert_url,
+    MkyIdType type_r, const char *id_r, gboolean idr_second);
 /* Copies of @policies (SP payloads) */
 void mky_exchange_add_policies (MkyMessage *msg, GPtrArray *policies);
 /* An SP payload (policy number 0) for @policy; NULL: the default policy,

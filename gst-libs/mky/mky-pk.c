@@ -201,7 +201,7 @@ build_pk (MkyPkInitiator *ini, MkyCsb *csb, gboolean want_verify,
   /* IDi and CERTi both (RFC 3830 §3.2: they SHOULD be included); IDr
    * after the certificates, where it cannot be taken for IDi */
   mky_exchange_add_ids (msg, ini->identity_type, ini->identity,
-      cfg->credentials, cfg->id_type, cfg->id_r, FALSE);
+      cfg->credentials, cfg->cert_url, cfg->id_type, cfg->id_r, FALSE);
   mky_exchange_add_policies (msg, csb->policies);
 
   kemac = mky_message_add (msg, MKY_PT_KEMAC);

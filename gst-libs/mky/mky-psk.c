@@ -73,7 +73,7 @@ mky_psk_initiator_build (MkyPskInitiator *ini, MkyCsb *csb,
       csb->cs, &t, initial ? &csb->rand : NULL);
   mky_message_hdr (msg)->v = want_verify;
   /* IDr is the second ID payload: without IDi it could not be told apart */
-  mky_exchange_add_ids (msg, cfg->id_type, cfg->id_i, NULL, cfg->id_type,
+  mky_exchange_add_ids (msg, cfg->id_type, cfg->id_i, NULL, NULL, cfg->id_type,
       cfg->id_r, TRUE);
   mky_exchange_add_policies (msg, csb->policies);
   p = mky_message_add (msg, MKY_PT_KEMAC);

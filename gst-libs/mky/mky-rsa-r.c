@@ -215,7 +215,8 @@ mky_rsa_r_initiator_build (MkyRsaRInitiator *ini, const MkyCsb *request,
   mky_message_hdr (msg)->v = 1;
   /* IDr is the second ID payload: without IDi it could not be told apart */
   idi = mky_exchange_own_identity (cfg, cfg->id_i, &id_type);
-  mky_exchange_add_ids (msg, id_type, idi, cfg->credentials, cfg->id_type,
+  mky_exchange_add_ids (msg, id_type, idi, cfg->credentials, cfg->cert_url,
+      cfg->id_type,
       cfg->id_r, TRUE);
   if (idi)
     mky_bytes_set (&ini->idi, (const guint8 *) idi, strlen (idi));
@@ -1000,7 +1001,7 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
     g_ptr_array_insert (msg->payloads, 0, p);
   }
   mky_exchange_add_id (msg, id_type, id);
-  mky_exchange_add_certs (msg, cfg->credentials);
+  mky_exchange_add_certs (msg, cfg->credentials, cfg->cert_url);
   mky_exchange_add_policies (msg, csb->policies);
   kemac = mky_message_add (msg, MKY_PT_KEMAC);
   pke = mky_message_add (msg, MKY_PT_PKE);

@@ -422,6 +422,71 @@ test_unicast_key_wrap (void)
   parties_clear (&p);
 }
 
+/* RFC 4738 §3.8: certificates given as URLs, which each side fetches
+ * through its trust's hook (the core itself does no I/O) */
+static GBytes *
+fetch_test_cert (const char *url, gpointer user_data, GError **error)
+{
+  TestPkiCert *cert = g_str_has_suffix (url, "/alice.cer") ? pki.alice
+      : g_str_has_suffix (url, "/bob.cer") ? pki.bob : NULL;
+  guint *calls = user_data;
+  (*calls)++;
+  if (cert == NULL) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH, "no %s", url);
+    return NULL;
+  }
+  return test_pki_cert_der (cert);
+}
+
+static void
+test_unicast_cert_url (void)
+{
+  Parties p;
+  g_autoptr (MkyCsb) ours = NULL;
+  g_autoptr (MkyCsb) theirs = NULL;
+  g_autoptr (GBytes) i_msg = NULL;
+  g_autoptr (GBytes) r_msg = NULL;
+  g_autoptr (MkyMessage) im = NULL;
+  g_autoptr (MkyMessage) rm = NULL;
+  guint calls = 0;
+
+  parties_config (&p, pki.bob);
+  p.ci.cert_url = g_strdup ("http://certs.example.com/alice.cer");
+  p.cr.cert_url = g_strdup ("http://certs.example.com/bob.cer");
+  mky_trust_set_fetch_func (p.trust, fetch_test_cert, &calls, NULL);
+  parties_start (&p);
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  ours = exchange (p.ini, p.resp, p.request, TRUE, NOW, &theirs, &i_msg,
+      &r_msg);
+  assert_same_keying (ours, theirs);
+  /* both messages carried the URL, not the certificate */
+  im = parse (i_msg);
+  rm = parse (r_msg);
+  g_assert_cmpuint (mky_message_find (im, MKY_PT_CERT, 0)->u.id.type, ==,
+      MKY_CERT_X509V3_URL);
+  g_assert_null (mky_message_find (im, MKY_PT_CERT, 1));
+  g_assert_cmpuint (mky_message_find (rm, MKY_PT_CERT, 0)->u.id.type, ==,
+      MKY_CERT_X509V3_URL);
+  g_assert_cmpuint (calls, >=, 2);
+  parties_clear (&p);
+
+  /* a Responder that cannot fetch refuses the member */
+  parties_config (&p, pki.bob);
+  p.ci.cert_url = g_strdup ("http://certs.example.com/alice.cer");
+  parties_start (&p);
+  {
+    g_autoptr (GBytes) init = mky_rsa_r_initiator_build (p.ini, p.request,
+        TRUE, NOW, NULL);
+    g_autoptr (GBytes) reply = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MkyPeer) peer = NULL;
+    g_assert_null (mky_rsa_r_responder_handle (p.resp, init, NOW, &reply,
+            &peer, &error));
+    g_assert_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH);
+  }
+  parties_clear (&p);
+}
+
 /* No acceptable policy offered: a signed "Invalid SPpar" with ours; the
  * Initiator takes it as a hint unless it can verify it */
 static void
@@ -1486,6 +1551,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/rsa-r/unicast/wire", test_unicast_wire);
   g_test_add_func ("/rsa-r/unicast/key-wrap", test_unicast_key_wrap);
+  g_test_add_func ("/rsa-r/unicast/cert-url", test_unicast_cert_url);
   g_test_add_func ("/rsa-r/unicast/sp-refused", test_unicast_sp_refused);
   g_test_add_func ("/rsa-r/group/join-50", test_group_join);
   g_test_add_func ("/rsa-r/group/two-servers", test_group_two_servers);
