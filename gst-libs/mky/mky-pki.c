@@ -1233,6 +1233,12 @@ check_usage (gnutls_x509_crt_t leaf, MkyKeyUsage usage, GError **error)
   return TRUE;
 }
 
+gboolean
+mky_peer_check_usage (MkyPeer *peer, MkyKeyUsage usage, GError **error)
+{
+  return check_usage (peer->leaf, usage, error);
+}
+
 static gboolean
 check_policy (MkyTrust *trust, MkyPeer *peer, GError **error)
 {

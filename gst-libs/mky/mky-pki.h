@@ -141,6 +141,11 @@ GBytes *mky_peer_get_leaf_der (MkyPeer *peer);
 gboolean mky_peer_check_id (MkyPeer *peer, MkyIdType id_type,
     const char *claimed_id, GError **error);
 
+/* Does the verified leaf's keyUsage also allow @usage? For reusing a peer
+ * verified for one purpose when the same certificate serves the other:
+ * MKY_ERROR_CERT_USAGE if not. */
+gboolean mky_peer_check_usage (MkyPeer *peer, MkyKeyUsage usage,
+    GError **error);
 /* Check a SIGN payload's signature over @data; MKY_ERROR_BAD_SIGNATURE
  * when it does not verify. */
 gboolean mky_peer_verify_signature (MkyPeer *peer, MkySignType type,

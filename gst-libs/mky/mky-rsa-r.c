@@ -27,6 +27,17 @@ id_string (const MkyBytes *id, char **out, GError **error)
   return *out != NULL;
 }
 
+/* Does the chain name a certificate for encryption apart from the
+ * signing one (CERT type X.509v3 Encr)? */
+static gboolean
+has_encr_cert (GPtrArray *certs)
+{
+  for (guint i = 0; i < certs->len; i++)
+    if (((MkyCertEntry *) certs->pdata[i])->type == MKY_CERT_X509V3_ENCR)
+      return TRUE;
+  return FALSE;
+}
+
 /* IDi of an I_MESSAGE ([IDi|CERTi], [IDr]): an ID payload before any
  * CERT; one after a CERT (or the second) is IDr. Empty counts as absent.
  * (The same reading as PK mode's.) */
@@ -1229,9 +1240,13 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
           "IDi is not the Initiator configured");
     goto refuse;
   }
-  /* the envelope key goes to the Initiator's encryption certificate */
-  enc = mky_trust_verify (cfg->trust, certs, idi_type, claimed,
-      MKY_KEY_USAGE_ENCRYPT, now_us, &local);
+  /* the envelope key goes to the Initiator's encryption certificate: the
+   * one just verified, unless the chain names a separate one */
+  if (has_encr_cert (certs))
+    enc = mky_trust_verify (cfg->trust, certs, idi_type, claimed,
+        MKY_KEY_USAGE_ENCRYPT, now_us, &local);
+  else if (mky_peer_check_usage (peer, MKY_KEY_USAGE_ENCRYPT, &local))
+    enc = mky_peer_ref (peer);
   if (enc == NULL)
     goto refuse;
 
