@@ -931,8 +931,10 @@ mky_trust_add_ca_memory (MkyTrust *trust, GBytes *data, GError **error)
   return TRUE;
 }
 
-gboolean
-mky_trust_add_ca_file (MkyTrust *trust, const char *file, GError **error)
+/* Feed the contents of @file to @add, naming the file in errors */
+static gboolean
+add_file (MkyTrust *trust, const char *file,
+    gboolean (*add) (MkyTrust *, GBytes *, GError **), GError **error)
 {
   g_autoptr (GBytes) data = NULL;
   char *contents;
@@ -942,11 +944,17 @@ mky_trust_add_ca_file (MkyTrust *trust, const char *file, GError **error)
   if (!g_file_get_contents (file, &contents, &len, error))
     return FALSE;
   data = g_bytes_new_take (contents, len);
-  if (!mky_trust_add_ca_memory (trust, data, error)) {
+  if (!add (trust, data, error)) {
     g_prefix_error (error, "%s: ", file);
     return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+mky_trust_add_ca_file (MkyTrust *trust, const char *file, GError **error)
+{
+  return add_file (trust, file, mky_trust_add_ca_memory, error);
 }
 
 gboolean
@@ -1011,19 +1019,7 @@ mky_trust_add_crl_memory (MkyTrust *trust, GBytes *data, GError **error)
 gboolean
 mky_trust_add_crl_file (MkyTrust *trust, const char *file, GError **error)
 {
-  g_autoptr (GBytes) data = NULL;
-  char *contents;
-  gsize len;
-
-  g_return_val_if_fail (trust != NULL && file != NULL, FALSE);
-  if (!g_file_get_contents (file, &contents, &len, error))
-    return FALSE;
-  data = g_bytes_new_take (contents, len);
-  if (!mky_trust_add_crl_memory (trust, data, error)) {
-    g_prefix_error (error, "%s: ", file);
-    return FALSE;
-  }
-  return TRUE;
+  return add_file (trust, file, mky_trust_add_crl_memory, error);
 }
 
 void

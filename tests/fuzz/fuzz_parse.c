@@ -47,52 +47,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 }
 
 #ifndef MKY_LIBFUZZER
-static gboolean
-run_file (const char *path)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize len;
-  g_autofree guint8 *exact = NULL;
-
-  if (!g_file_get_contents (path, &contents, &len, &error)) {
-    g_printerr ("%s\n", error->message);
-    return FALSE;
-  }
-  /* an exact-size copy, so that valgrind sees any read past the end */
-  exact = g_memdup2 (contents, len);
-  LLVMFuzzerTestOneInput (exact, len);
-  return TRUE;
-}
+#include "fuzz-replay.h"
 
 int
 main (int argc, char **argv)
 {
-  guint runs = 0;
-  gboolean ok = TRUE;
-
-  for (int i = 1; i < argc; i++) {
-    g_autoptr (GDir) dir = NULL;
-    const char *name;
-
-    if (!g_file_test (argv[i], G_FILE_TEST_IS_DIR)) {
-      ok &= run_file (argv[i]);
-      runs++;
-      continue;
-    }
-    dir = g_dir_open (argv[i], 0, NULL);
-    if (dir == NULL) {
-      ok = FALSE;
-      continue;
-    }
-    while ((name = g_dir_read_name (dir))) {
-      g_autofree char *path = g_build_filename (argv[i], name, NULL);
-      ok &= run_file (path);
-      runs++;
-    }
-  }
-  g_print ("%u inputs run\n", runs);
-  /* an empty corpus would make the test pass vacuously */
-  return ok && runs > 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return fuzz_replay (argc, argv) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 #endif
