@@ -16,16 +16,31 @@
  * when its keys change. SRTP and SRTCP pass through untouched. Packets of an
  * SSRC without a key are dropped (or held, see #GstMikeyDec:max-pending).
  *
- * A reply the Initiator asked for (verification or Error message) is posted
- * as an element message `mikey-message` with a `data` buffer.
+ * Messages may also come in band, among the SRTP or SRTCP packets on
+ * `rtp_sink` or `rtcp_sink` (as mikeyenc sends them with
+ * #GstMikeyEnc:in-band): a buffer whose first byte is 0x01, the MIKEY
+ * version, which no RTP or RTCP packet can start with, is taken as a
+ * message and not passed on. A byte-identical repeat of the last message
+ * accepted for its crypto session bundle is skipped without a word (and
+ * counted in #GstMikeyDec:stats): periodic announcements are no replays,
+ * and keys that did not change are not announced to srtpdec again. A
+ * receiver that joins late gets its keys with the next announcement.
+ *
+ * A reply the Initiator asked for (verification or Error message) is pushed
+ * on the `mikey_src` pad (`application/mikey`, one message per buffer,
+ * from a thread of that pad's own) and posted as an element message
+ * `mikey-message` with a `data` buffer.
  *
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
  * `gst-launch-1.0 -v` prints them.
  *
- * ## Example launch line
+ * ## Example launch lines
  * |[
- * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink
- * ]|
+ * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink  md.mikey_src ! udpsink host=127.0.0.1 port=2270
+ * ]| keys on a port of their own, replies to another.
+ * |[
+ * gst-launch-1.0 udpsrc address=239.1.2.3 port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec psk=000102030405060708090a0b0c0d0e0f max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
+ * ]| keys in band (mikeyenc in-band=true), packets held until they come.
  *
  * Since: 0.1
  */
@@ -120,6 +135,7 @@ struct _GstMikeyDec
   GstPad *sinkpad[N_PATHS];
   GstPad *srcpad[N_PATHS];
   GstPad *mikey_sink;
+  MikeyOutPad out;
 
   /* the rest under the object lock */
   GstMikeyMode mode;
@@ -128,6 +144,7 @@ struct _GstMikeyDec
   guint max_pending;
 
   MkyPskResponder *responder;
+  GHashTable *last_accepted;    /* CSB ID -> GBytes, its last message */
   GHashTable *ssrcs;            /* SSRC -> SsrcEntry */
   GPtrArray *order;             /* SsrcEntry, in the order first seen */
   GQueue unbound;               /* Unbound */
@@ -135,6 +152,7 @@ struct _GstMikeyDec
 
   guint64 messages_accepted;
   guint64 messages_refused;
+  guint64 messages_repeated;
   guint64 packets_dropped;
 };
 
@@ -359,6 +377,20 @@ push_items (GstMikeyDec *self, guint path, GQueue *items)
   return ret;
 }
 
+static gboolean gst_mikey_dec_push_message (GstMikeyDec *self,
+    GstBuffer *buf);
+
+/* A MIKEY message in band: its version byte can never start an RTP or
+ * RTCP packet (version 2, 0x80..0xBF) */
+static gboolean
+is_mikey (GstBuffer *buf)
+{
+  guint8 first;
+
+  return gst_buffer_extract (buf, 0, &first, 1) == 1
+      && first == MKY_VERSION_1;
+}
+
 static guint
 pad_path (GstMikeyDec *self, GstPad *pad)
 {
@@ -377,6 +409,17 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   guint32 ssrc;
   gboolean warn = FALSE;
   guint max_pending = 0;
+
+  if (is_mikey (buf)) {
+    /* taken like one on mikey_sink; on this thread, held packets of this
+     * path that it keyed can go at once */
+    gst_mikey_dec_push_message (self, buf);
+    gst_buffer_unref (buf);
+    GST_OBJECT_LOCK (self);
+    collect_ready (self, path, &items);
+    GST_OBJECT_UNLOCK (self);
+    return push_items (self, path, &items);
+  }
 
   if (!packet_ssrc (buf, path == PATH_RTCP, &ssrc)) {
     GST_DEBUG_OBJECT (pad, "dropping a buffer that is no RTP or RTCP packet");
@@ -523,17 +566,30 @@ gst_mikey_dec_iterate_internal_links (GstPad *pad, GstObject *parent)
 
 /* MIKEY */
 
+/* A new Responder (new settings) judges every message anew. Call with the
+ * object lock. */
 static void
-post_reply (GstMikeyDec *self, GBytes *reply)
+reset_responder (GstMikeyDec *self)
 {
-  GstBuffer *buf = gst_buffer_new_wrapped_bytes (reply);
-  GstStructure *s = gst_structure_new ("mikey-message", "data",
-      GST_TYPE_BUFFER, buf, NULL);
+  g_clear_pointer (&self->responder, mky_psk_responder_free);
+  g_hash_table_remove_all (self->last_accepted);
+}
 
-  g_bytes_unref (reply);
-  gst_buffer_unref (buf);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+/* Whether @message is, byte for byte, the last one accepted for its CSB.
+ * Call with the object lock. */
+static gboolean
+is_repeat (GstMikeyDec *self, GBytes *message)
+{
+  gsize len;
+  const guint8 *d = g_bytes_get_data (message, &len);
+  GBytes *last;
+
+  /* the CSB ID is in bytes 4..7 of the common header (RFC 3830 §6.1) */
+  if (len < 8)
+    return FALSE;
+  last = g_hash_table_lookup (self->last_accepted,
+      GUINT_TO_POINTER (GST_READ_UINT32_BE (d + 4)));
+  return last && g_bytes_equal (last, message);
 }
 
 static gboolean
@@ -599,6 +655,13 @@ handle_message (GstMikeyDec *self, GBytes *message)
   gboolean ok = FALSE;
 
   GST_OBJECT_LOCK (self);
+  if (is_repeat (self, message)) {
+    /* an announcement again (in band, for late joiners): nothing new */
+    self->messages_repeated++;
+    GST_OBJECT_UNLOCK (self);
+    GST_LOG_OBJECT (self, "MIKEY message repeated");
+    return TRUE;
+  }
   if (self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL) {
     g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "no PSK set");
     goto done;
@@ -673,9 +736,11 @@ handle_message (GstMikeyDec *self, GBytes *message)
   ok = TRUE;
 
 done:
-  if (ok)
+  if (ok) {
     self->messages_accepted++;
-  else
+    g_hash_table_insert (self->last_accepted, GUINT_TO_POINTER (csb->csb_id),
+        g_bytes_ref (message));
+  } else
     self->messages_refused++;
   GST_OBJECT_UNLOCK (self);
   if (csb)
@@ -692,7 +757,7 @@ done:
           ("MIKEY message refused: %s", error ? error->message : "?"));
   }
   if (reply)
-    post_reply (self, g_steal_pointer (&reply));
+    mikey_out_pad_send (&self->out, g_steal_pointer (&reply));
   for (guint i = 0; i < keyed->len; i++)
     g_signal_emit (self, signals[SIGNAL_ON_KEY_RECEIVED], 0,
         g_array_index (keyed, guint32, i));
@@ -760,6 +825,7 @@ make_stats (GstMikeyDec *self)
   s = gst_structure_new ("application/x-mikey-decoder-stats",
       "messages-accepted", G_TYPE_UINT64, self->messages_accepted,
       "messages-refused", G_TYPE_UINT64, self->messages_refused,
+      "messages-repeated", G_TYPE_UINT64, self->messages_repeated,
       "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
       "unbound-sessions", G_TYPE_UINT, self->unbound.length, NULL);
   gst_structure_take_value (s, "streams", &streams);
@@ -776,16 +842,16 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
   switch (prop_id) {
     case PROP_MODE:
       self->mode = g_value_get_enum (value);
-      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      reset_responder (self);
       break;
     case PROP_PSK:
       g_clear_pointer (&self->psk, mikey_secret_free);
       self->psk = mikey_bytes_from_buffer (gst_value_get_buffer (value));
-      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      reset_responder (self);
       break;
     case PROP_ALLOW_NULL:
       self->allow_null = g_value_get_boolean (value);
-      g_clear_pointer (&self->responder, mky_psk_responder_free);
+      reset_responder (self);
       break;
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
@@ -869,9 +935,11 @@ gst_mikey_dec_finalize (GObject *object)
   GstMikeyDec *self = GST_MIKEY_DEC (object);
 
   g_clear_pointer (&self->responder, mky_psk_responder_free);
+  g_hash_table_destroy (self->last_accepted);
   g_clear_pointer (&self->psk, mikey_secret_free);
   g_ptr_array_free (self->order, TRUE);
   g_hash_table_destroy (self->ssrcs);
+  mikey_out_pad_clear (&self->out);
   g_queue_clear_full (&self->unbound, (GDestroyNotify) unbound_free);
   for (guint p = 0; p < N_PATHS; p++)
     gst_caps_replace (&self->upstream_caps[p], NULL);
@@ -912,6 +980,7 @@ gst_mikey_dec_init (GstMikeyDec *self)
       GST_DEBUG_FUNCPTR (gst_mikey_dec_mikey_chain));
   gst_pad_set_event_function (self->mikey_sink,
       GST_DEBUG_FUNCPTR (gst_mikey_dec_mikey_event));
+  mikey_out_pad_init (&self->out, GST_ELEMENT (self));
 
   self->mode = DEFAULT_MODE;
   self->allow_null = DEFAULT_ALLOW_NULL;
@@ -919,6 +988,8 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) ssrc_entry_free);
   self->order = g_ptr_array_new ();
+  self->last_accepted = g_hash_table_new_full (NULL, NULL, NULL,
+      (GDestroyNotify) g_bytes_unref);
   g_queue_init (&self->unbound);
 }
 
@@ -982,7 +1053,8 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
    * GstMikeyDec:stats:
    *
    * `application/x-mikey-decoder-stats` with `messages-accepted`,
-   * `messages-refused`, `packets-dropped`, `unbound-sessions` and
+   * `messages-refused`, `messages-repeated` (byte-identical repeats
+   * skipped), `packets-dropped`, `unbound-sessions` and
    * `streams`, an array of `application/x-mikey-stream` (`ssrc`, `state`,
    * `packets-passed`, `packets-dropped`, `packets-pending`, and `csb-id`
    * and `roc` once keyed). No keys.
@@ -1031,6 +1103,8 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
       &rtcp_src_template);
   gst_element_class_add_static_pad_template (element_class,
       &mikey_sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &mikey_src_template);
   gst_element_class_set_static_metadata (element_class, "MIKEY SRTP keys in",
       "Filter/Network/SRTP",
       "Takes SRTP keys from MIKEY (RFC 3830) messages and hands them to "

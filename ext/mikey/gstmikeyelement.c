@@ -6,6 +6,9 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+GST_DEBUG_CATEGORY_STATIC (mikey_debug);
+#define GST_CAT_DEFAULT mikey_debug
+
 void
 mikey_element_init (GstPlugin *plugin)
 {
@@ -17,6 +20,8 @@ mikey_element_init (GstPlugin *plugin)
     bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 #endif
     gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+    GST_DEBUG_CATEGORY_INIT (mikey_debug, "mikey", 0,
+        "MIKEY plugin, what mikeyenc and mikeydec share");
     g_once_init_leave (&done, TRUE);
   }
 }
@@ -70,4 +75,125 @@ mikey_secret_free (GBytes *b)
   if (d && len)
     explicit_bzero ((gpointer) d, len);
   g_bytes_unref (b);
+}
+
+/* The mikey_src pad */
+
+/* messages come one per exchange or announcement: more queued than this
+ * means nobody takes them, and the oldest are the least useful */
+#define MAX_QUEUED 64
+
+GstStaticPadTemplate mikey_src_template =
+GST_STATIC_PAD_TEMPLATE ("mikey_src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/mikey"));
+
+static void
+out_pad_loop (gpointer user_data)
+{
+  MikeyOutPad *out = user_data;
+  GstBuffer *buf;
+  GstFlowReturn ret;
+
+  g_mutex_lock (&out->lock);
+  while (g_queue_is_empty (&out->queue) && !out->flushing)
+    g_cond_wait (&out->cond, &out->lock);
+  if (out->flushing) {
+    g_mutex_unlock (&out->lock);
+    gst_pad_pause_task (out->pad);
+    return;
+  }
+  buf = g_queue_pop_head (&out->queue);
+  g_mutex_unlock (&out->lock);
+
+  /* deactivation drops the sticky events: a new run starts a new stream */
+  if (!gst_pad_has_current_caps (out->pad)) {
+    GstSegment segment;
+    /* as gst_pad_create_stream_id() makes one for a source (it refuses
+     * elements with more than one sink pad) */
+    gchar *stream_id = g_strdup_printf ("%08x%08x%08x%08x/mikey",
+        g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+
+    gst_pad_push_event (out->pad, gst_event_new_stream_start (stream_id));
+    g_free (stream_id);
+    gst_pad_push_event (out->pad,
+        gst_event_new_caps (gst_static_pad_template_get_caps
+            (&mikey_src_template)));
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    gst_pad_push_event (out->pad, gst_event_new_segment (&segment));
+  }
+  ret = gst_pad_push (out->pad, buf);
+  /* not linked is fine: the message went to the bus as well */
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED)
+    GST_DEBUG_OBJECT (out->pad, "message not taken: %s",
+        gst_flow_get_name (ret));
+}
+
+static gboolean
+out_pad_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
+    gboolean active)
+{
+  MikeyOutPad *out = gst_pad_get_element_private (pad);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  g_mutex_lock (&out->lock);
+  out->flushing = !active;
+  if (!active) {
+    g_queue_clear_full (&out->queue, (GDestroyNotify) gst_buffer_unref);
+    g_cond_signal (&out->cond);
+  }
+  g_mutex_unlock (&out->lock);
+  if (active)
+    return gst_pad_start_task (pad, out_pad_loop, out, NULL);
+  return gst_pad_stop_task (pad);
+}
+
+void
+mikey_out_pad_init (MikeyOutPad *out, GstElement *element)
+{
+  g_mutex_init (&out->lock);
+  g_cond_init (&out->cond);
+  g_queue_init (&out->queue);
+  out->flushing = TRUE;
+  out->pad = gst_pad_new_from_static_template (&mikey_src_template,
+      mikey_src_template.name_template);
+  gst_pad_set_element_private (out->pad, out);
+  gst_pad_set_activatemode_function (out->pad,
+      GST_DEBUG_FUNCPTR (out_pad_activate_mode));
+  gst_pad_use_fixed_caps (out->pad);
+  gst_element_add_pad (element, out->pad);
+}
+
+void
+mikey_out_pad_clear (MikeyOutPad *out)
+{
+  g_queue_clear_full (&out->queue, (GDestroyNotify) gst_buffer_unref);
+  g_cond_clear (&out->cond);
+  g_mutex_clear (&out->lock);
+}
+
+void
+mikey_out_pad_send (MikeyOutPad *out, GBytes *message)
+{
+  GstElement *element = GST_ELEMENT (GST_PAD_PARENT (out->pad));
+  GstBuffer *buf = gst_buffer_new_wrapped_bytes (message);
+  GstStructure *s = gst_structure_new ("mikey-message", "data",
+      GST_TYPE_BUFFER, buf, NULL);
+
+  g_bytes_unref (message);
+  gst_element_post_message (element,
+      gst_message_new_element (GST_OBJECT (element), s));
+
+  g_mutex_lock (&out->lock);
+  if (out->flushing) {
+    gst_buffer_unref (buf);
+  } else {
+    if (out->queue.length >= MAX_QUEUED) {
+      GST_DEBUG_OBJECT (out->pad, "queue full: dropping the oldest message");
+      gst_buffer_unref (g_queue_pop_head (&out->queue));
+    }
+    g_queue_push_tail (&out->queue, buf);
+    g_cond_signal (&out->cond);
+  }
+  g_mutex_unlock (&out->lock);
 }

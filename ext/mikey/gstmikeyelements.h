@@ -26,6 +26,29 @@ G_GNUC_INTERNAL GBytes *mikey_bytes_from_buffer (const GstBuffer *buf);
 /* Wipe and drop a secret */
 G_GNUC_INTERNAL void mikey_secret_free (GBytes *b);
 
+/* The mikey_src pad of either element (caps application/mikey, one
+ * message per buffer). Messages go out from a task of the pad's own, so
+ * that a sink there waiting for preroll, or a slow network, never holds up
+ * the media path or whoever made the message. */
+typedef struct
+{
+  GstPad *pad;
+  GMutex lock;
+  GCond cond;
+  GQueue queue;                 /* GstBuffer, under @lock */
+  gboolean flushing;            /* under @lock */
+} MikeyOutPad;
+
+G_GNUC_INTERNAL extern GstStaticPadTemplate mikey_src_template;
+
+/* Add the mikey_src pad to @element */
+G_GNUC_INTERNAL void mikey_out_pad_init (MikeyOutPad *out,
+    GstElement *element);
+G_GNUC_INTERNAL void mikey_out_pad_clear (MikeyOutPad *out);
+/* Post @message (taken) as the element message `mikey-message` with a
+ * `data` buffer, and queue it on the pad */
+G_GNUC_INTERNAL void mikey_out_pad_send (MikeyOutPad *out, GBytes *message);
+
 GST_ELEMENT_REGISTER_DECLARE (mikeyenc);
 GST_ELEMENT_REGISTER_DECLARE (mikeydec);
 

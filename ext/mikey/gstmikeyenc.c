@@ -15,15 +15,28 @@
  *
  * It then describes that key in a MIKEY (RFC 3830) I_MESSAGE, PSK or
  * MIKEY-NULL, whose CS map lists the SSRCs seen so far with their ROC (read
- * from srtpenc's `stats`). The message is posted as an element message
- * `mikey-message` with a `data` buffer whenever a new SSRC shows up, and
- * #GstMikeyEnc::get-message builds one on demand, for carriage out of band
- * (SDP `a=key-mgmt`, RTSP `KeyMgmt`).
+ * from srtpenc's `stats`). A new message is made when the stream starts and
+ * whenever a new SSRC shows up. Each one is pushed on the `mikey_src` pad
+ * (`application/mikey`, one message per buffer, from a thread of that pad's
+ * own) and posted as an element message `mikey-message` with a `data`
+ * buffer. #GstMikeyEnc::get-message builds one on demand, for carriage out
+ * of band (SDP `a=key-mgmt`, RTSP `KeyMgmt`).
  *
- * ## Example launch line
+ * With #GstMikeyEnc:in-band, the current message also goes out on
+ * `rtp_src`, among the SRTP packets (one-way broadcast: a MIKEY message
+ * starts with version byte 0x01, which no RTP or RTCP packet can): before
+ * the first packet, again every #GstMikeyEnc:announce-interval of running
+ * time, and at once when it changes. mikeydec takes such messages out of
+ * the stream, so a receiver that joins late gets the keys from the next
+ * announcement.
+ *
+ * ## Example launch lines
  * |[
- * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc psk=000102030405060708090a0b0c0d0e0f ! udpsink host=127.0.0.1 port=5004
- * ]|
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc name=me psk=000102030405060708090a0b0c0d0e0f ! udpsink host=127.0.0.1 port=5004  me.mikey_src ! udpsink host=127.0.0.1 port=2269
+ * ]| keys on a port of their own (mikeydec's `mikey_sink`).
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc psk=000102030405060708090a0b0c0d0e0f in-band=true announce-interval=2000 ! udpsink host=239.1.2.3 port=5004
+ * ]| keys in the SRTP stream, every two seconds.
  *
  * Since: 0.1
  */
@@ -43,6 +56,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define DEFAULT_MKI_LENGTH 0
 #define MAX_MKI_LENGTH 128
 #define MAX_MASTER_LEN 46
+#define DEFAULT_IN_BAND FALSE
+#define DEFAULT_ANNOUNCE_INTERVAL 1000
+/* A repeated message gets old; receivers refuse one older than their clock
+ * skew allowance (RFC 3830 §5.4; 5 minutes in mky): a new one is made once
+ * the current one is this old. */
+#define REFRESH_AGE (60 * G_USEC_PER_SEC)
 
 enum
 {
@@ -52,6 +71,8 @@ enum
   PROP_SRTP_CIPHER,
   PROP_SRTP_AUTH,
   PROP_MKI_LENGTH,
+  PROP_IN_BAND,
+  PROP_ANNOUNCE_INTERVAL,
   N_PROPERTIES
 };
 
@@ -83,6 +104,7 @@ struct _GstMikeyEnc
   GstElement parent;
 
   GstPad *rtp_sink, *rtp_src, *rtcp_sink, *rtcp_src;
+  MikeyOutPad out;
 
   /* the rest under the object lock */
   GstMikeyMode mode;
@@ -90,6 +112,8 @@ struct _GstMikeyEnc
   gchar *srtp_cipher;
   gchar *srtp_auth;
   guint mki_length;
+  gboolean in_band;
+  guint announce_interval;      /* ms */
 
   GstElement *srtpenc;          /* provisioned, READY and up */
   gboolean keyed;
@@ -100,7 +124,13 @@ struct _GstMikeyEnc
   guint32 csb_id;
   MkyT last_t;                  /* T of the last message */
   GArray *ssrcs;                /* guint32, in the order seen */
-  gboolean announce;            /* a new SSRC: post a new message */
+  gboolean announce;            /* a new SSRC: make a new message */
+  GBytes *message;              /* the current one, repeated in band */
+  guint message_seq;            /* bumped with every new one */
+  gint64 message_time;          /* real time it was made */
+  GstSegment segment;           /* of rtp_sink, for the running time */
+  guint in_band_seq;            /* message_seq last sent in band */
+  GstClockTime in_band_time;    /* running time it was sent at */
 };
 
 #define gst_mikey_enc_parent_class parent_class
@@ -223,25 +253,84 @@ gst_mikey_enc_get_message (GstMikeyEnc *self)
   return buf;
 }
 
+/* Make a new current message and send it on mikey_src and the bus */
 static void
-post_message (GstMikeyEnc *self)
+renew_message (GstMikeyEnc *self)
 {
-  GstBuffer *buf = gst_mikey_enc_get_message (self);
-  GstStructure *s;
+  g_autoptr (GError) error = NULL;
+  GBytes *msg = build_message (self, &error);
 
-  if (buf == NULL)
+  if (msg == NULL) {
+    GST_WARNING_OBJECT (self, "no MIKEY message: %s", error->message);
     return;
-  s = gst_structure_new ("mikey-message", "data", GST_TYPE_BUFFER, buf, NULL);
-  gst_buffer_unref (buf);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  }
+  GST_OBJECT_LOCK (self);
+  if (self->message)
+    g_bytes_unref (self->message);
+  self->message = g_bytes_ref (msg);
+  self->message_seq++;
+  self->message_time = g_get_real_time ();
+  GST_OBJECT_UNLOCK (self);
+  mikey_out_pad_send (&self->out, msg);
+}
+
+/* The running time of @buf on rtp_sink (NONE if unknown). Call with the
+ * object lock. */
+static GstClockTime
+running_time (GstMikeyEnc *self, GstBuffer *buf)
+{
+  GstClockTime ts = GST_BUFFER_PTS_IS_VALID (buf) ? GST_BUFFER_PTS (buf) :
+      GST_BUFFER_DTS (buf);
+
+  if (self->segment.format != GST_FORMAT_TIME || !GST_CLOCK_TIME_IS_VALID (ts))
+    return GST_CLOCK_TIME_NONE;
+  return gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME, ts);
+}
+
+/* Whether the in-band repeat is due at running time @now. Call with the
+ * object lock. */
+static gboolean
+repeat_due (GstMikeyEnc *self, GstClockTime now)
+{
+  if (self->announce_interval == 0 || !GST_CLOCK_TIME_IS_VALID (now))
+    return FALSE;
+  return !GST_CLOCK_TIME_IS_VALID (self->in_band_time)
+      || now >= self->in_band_time + self->announce_interval * GST_MSECOND;
+}
+
+/* The current message in band, before @media, if it is due */
+static GstFlowReturn
+announce_in_band (GstMikeyEnc *self, GstBuffer *media, GstClockTime now,
+    gboolean repeat)
+{
+  GBytes *msg = NULL;
+  GstBuffer *buf;
+
+  GST_OBJECT_LOCK (self);
+  if (self->message && (repeat || self->in_band_seq != self->message_seq)) {
+    msg = g_bytes_ref (self->message);
+    self->in_band_seq = self->message_seq;
+    if (GST_CLOCK_TIME_IS_VALID (now))
+      self->in_band_time = now;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (msg == NULL)
+    return GST_FLOW_OK;
+  buf = gst_buffer_new_wrapped_bytes (msg);
+  g_bytes_unref (msg);
+  /* the packet's times, so that a syncing sink sends it along with it */
+  GST_BUFFER_PTS (buf) = GST_BUFFER_PTS (media);
+  GST_BUFFER_DTS (buf) = GST_BUFFER_DTS (media);
+  GST_LOG_OBJECT (self, "MIKEY message in band%s", repeat ? " (repeat)" : "");
+  return gst_pad_push (self->rtp_src, buf);
 }
 
 static GstFlowReturn
 gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (parent);
-  gboolean announce;
+  GstClockTime now = GST_CLOCK_TIME_NONE;
+  gboolean in_band, repeat = FALSE, renew;
 
   if (pad == self->rtp_sink) {
     guint8 head[12];
@@ -255,12 +344,25 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     }
   }
   GST_OBJECT_LOCK (self);
-  announce = self->announce;
+  in_band = self->in_band && pad == self->rtp_sink;
+  if (in_band) {
+    now = running_time (self, buf);
+    repeat = repeat_due (self, now);
+  }
+  renew = self->announce || (in_band && self->message == NULL)
+      || (repeat && g_get_real_time () - self->message_time > REFRESH_AGE);
   self->announce = FALSE;
   GST_OBJECT_UNLOCK (self);
   /* srtpenc pushes with its lock released: its stats can be read here */
-  if (announce)
-    post_message (self);
+  if (renew)
+    renew_message (self);
+  if (in_band) {
+    GstFlowReturn ret = announce_in_band (self, buf, now, repeat);
+    if (ret != GST_FLOW_OK) {
+      gst_buffer_unref (buf);
+      return ret;
+    }
+  }
 
   return gst_pad_push (pad == self->rtp_sink ? self->rtp_src :
       self->rtcp_src, buf);
@@ -284,6 +386,14 @@ gst_mikey_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       add_ssrc (self, ssrc);
       GST_OBJECT_UNLOCK (self);
     }
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT
+      && pad == self->rtp_sink) {
+    GST_OBJECT_LOCK (self);
+    gst_event_copy_segment (event, &self->segment);
+    /* a new stream, or a seek: the message again before the next packet */
+    self->in_band_seq = 0;
+    self->in_band_time = GST_CLOCK_TIME_NONE;
+    GST_OBJECT_UNLOCK (self);
   }
   return gst_pad_event_default (pad, parent, event);
 }
@@ -481,6 +591,10 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
       GST_OBJECT_LOCK (self);
       g_array_set_size (self->ssrcs, 0);
       self->announce = FALSE;
+      g_clear_pointer (&self->message, g_bytes_unref);
+      gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
+      self->in_band_seq = 0;
+      self->in_band_time = GST_CLOCK_TIME_NONE;
       GST_OBJECT_UNLOCK (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
@@ -541,6 +655,12 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
     case PROP_MKI_LENGTH:
       self->mki_length = g_value_get_uint (value);
       break;
+    case PROP_IN_BAND:
+      self->in_band = g_value_get_boolean (value);
+      break;
+    case PROP_ANNOUNCE_INTERVAL:
+      self->announce_interval = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -568,6 +688,12 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MKI_LENGTH:
       g_value_set_uint (value, self->mki_length);
       break;
+    case PROP_IN_BAND:
+      g_value_set_boolean (value, self->in_band);
+      break;
+    case PROP_ANNOUNCE_INTERVAL:
+      g_value_set_uint (value, self->announce_interval);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -585,6 +711,8 @@ gst_mikey_enc_finalize (GObject *object)
   g_free (self->srtp_cipher);
   g_free (self->srtp_auth);
   g_array_free (self->ssrcs, TRUE);
+  g_clear_pointer (&self->message, g_bytes_unref);
+  mikey_out_pad_clear (&self->out);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -613,12 +741,17 @@ gst_mikey_enc_init (GstMikeyEnc *self)
   self->rtp_src = add_pad (self, &rtp_src_template);
   self->rtcp_sink = add_pad (self, &rtcp_sink_template);
   self->rtcp_src = add_pad (self, &rtcp_src_template);
+  mikey_out_pad_init (&self->out, GST_ELEMENT (self));
 
   self->mode = DEFAULT_MODE;
   self->srtp_cipher = g_strdup (DEFAULT_SRTP_CIPHER);
   self->srtp_auth = g_strdup (DEFAULT_SRTP_AUTH);
   self->mki_length = DEFAULT_MKI_LENGTH;
+  self->in_band = DEFAULT_IN_BAND;
+  self->announce_interval = DEFAULT_ANNOUNCE_INTERVAL;
   self->ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
+  self->in_band_time = GST_CLOCK_TIME_NONE;
 }
 
 static void
@@ -685,6 +818,35 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       "MKI length", "Bytes of random MKI sent with every packet (0: none)",
       0, MAX_MKI_LENGTH, DEFAULT_MKI_LENGTH,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:in-band:
+   *
+   * Also send the current MIKEY message on `rtp_src`, among the SRTP
+   * packets, for receivers that have no other channel (one-way broadcast).
+   * mikeydec takes it out of the stream again.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_IN_BAND] = g_param_spec_boolean ("in-band", "In band",
+      "Send the MIKEY message among the SRTP packets on rtp_src",
+      DEFAULT_IN_BAND,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:announce-interval:
+   *
+   * With #GstMikeyEnc:in-band, the milliseconds between two announcements
+   * of an unchanged message, for receivers that join late. Measured in
+   * running time of the RTP packets (their PTS, or DTS, in their segment):
+   * packets without timestamps do not advance it. 0: only when the message
+   * changes.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ANNOUNCE_INTERVAL] = g_param_spec_uint ("announce-interval",
+      "Announce interval", "Milliseconds of running time between in-band "
+      "repeats of the MIKEY message (0: only when it changes)", 0, G_MAXUINT,
+      DEFAULT_ANNOUNCE_INTERVAL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
 
   /**
@@ -712,6 +874,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       &rtcp_sink_template);
   gst_element_class_add_static_pad_template (element_class,
       &rtcp_src_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &mikey_src_template);
   gst_element_class_set_static_metadata (element_class,
       "MIKEY SRTP keys out", "Filter/Network/SRTP",
       "Keys srtpenc with a random master key and announces it in MIKEY "
