@@ -15,12 +15,14 @@
  *
  * It then describes that key in a MIKEY (RFC 3830) I_MESSAGE, PSK or
  * MIKEY-NULL, whose CS map lists the SSRCs seen so far with their ROC (read
- * from srtpenc's `stats`). A new message is made when the stream starts and
- * whenever a new SSRC shows up. Each one is pushed on the `mikey_src` pad
- * (`application/mikey`, one message per buffer, from a thread of that pad's
- * own) and posted as an element message `mikey-message` with a `data`
- * buffer. #GstMikeyEnc::get-message builds one on demand, for carriage out
- * of band (SDP `a=key-mgmt`, RTSP `KeyMgmt`).
+ * from srtpenc's `stats`). A new message is made with the first packet and
+ * whenever a new SSRC shows up (and, in band, before the current one gets
+ * too old for receivers' clock checks). Each one is pushed on the
+ * `mikey_src` pad (`application/mikey`, one message per buffer, from a
+ * thread of that pad's own) and posted as an element message
+ * `mikey-message` with a `data` buffer. #GstMikeyEnc::get-message builds
+ * one on demand, for carriage out of band (SDP `a=key-mgmt`, RTSP
+ * `KeyMgmt`).
  *
  * With #GstMikeyEnc:in-band, the current message also goes out on
  * `rtp_src`, among the SRTP packets (one-way broadcast: a MIKEY message

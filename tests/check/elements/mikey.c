@@ -18,6 +18,10 @@
   "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
 
 static const guint8 psk[] = "a pre-shared key of 32 bytes....";
+/* MIKEY version 1, then nothing that parses */
+static const guint8 junk[] = { 0x01, 0x00, 0x07, 0x00, 0x12, 0x34, 0x56,
+  0x78, 0x00, 0x00, 0xff, 0x13
+};
 
 static GstStaticPadTemplate any_src = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
@@ -150,9 +154,11 @@ protect (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
 }
 
 /* A PSK I_MESSAGE carrying @master (aes-128-icm/hmac-sha1-80) as TEK+SALT
- * for @ssrcs (ROC 0) */
+ * for @ssrcs (ROC 0), asking for a verification message if @ini_out (the
+ * Initiator and its bundle, to check the answer with) */
 static GstBuffer *
-make_i_message (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
+make_i_message_full (const guint8 *master, const guint32 *ssrcs,
+    guint n_ssrcs, MkyPskInitiator **ini_out, MkyCsb **csb_out)
 {
   MkyConfig cfg;
   MkySrtpPolicy pol;
@@ -173,24 +179,75 @@ make_i_message (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
   mky_csb_set_policy (csb, 0, &pol, FALSE);
   mky_csb_add_key (csb, MKY_KD_TEK_SALT, master, 16, master + 16, 14, NULL,
       0);
-  msg = mky_psk_initiator_build (ini, csb, FALSE, g_get_real_time (), &error);
+  msg = mky_psk_initiator_build (ini, csb, ini_out != NULL,
+      g_get_real_time (), &error);
   fail_unless (msg != NULL, "%s", error ? error->message : "");
-  mky_csb_unref (csb);
-  mky_psk_initiator_free (ini);
+  if (ini_out) {
+    *ini_out = ini;
+    *csb_out = csb;
+  } else {
+    mky_csb_unref (csb);
+    mky_psk_initiator_free (ini);
+  }
   buf = gst_buffer_new_wrapped_bytes (msg);
   g_bytes_unref (msg);
   return buf;
 }
 
-/* mikeydec ! srtpdec in a bin on a harness, and the bin's bus */
+static GstBuffer *
+make_i_message (const guint8 *master, const guint32 *ssrcs, guint n_ssrcs)
+{
+  return make_i_message_full (master, ssrcs, n_ssrcs, NULL, NULL);
+}
+
+/* 'M' for a MIKEY message (version byte 0x01), 'P' for a packet */
+static char
+kind (GstBuffer *buf)
+{
+  guint8 first = 0;
+
+  gst_buffer_extract (buf, 0, &first, 1);
+  return first == 0x01 ? 'M' : 'P';
+}
+
+static gboolean
+same_bytes (GstBuffer *a, GstBuffer *b)
+{
+  GstMapInfo ma, mb;
+  gboolean same;
+
+  fail_unless (gst_buffer_map (a, &ma, GST_MAP_READ));
+  fail_unless (gst_buffer_map (b, &mb, GST_MAP_READ));
+  same = ma.size == mb.size && memcmp (ma.data, mb.data, ma.size) == 0;
+  gst_buffer_unmap (a, &ma);
+  gst_buffer_unmap (b, &mb);
+  return same;
+}
+
+/* A harness on the ghost pads @sink / @src of @bin (which another harness
+ * runs) */
+static GstHarness *
+harness_on (GstElement *bin, const char *sink, const char *src)
+{
+  GstHarness *h = gst_harness_new_with_element (bin, sink, src);
+
+  if (sink)
+    gst_harness_set_src_caps_str (h, "application/mikey");
+  return h;
+}
+
+/* mikeydec ! srtpdec in a bin on a harness (mikeydec's mikey_sink and
+ * mikey_src ghosted too), the bin's bus, and what reached srtpdec */
 typedef struct
 {
   GstHarness *h;
+  GstElement *bin;
   GstElement *md;
   GstElement *sd;
   GstBus *bus;
   guint keys_received;
   guint32 last_ssrc;
+  GString *into_srtpdec;        /* C: caps, P: a packet, M: a MIKEY message */
 } Dec;
 
 static void
@@ -198,6 +255,27 @@ on_key_received (GstElement *md, guint ssrc, Dec *d)
 {
   d->keys_received++;
   d->last_ssrc = ssrc;
+}
+
+static GstPadProbeReturn
+record_into_srtpdec (GstPad *pad, GstPadProbeInfo *info, Dec *d)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+    g_string_append_c (d->into_srtpdec, kind (GST_PAD_PROBE_INFO_BUFFER
+            (info)));
+  else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS)
+    g_string_append_c (d->into_srtpdec, 'C');
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+ghost (GstElement *bin, GstElement *e, const char *name)
+{
+  GstPad *p = gst_element_get_static_pad (e, name);
+
+  fail_unless (p != NULL);
+  gst_element_add_pad (bin, gst_ghost_pad_new (name, p));
+  gst_object_unref (p);
 }
 
 static void
@@ -228,12 +306,21 @@ dec_setup (Dec *d, guint max_pending)
   p = gst_element_get_static_pad (d->sd, "rtp_src");
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", p));
   gst_object_unref (p);
+  ghost (bin, d->md, "mikey_sink");
+  ghost (bin, d->md, "mikey_src");
+  d->into_srtpdec = g_string_new (NULL);
+  p = gst_element_get_static_pad (d->sd, "rtp_sink");
+  gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      (GstPadProbeCallback) record_into_srtpdec, d, NULL);
+  gst_object_unref (p);
   d->bus = gst_bus_new ();
   gst_element_set_bus (bin, d->bus);
 
   d->h = gst_harness_new_empty ();
   gst_harness_add_element_full (d->h, bin, &any_src, "sink", &any_sink,
       "src");
+  d->bin = bin;
   gst_object_unref (bin);
   gst_harness_set_src_caps_str (d->h, SRTP_CAPS);
 }
@@ -244,6 +331,7 @@ dec_teardown (Dec *d)
   gst_harness_teardown (d->h);
   gst_bus_set_flushing (d->bus, TRUE);
   gst_object_unref (d->bus);
+  g_string_free (d->into_srtpdec, TRUE);
 }
 
 static gboolean
@@ -458,9 +546,6 @@ GST_END_TEST;
 /* (3) a malformed MIKEY message on mikey_sink: a warning, and on */
 GST_START_TEST (test_dec_malformed_message)
 {
-  static const guint8 junk[] = { 0x01, 0x00, 0x07, 0x00, 0x12, 0x34, 0x56,
-    0x78, 0x00, 0x00, 0xff, 0x13
-  };
   guint8 master[30];
   const guint32 ssrcs[] = { SSRC_A };
   GstElement *md = gst_element_factory_make ("mikeydec", NULL);
@@ -519,17 +604,22 @@ GST_START_TEST (test_dec_malformed_message)
 
 GST_END_TEST;
 
-/* srtpenc ! mikeyenc in a bin on a harness */
+/* srtpenc ! mikeyenc in a bin on a harness (mikeyenc's mikey_src
+ * ghosted too) */
 typedef struct
 {
   GstHarness *h;
+  GstElement *bin;
   GstElement *se;
   GstElement *me;
   GstBus *bus;
 } Enc;
 
+/* @interval: mikeyenc's announce-interval with in-band on, or NOT_IN_BAND */
+#define NOT_IN_BAND G_MAXUINT
+
 static void
-enc_setup (Enc *e, const char *caps, guint mki_length)
+enc_setup (Enc *e, const char *caps, guint mki_length, guint interval)
 {
   GstElement *bin = gst_bin_new (NULL);
   GstPad *sink, *src, *p;
@@ -542,6 +632,9 @@ enc_setup (Enc *e, const char *caps, guint mki_length)
   /* no key on srtpenc: mikeyenc sets one */
   g_object_set (e->me, "psk", k, "mki-length", mki_length, NULL);
   gst_buffer_unref (k);
+  if (interval != NOT_IN_BAND)
+    g_object_set (e->me, "in-band", TRUE, "announce-interval", interval,
+        NULL);
   gst_bin_add_many (GST_BIN (bin), e->se, e->me, NULL);
   sink = gst_element_request_pad_simple (e->se, "rtp_sink_0");
   fail_unless (sink != NULL);
@@ -556,12 +649,14 @@ enc_setup (Enc *e, const char *caps, guint mki_length)
   p = gst_element_get_static_pad (e->me, "rtp_src");
   gst_element_add_pad (bin, gst_ghost_pad_new ("src", p));
   gst_object_unref (p);
+  ghost (bin, e->me, "mikey_src");
   e->bus = gst_bus_new ();
   gst_element_set_bus (bin, e->bus);
 
   e->h = gst_harness_new_empty ();
   gst_harness_add_element_full (e->h, bin, &any_src, "sink", &any_sink,
       "src");
+  e->bin = bin;
   gst_object_unref (bin);
   gst_harness_set_src_caps_str (e->h, caps);
 }
@@ -575,17 +670,26 @@ enc_teardown (Enc *e)
 }
 
 static GBytes *
+bytes_of (GstBuffer *buf)
+{
+  GstMapInfo map;
+  GBytes *b;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  b = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  return b;
+}
+
+static GBytes *
 get_message (GstElement *me)
 {
   GstBuffer *buf = NULL;
-  GstMapInfo map;
   GBytes *b;
 
   g_signal_emit_by_name (me, "get-message", &buf);
   fail_unless (buf != NULL);
-  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-  b = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
+  b = bytes_of (buf);
   gst_buffer_unref (buf);
   return b;
 }
@@ -600,14 +704,9 @@ posted_message (GstBus *bus, GstElement *from)
   while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     const GstStructure *s = gst_message_get_structure (m);
     if (GST_MESSAGE_SRC (m) == GST_OBJECT (from)
-        && gst_structure_has_name (s, "mikey-message") && b == NULL) {
-      GstBuffer *buf = gst_value_get_buffer (gst_structure_get_value (s,
-              "data"));
-      GstMapInfo map;
-      fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
-      b = g_bytes_new (map.data, map.size);
-      gst_buffer_unmap (buf, &map);
-    }
+        && gst_structure_has_name (s, "mikey-message") && b == NULL)
+      b = bytes_of (gst_value_get_buffer (gst_structure_get_value (s,
+                  "data")));
     gst_message_unref (m);
   }
   return b;
@@ -633,7 +732,7 @@ check_enc (guint mki_length)
   GstCaps *caps;
   Enc e;
 
-  enc_setup (&e, RTP_CAPS ", ssrc=(uint)439041101", mki_length);
+  enc_setup (&e, RTP_CAPS ", ssrc=(uint)439041101", mki_length, NOT_IN_BAND);
   for (guint n = 0; n < N_PACKETS; n++) {
     GstBuffer *out;
     fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (ssrcs[0], n)),
@@ -721,7 +820,7 @@ GST_START_TEST (test_two_ssrcs)
   Dec d;
 
   /* no ssrc in the caps: mikeyenc learns both from the packets */
-  enc_setup (&e, RTP_CAPS, 0);
+  enc_setup (&e, RTP_CAPS, 0, NOT_IN_BAND);
   for (guint n = 0; n < N_PACKETS; n++)
     for (guint s = 0; s < 2; s++) {
       fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (ssrcs[s],
@@ -801,6 +900,358 @@ GST_START_TEST (test_dec_ssrc0_binds)
 
 GST_END_TEST;
 
+/* the warnings @from posted on @bus: exactly one, of @domain and @code */
+static void
+assert_one_warning (GstBus *bus, GstElement *from, GQuark domain, gint code)
+{
+  GstMessage *m;
+  guint n = 0;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+
+    if (GST_MESSAGE_SRC (m) == GST_OBJECT (from)) {
+      gst_message_parse_warning (m, &err, NULL);
+      fail_unless (g_error_matches (err, domain, code), "warning: %s",
+          err->message);
+      g_error_free (err);
+      n++;
+    }
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (n, 1);
+}
+
+/* push a copy of each of @in from @from to before @to (0: to the end)
+ * into the harness of @d and check that what comes out are the RTP packets
+ * @want (of SSRC_A, then nothing) */
+static void
+dec_feed (Dec *d, GPtrArray *in, guint from, guint to, const guint *want,
+    guint n_want)
+{
+  for (guint i = from; i < (to ? to : in->len); i++)
+    fail_unless_equals_int (gst_harness_push (d->h,
+            gst_buffer_copy (in->pdata[i])), GST_FLOW_OK);
+  /* all of it came out on this thread */
+  for (guint i = 0; i < n_want; i++) {
+    GstBuffer *out = gst_harness_try_pull (d->h);
+    fail_unless (out != NULL, "packet %u of %u missing", i, n_want);
+    assert_is_packet (out, SSRC_A, want[i]);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (gst_harness_buffers_in_queue (d->h), 0);
+}
+
+static guint64
+dec_stat (GstElement *md, const char *field)
+{
+  GstStructure *all = NULL;
+  guint64 v;
+
+  g_object_get (md, "stats", &all, NULL);
+  fail_unless (all != NULL);
+  v = stats_u64 (all, field);
+  gst_structure_free (all);
+  return v;
+}
+
+/* (6) mikeyenc's mikey_src: a stream of application/mikey whose message,
+ * through mikeydec's mikey_sink, gives srtpdec srtpenc's very key */
+GST_START_TEST (test_enc_mikey_src)
+{
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  const guint want[] = { 0, 1, 2, 3, 4, 5 };
+  GstHarness *em, *dm;
+  GstBuffer *msg, *key = NULL;
+  GstEvent *ev;
+  GstCaps *caps;
+  GstPad *p;
+  Enc e;
+  Dec d;
+
+  enc_setup (&e, RTP_CAPS, 0, NOT_IN_BAND);
+  em = harness_on (e.bin, NULL, "mikey_src");
+  for (guint n = 0; n < N_PACKETS; n++) {
+    fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (SSRC_A, n)),
+        GST_FLOW_OK);
+    g_ptr_array_add (srtp, gst_harness_pull (e.h));
+  }
+  /* one message (one SSRC), after the events a stream starts with */
+  msg = gst_harness_pull (em);
+  fail_unless_equals_int (kind (msg), 'M');
+  ev = gst_harness_pull_event (em);
+  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_STREAM_START);
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (em);
+  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  fail_unless (gst_structure_has_name (gst_caps_get_structure (caps, 0),
+          "application/mikey"));
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (em);
+  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_SEGMENT);
+  gst_event_unref (ev);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (em), 0);
+  /* the bus has it too */
+  {
+    GBytes *posted = posted_message (e.bus, e.me);
+    GstBuffer *pb;
+    fail_unless (posted != NULL);
+    pb = gst_buffer_new_wrapped_bytes (posted);
+    fail_unless (same_bytes (pb, msg));
+    gst_buffer_unref (pb);
+    g_bytes_unref (posted);
+  }
+
+  dec_setup (&d, 0);
+  dm = harness_on (d.bin, "mikey_sink", NULL);
+  fail_unless_equals_int (gst_harness_push (dm, msg), GST_FLOW_OK);
+  fail_unless_equals_int (d.keys_received, 1);
+  dec_feed (&d, srtp, 0, 0, want, G_N_ELEMENTS (want));
+
+  g_object_get (e.se, "key", &key, NULL);
+  fail_unless (key != NULL);
+  p = gst_element_get_static_pad (d.sd, "rtp_sink");
+  caps = gst_pad_get_current_caps (p);
+  gst_object_unref (p);
+  fail_unless (caps != NULL);
+  fail_unless (same_bytes (gst_value_get_buffer (gst_structure_get_value
+          (gst_caps_get_structure (caps, 0), "srtp-key")), key));
+  gst_caps_unref (caps);
+  gst_buffer_unref (key);
+
+  gst_harness_teardown (dm);
+  dec_teardown (&d);
+  gst_harness_teardown (em);
+  g_ptr_array_unref (srtp);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+#define IB_PACKETS 12
+#define IB_SPACING (20 * GST_MSECOND)
+#define IB_INTERVAL 100         /* ms: every fifth packet */
+
+/* srtpenc ! mikeyenc in-band=true announce-interval=@interval, with a
+ * harness on mikey_src (@em): what comes out for IB_PACKETS packets of
+ * SSRC_A, 20 ms apart */
+static GPtrArray *
+in_band_stream (Enc *e, guint interval, GstHarness **em)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstBuffer *buf;
+
+  enc_setup (e, RTP_CAPS, 0, interval);
+  *em = harness_on (e->bin, NULL, "mikey_src");
+  for (guint n = 0; n < IB_PACKETS; n++) {
+    GstBuffer *in = rtp_packet (SSRC_A, n);
+    GST_BUFFER_PTS (in) = n * IB_SPACING;
+    fail_unless_equals_int (gst_harness_push (e->h, in), GST_FLOW_OK);
+  }
+  while ((buf = gst_harness_try_pull (e->h)))
+    g_ptr_array_add (out, buf);
+  return out;
+}
+
+static gchar *
+kinds (GPtrArray *bufs)
+{
+  GString *k = g_string_new (NULL);
+
+  for (guint i = 0; i < bufs->len; i++)
+    g_string_append_c (k, kind (bufs->pdata[i]));
+  return g_string_free (k, FALSE);
+}
+
+/* (7) in band: mikeyenc announces before the first packet and every
+ * interval; mikeydec takes the keys out of the stream, once, and a late
+ * joiner gets them at the next announcement */
+GST_START_TEST (test_in_band)
+{
+  const guint all[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+  const guint held[] = { 0, 1 };
+  const guint late[] = { 5, 6, 7, 8, 9, 10, 11 };
+  GPtrArray *stream;
+  GstHarness *em;
+  GstBuffer *msg;
+  gchar *k;
+  Enc e;
+  Dec d;
+
+  stream = in_band_stream (&e, IB_INTERVAL, &em);
+  k = kinds (stream);
+  /* before packets 0, 5 (100 ms) and 10 (200 ms) */
+  fail_unless_equals_string (k, "MPPPPPMPPPPPMPP");
+  g_free (k);
+  /* the same message each time, the one mikey_src has */
+  msg = gst_harness_pull (em);
+  fail_unless (same_bytes (stream->pdata[0], msg));
+  fail_unless (same_bytes (stream->pdata[6], msg));
+  fail_unless (same_bytes (stream->pdata[12], msg));
+  gst_buffer_unref (msg);
+  gst_harness_teardown (em);
+  fail_unless_equals_int (count_messages (e.bus, GST_MESSAGE_WARNING, NULL),
+      0);
+
+  /* from the start: keys before the first packet, no MIKEY past mikeydec,
+   * no new caps and no warning for the repeats */
+  dec_setup (&d, 0);
+  dec_feed (&d, stream, 0, 0, all, G_N_ELEMENTS (all));
+  fail_unless_equals_string (d.into_srtpdec->str, "CPPPPPPPPPPPP");
+  fail_unless_equals_int (d.keys_received, 1);
+  fail_unless_equals_int (dec_stat (d.md, "messages-accepted"), 1);
+  fail_unless_equals_int (dec_stat (d.md, "messages-repeated"), 2);
+  fail_unless_equals_int (dec_stat (d.md, "messages-refused"), 0);
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, NULL),
+      0);
+  dec_teardown (&d);
+
+  /* a late joiner (the first announcement missed): two packets held, three
+   * dropped, until the next announcement, which lets the held ones go */
+  dec_setup (&d, 2);
+  dec_feed (&d, stream, 1, 7, held, G_N_ELEMENTS (held));
+  dec_feed (&d, stream, 7, 0, late, G_N_ELEMENTS (late));
+  fail_unless_equals_string (d.into_srtpdec->str, "CPPPPPPPPP");
+  fail_unless_equals_int (dec_stat (d.md, "packets-dropped"), 3);
+  fail_unless_equals_int (dec_stat (d.md, "messages-accepted"), 1);
+  fail_unless_equals_int (dec_stat (d.md, "messages-repeated"), 1);
+  assert_one_warning (d.bus, d.md, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECRYPT_NOKEY);
+  dec_teardown (&d);
+
+  g_ptr_array_unref (stream);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+/* (8) announce-interval=0: in band only when the message changes (here: a
+ * second SSRC), at once */
+GST_START_TEST (test_in_band_on_change)
+{
+  GPtrArray *stream;
+  GstHarness *em;
+  GstBuffer *buf, *m1, *m2;
+  gchar *k;
+  Enc e;
+
+  stream = in_band_stream (&e, 0, &em);
+  k = kinds (stream);
+  fail_unless_equals_string (k, "MPPPPPPPPPPPP");
+  g_free (k);
+  fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (SSRC_B, 0)),
+      GST_FLOW_OK);
+  buf = gst_harness_try_pull (e.h);
+  fail_unless (buf != NULL);
+  fail_unless_equals_int (kind (buf), 'M');
+  /* a new message, the second one on mikey_src */
+  m1 = gst_harness_pull (em);
+  m2 = gst_harness_pull (em);
+  fail_unless (same_bytes (stream->pdata[0], m1));
+  fail_unless (same_bytes (buf, m2));
+  fail_if (same_bytes (m1, m2));
+  gst_buffer_unref (buf);
+  buf = gst_harness_try_pull (e.h);
+  fail_unless (buf != NULL);
+  fail_unless_equals_int (kind (buf), 'P');
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (e.h), 0);
+
+  gst_buffer_unref (m1);
+  gst_buffer_unref (m2);
+  gst_harness_teardown (em);
+  g_ptr_array_unref (stream);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+/* (9) an I_MESSAGE with the V bit: the verification message comes out of
+ * mikeydec's mikey_src (and on the bus) and satisfies the Initiator */
+GST_START_TEST (test_dec_mikey_src_verification)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  MkyPskInitiator *ini;
+  MkyCsb *csb;
+  GstHarness *dm;
+  GstBuffer *msg, *reply;
+  GBytes *rb, *posted;
+  GError *error = NULL;
+  Dec d;
+
+  fill_master (master, sizeof master, 6);
+  msg = make_i_message_full (master, ssrcs, 1, &ini, &csb);
+  dec_setup (&d, 0);
+  dm = harness_on (d.bin, NULL, "mikey_src");
+  fail_unless (push_message (d.md, msg));
+
+  reply = gst_harness_pull (dm);
+  fail_unless (reply != NULL);
+  fail_unless_equals_int (kind (reply), 'M');
+  posted = posted_message (d.bus, d.md);
+  fail_unless (posted != NULL, "no mikey-message on the bus");
+  {
+    GstBuffer *pb = gst_buffer_new_wrapped_bytes (posted);
+    fail_unless (same_bytes (pb, reply));
+    gst_buffer_unref (pb);
+  }
+  rb = bytes_of (reply);
+  fail_unless (mky_psk_initiator_handle_response (ini, csb, rb, &error),
+      "%s", error ? error->message : "");
+  g_bytes_unref (rb);
+  gst_buffer_unref (reply);
+  g_bytes_unref (posted);
+
+  gst_harness_teardown (dm);
+  dec_teardown (&d);
+  gst_buffer_unref (msg);
+  mky_csb_unref (csb);
+  mky_psk_initiator_free (ini);
+}
+
+GST_END_TEST;
+
+/* (10) a malformed message in band: a warning, and the stream goes on */
+GST_START_TEST (test_dec_in_band_malformed)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  const guint want[] = { 0, 1, 2, 3, 4, 5 };
+  GPtrArray *srtp, *stream = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) gst_buffer_unref);
+  Dec d;
+
+  fill_master (master, sizeof master, 7);
+  srtp = protect (master, ssrcs, 1);
+  /* message, packets 0-2, junk, packets 3-5 */
+  g_ptr_array_add (stream, make_i_message (master, ssrcs, 1));
+  for (guint n = 0; n < N_PACKETS; n++) {
+    if (n == 3)
+      g_ptr_array_add (stream, gst_buffer_new_memdup (junk, sizeof junk));
+    g_ptr_array_add (stream, gst_buffer_ref (srtp->pdata[n]));
+  }
+
+  dec_setup (&d, 0);
+  dec_feed (&d, stream, 0, 0, want, G_N_ELEMENTS (want));
+  assert_one_warning (d.bus, d.md, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_DECODE);
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_ERROR, NULL),
+      0);
+  fail_unless_equals_string (d.into_srtpdec->str, "CPPPPPP");
+  fail_unless_equals_int (dec_stat (d.md, "messages-accepted"), 1);
+  fail_unless_equals_int (dec_stat (d.md, "messages-refused"), 1);
+
+  dec_teardown (&d);
+  g_ptr_array_unref (stream);
+  g_ptr_array_unref (srtp);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_suite (void)
 {
@@ -816,6 +1267,11 @@ mikey_suite (void)
   tcase_add_test (tc, test_enc_provisions_srtpenc_mki);
   tcase_add_test (tc, test_two_ssrcs);
   tcase_add_test (tc, test_dec_ssrc0_binds);
+  tcase_add_test (tc, test_enc_mikey_src);
+  tcase_add_test (tc, test_in_band);
+  tcase_add_test (tc, test_in_band_on_change);
+  tcase_add_test (tc, test_dec_mikey_src_verification);
+  tcase_add_test (tc, test_dec_in_band_malformed);
   return s;
 }
 
