@@ -121,10 +121,12 @@ mky_arena_new_copy (gsize size, const guint8 *data, gsize len,
   return a;
 }
 
+/* The first chunk is sized for the message: what comes later (a KEMAC's
+ * plaintext, payloads added) is small, and takes small chunks */
 static gpointer
 arena_grow (MkyArena *a, gsize size)
 {
-  gsize n = MAX (size, 2 * a->head->size);
+  gsize n = MAX (size, MIN (a->head->size, a->first.size / 4 + 64) & ~(gsize) 7);
   Chunk *c = g_malloc (sizeof (Chunk) + n);
   c->next = a->head;
   c->size = n;

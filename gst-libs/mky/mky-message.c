@@ -80,9 +80,10 @@ at_most_once (guint type)
 
 /* Room for the structures of a typical message of @len bytes (more comes
  * in further chunks): about 690 bytes for the 112 of a MIKEY-NULL message
- * as GStreamer makes them, 1,010 for the 172 of a PSK one, and 200 more
- * for its KEMAC opened in the same memory */
-#define MEMORY_SIZE(len) (448 + 5 * MIN ((len), 65536))
+ * as GStreamer makes them (the block, with the copy, stays within the
+ * sizes glibc's malloc serves from its per-thread cache), 1,010 for the
+ * 172 of a PSK one */
+#define MEMORY_SIZE(len) (256 + 5 * MIN ((len), 65536))
 
 /* Parses @data[0..@len), which lives as long as @memory (consumed), into
  * a message in @memory */
