@@ -3,6 +3,7 @@
 #include <gnutls/crypto.h>
 
 #include "mky-csb.h"
+#include "mky-desc.h"
 #include "mky-error.h"
 #include "mky-prf.h"
 
@@ -39,6 +40,7 @@ mky_csb_unref (MkyCsb *csb)
   g_ptr_array_unref (csb->policies);
   g_ptr_array_unref (csb->keys);
   mky_bytes_clear (&csb->rand, FALSE);
+  mky_arena_unref (csb->memory);
   g_free (csb);
 }
 
@@ -128,7 +130,8 @@ GByteArray *
 mky_csb_keys_serialize (const MkyCsb *csb, GError **error)
 {
   GByteArray *out = g_byte_array_new ();
-  if (!mky_payload_chain_serialize (csb->keys, 0, out, error)) {
+  if (!mky_payload_chain_serialize (csb->keys->pdata, csb->keys->len, out,
+          error)) {
     mky_secure_array_free (out);
     return NULL;
   }

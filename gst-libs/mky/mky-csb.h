@@ -18,11 +18,12 @@ typedef struct {
   guint8 map_type;              /* MkyMapType */
   GPtrArray *cs;                /* MkyCsSrtp: CS ID of entry i is i + 1 */
   MkyBytes rand;                /* RAND of the initial message */
-  GPtrArray *policies;          /* MkyPayload (SP) */
+  GPtrArray *policies;          /* MkyPayload (SP), possibly in @memory */
   GPtrArray *keys;              /* MkyPayload (Key data), wiped on free */
   MkyT t;                       /* timestamp of the last message */
   /* private */
   gint ref_count;
+  gpointer memory;              /* the message the last policies came in */
 } MkyCsb;
 
 MkyCsb *mky_csb_new (guint32 csb_id);

@@ -73,9 +73,8 @@ struct _Chunk {
 struct _MkyArena {
   Chunk *head;
   GBytes *keep;                 /* the wire form payloads point into */
-  /* mky_arena_new_copy(): the arena and the GBytes of the copy each hold
-   * the block; 0 otherwise */
-  gint block_refs;
+  gint refs;                    /* owners: the message, bundles sharing it */
+  gboolean secret;              /* wiped when freed */
   Chunk first;                  /* allocated with the arena */
 };
 
@@ -92,53 +91,48 @@ arena_new (gsize size, gsize extra)
    * of small blocks */
   a = g_malloc (total);
   memset (a, 0, head);
+  a->refs = 1;
   a->first.size = size;
   a->head = &a->first;
   return a;
 }
 
-/* Chunks come zeroed, so allocations need no clearing */
+/* The first chunk comes zeroed, sized for the whole message: its
+ * allocations need no clearing */
 MkyArena *
 mky_arena_new (gsize size)
 {
   return arena_new (size, 0);
 }
 
-static void
-block_unref (gpointer block)
-{
-  MkyArena *a = block;
-  if (g_atomic_int_dec_and_test (&a->block_refs))
-    g_free (a);
-}
-
 MkyArena *
-mky_arena_new_copy (gsize size, const guint8 *data, gsize len, GBytes **raw)
+mky_arena_new_copy (gsize size, const guint8 *data, gsize len,
+    const guint8 **copy)
 {
   MkyArena *a;
-  guint8 *copy;
+  guint8 *c;
 
   size = (size + 7) & ~(gsize) 7;
   a = arena_new (size, len);
-  copy = a->first.data + size;
+  c = a->first.data + size;
   if (len)
-    memcpy (copy, data, len);
-  a->block_refs = 2;
-  *raw = g_bytes_new_with_free_func (copy, len, block_unref, a);
+    memcpy (c, data, len);
+  *copy = c;
   return a;
 }
 
+/* The first chunk is sized for the message: what comes later (a KEMAC's
+ * plaintext, payloads added) is small, and takes small chunks */
 static gpointer
 arena_grow (MkyArena *a, gsize size)
 {
-  gsize n = MAX (size, 2 * a->head->size);
+  gsize n = MAX (size, MIN (a->head->size, a->first.size / 4 + 64) & ~(gsize) 7);
   Chunk *c = g_malloc (sizeof (Chunk) + n);
-  memset (c, 0, sizeof (Chunk) + n);
   c->next = a->head;
   c->size = n;
   c->used = size;
   a->head = c;
-  return c->data;
+  return memset (c->data, 0, size);
 }
 
 static inline gpointer
@@ -152,7 +146,8 @@ arena_alloc (MkyArena *a, gsize size)
     return arena_grow (a, size);
   p = c->data + c->used;
   c->used += size;
-  return p;
+  /* later chunks are cleared as they are handed out */
+  return c == &a->first ? p : memset (p, 0, size);
 }
 
 gpointer
@@ -164,25 +159,37 @@ mky_arena_alloc (MkyArena *a, gsize size)
 void
 mky_arena_keep (MkyArena *a, GBytes *bytes)
 {
-  g_return_if_fail (a->block_refs == 0);
   g_clear_pointer (&a->keep, g_bytes_unref);
   a->keep = g_bytes_ref (bytes);
 }
 
 void
-mky_arena_free (MkyArena *a)
+mky_arena_set_secret (MkyArena *a)
 {
-  if (a == NULL)
+  a->secret = TRUE;
+}
+
+MkyArena *
+mky_arena_ref (MkyArena *a)
+{
+  g_atomic_int_inc (&a->refs);
+  return a;
+}
+
+void
+mky_arena_unref (MkyArena *a)
+{
+  if (a == NULL || !g_atomic_int_dec_and_test (&a->refs))
     return;
   while (a->head != &a->first) {
     Chunk *c = a->head;
     a->head = c->next;
+    if (a->secret)
+      explicit_bzero (c->data, c->used);
     g_free (c);
   }
-  if (a->block_refs) {
-    block_unref (a);            /* the GBytes of the copy may hold it */
-    return;
-  }
+  if (a->secret)
+    explicit_bzero (a->first.data, a->first.used);
   g_clear_pointer (&a->keep, g_bytes_unref);
   g_free (a);
 }
@@ -546,7 +553,7 @@ mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data, gsize len,
 }
 
 /* Here, next to the walker, to call it directly */
-GPtrArray *
+MkyArray *
 mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
     guint first, MkyArena *arena, GError **error)
 {
@@ -554,7 +561,7 @@ mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
   guint n = 0, cap = G_N_ELEMENTS (local);
   Reader r = { data ? data : no_data, start_pos, len, arena };
   guint type = first;
-  GPtrArray *out = NULL;
+  MkyArray *out = NULL;
 
   while (type != MKY_PT_LAST) {
     const MkyDesc *desc = mky_desc_for_payload (type);
@@ -599,11 +606,12 @@ mky_payload_chain_parse_in (const guint8 *data, gsize len, gsize start_pos,
         G_GSIZE_FORMAT, len - r.pos, r.pos);
     goto out;
   }
-  out = g_ptr_array_new_full (n, (GDestroyNotify) mky_payload_free);
-  if (n) {
-    g_ptr_array_set_size (out, n);
-    memcpy (out->pdata, found, n * sizeof *found);
-  }
+  out = alloc0 (arena, sizeof *out);
+  out->pdata = alloc0 (arena, MAX (n, 1) * sizeof *found);
+  memcpy (out->pdata, found, n * sizeof *found);
+  out->len = n;
+  if (!arena)
+    out->alloc = MAX (n, 1);
 
 out:
   if (out == NULL)

@@ -91,15 +91,18 @@ const MkyDesc *mky_desc_for_payload (guint type);
  * @size bytes, is allocated with it. */
 typedef struct _MkyArena MkyArena;
 MkyArena *mky_arena_new (gsize size);
-/* The same, with a copy of @data in the same block: *@raw is a new GBytes
- * of that copy. The block, and so the copy, lives until both the arena is
- * freed and the last reference to *@raw is released. */
+/* The same, with a copy of @data in the same block, at *@copy */
 MkyArena *mky_arena_new_copy (gsize size, const guint8 *data, gsize len,
-    GBytes **raw);
+    const guint8 **copy);
 gpointer mky_arena_alloc (MkyArena *arena, gsize size);       /* zeroed */
 /* @bytes stays alive as long as @arena */
 void mky_arena_keep (MkyArena *arena, GBytes *bytes);
-void mky_arena_free (MkyArena *arena);
+/* Wipe the memory when it is freed: it holds key material */
+void mky_arena_set_secret (MkyArena *arena);
+/* Owners of the memory (a bundle may keep the policies of the message it
+ * came from): it is freed when the last one lets go */
+MkyArena *mky_arena_ref (MkyArena *arena);
+void mky_arena_unref (MkyArena *arena);
 
 /* Parse one described structure from @data[*pos..len) (bit exact). With an
  * @arena the structure's parts come from it and its bytes point into @data,
@@ -109,9 +112,13 @@ gboolean mky_desc_parse (const MkyDesc *desc, void *s, const guint8 *data,
 gboolean mky_desc_serialize (const MkyDesc *desc, const void *s, guint next,
     GByteArray *out, GError **error);
 void mky_desc_clear (const MkyDesc *desc, void *s);
-/* mky_payload_chain_parse() into a parsed message's @arena */
-GPtrArray *mky_payload_chain_parse_in (const guint8 *data, gsize len,
+/* mky_payload_chain_parse() into a parsed message's @arena (the array
+ * too), or without one into an array of allocated payloads */
+MkyArray *mky_payload_chain_parse_in (const guint8 *data, gsize len,
     gsize start_pos, guint first, MkyArena *arena, GError **error);
+/* The payloads of @a, a chain parsed in @memory (or, when NULL, allocated
+ * with its array, which this frees), as a GPtrArray freeing them */
+GPtrArray *mky_array_to_ptr_array (MkyArray *a, MkyArena *memory);
 /* A deep copy that owns all it holds */
 void mky_desc_copy (const MkyDesc *desc, void *dst, const void *src);
 

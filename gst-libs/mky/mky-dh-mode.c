@@ -813,7 +813,7 @@ build_response (MkyDhResponder *r, const MkyCsb *csb,
     p = mky_message_add (msg, MKY_PT_DH);
     p->u.dh.group = o->dh_group;
     mky_bytes_set (&p->u.dh.value, o->dhr.data, o->dhr.len);
-    g_ptr_array_add (msg->payloads, mky_payload_copy (o->m.dh[0]));
+    mky_message_insert (msg, msg->payloads->len, mky_payload_copy (o->m.dh[0]));
   }
   return seal (cfg, r->mode, msg, &o->base.keys, error);
 }

@@ -14,7 +14,8 @@
 typedef struct _Dump Dump;
 
 typedef struct {
-  void (*document) (Dump *d, const MkyPayload *hdr, GPtrArray *payloads);
+  void (*document) (Dump *d, const MkyPayload *hdr, gpointer *payloads,
+      guint n);
   void (*payload_open) (Dump *d, const char *key, const MkyPayload *p);
   void (*payload_close) (Dump *d);
   /* a STRUCT (@array FALSE) or a REPEAT/LIST; @name NULL for an element */
@@ -102,19 +103,19 @@ dump_payload (Dump *d, const char *key, const MkyPayload *p, guint next)
 }
 
 static guint
-chain_type (GPtrArray *payloads, guint i)
+chain_type (gpointer *payloads, guint n, guint i)
 {
-  return i < payloads->len ? ((const MkyPayload *) payloads->pdata[i])->type
+  return i < n ? ((const MkyPayload *) payloads[i])->type
       : MKY_PT_LAST;
 }
 
 static void
-dump_document (Dump *d, const MkyPayload *hdr, GPtrArray *payloads)
+dump_document (Dump *d, const MkyPayload *hdr, gpointer *payloads, guint n)
 {
   if (hdr)
-    dump_payload (d, "hdr", hdr, chain_type (payloads, 0));
-  for (guint i = 0; i < payloads->len; i++)
-    dump_payload (d, NULL, payloads->pdata[i], chain_type (payloads, i + 1));
+    dump_payload (d, "hdr", hdr, chain_type (payloads, n, 0));
+  for (guint i = 0; i < n; i++)
+    dump_payload (d, NULL, payloads[i], chain_type (payloads, n, i + 1));
 }
 
 static gboolean
@@ -304,14 +305,14 @@ json_size (Dump *d, const char *key, gsize v, gboolean known)
 }
 
 static void
-json_document (Dump *d, const MkyPayload *hdr, GPtrArray *payloads)
+json_document (Dump *d, const MkyPayload *hdr, gpointer *payloads, guint n)
 {
   json_open (d, NULL, FALSE);
   if (hdr)
-    dump_payload (d, "hdr", hdr, chain_type (payloads, 0));
+    dump_payload (d, "hdr", hdr, chain_type (payloads, n, 0));
   json_open (d, "payloads", TRUE);
-  for (guint i = 0; i < payloads->len; i++)
-    dump_payload (d, NULL, payloads->pdata[i], chain_type (payloads, i + 1));
+  for (guint i = 0; i < n; i++)
+    dump_payload (d, NULL, payloads[i], chain_type (payloads, n, i + 1));
   json_close (d, TRUE);
   json_close (d, FALSE);
 }
@@ -387,11 +388,11 @@ static const Emitter json_emitter = {
 /* ---- entry points ---- */
 
 static char *
-dump (const Emitter *e, const MkyPayload *hdr, GPtrArray *payloads,
+dump (const Emitter *e, const MkyPayload *hdr, gpointer *payloads, guint n,
     MkyDumpFlags flags)
 {
   Dump d = { .e = e, .out = g_string_new (NULL), .flags = flags };
-  e->document (&d, hdr, payloads);
+  e->document (&d, hdr, payloads, n);
   g_assert (d.depth == 0);
   return g_string_free (d.out, FALSE);
 }
@@ -399,23 +400,25 @@ dump (const Emitter *e, const MkyPayload *hdr, GPtrArray *payloads,
 char *
 mky_dump_message (const MkyMessage *msg, MkyDumpFlags flags)
 {
-  return dump (&text_emitter, msg->hdr, msg->payloads, flags);
+  return dump (&text_emitter, msg->hdr, msg->payloads->pdata,
+      msg->payloads->len, flags);
 }
 
 char *
 mky_dump_chain (GPtrArray *payloads, MkyDumpFlags flags)
 {
-  return dump (&text_emitter, NULL, payloads, flags);
+  return dump (&text_emitter, NULL, payloads->pdata, payloads->len, flags);
 }
 
 char *
 mky_dump_message_json (const MkyMessage *msg, MkyDumpFlags flags)
 {
-  return dump (&json_emitter, msg->hdr, msg->payloads, flags);
+  return dump (&json_emitter, msg->hdr, msg->payloads->pdata,
+      msg->payloads->len, flags);
 }
 
 char *
 mky_dump_chain_json (GPtrArray *payloads, MkyDumpFlags flags)
 {
-  return dump (&json_emitter, NULL, payloads, flags);
+  return dump (&json_emitter, NULL, payloads->pdata, payloads->len, flags);
 }

@@ -3,6 +3,7 @@
 #include <gnutls/crypto.h>
 
 #include "mky-exchange.h"
+#include "mky-desc.h"
 #include "mky-error.h"
 #include "mky-time.h"
 
@@ -84,7 +85,8 @@ void
 mky_exchange_add_policies (MkyMessage *msg, GPtrArray *policies)
 {
   for (guint i = 0; i < policies->len; i++)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (policies->pdata[i]));
+    mky_message_insert (msg, msg->payloads->len,
+        mky_payload_copy (policies->pdata[i]));
 }
 
 MkyPayload *
@@ -215,7 +217,7 @@ mky_exchange_error (const MkyHdr *req, const MkyT *t, MkyErrNo err_no,
   p = mky_message_add (msg, MKY_PT_ERR);
   p->u.err.err_no = err_no;
   if (offer)
-    g_ptr_array_add (msg->payloads, mky_payload_copy (offer));
+    mky_message_insert (msg, msg->payloads->len, mky_payload_copy (offer));
   if (keys && keys->mac_alg != MKY_MAC_NULL) {
     g_autoptr (GByteArray) extra = mky_exchange_verify_extra (idi, idr, t);
     mky_message_add (msg, MKY_PT_V);
@@ -406,6 +408,7 @@ mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
   const MkyHdr *hdr = mky_message_hdr (msg);
   const MkyPayload *rand = mky_message_find (msg, MKY_PT_RAND, 0);
   MkyCsb *csb = mky_csb_new (hdr->csb_id);
+  gboolean shares = FALSE;
 
   csb->prf = hdr->prf;
   csb->t = mky_message_find (msg, MKY_PT_T, 0)->u.t;
@@ -418,6 +421,10 @@ mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
     if (keys->len == 0)
       for (guint i = 0; i < old->keys->len; i++)
         g_ptr_array_add (csb->keys, mky_payload_copy (old->keys->pdata[i]));
+  } else if (rand->in_message) {
+    csb->rand = rand->u.rand.rand;
+    csb->rand.owned = FALSE;
+    shares = TRUE;
   } else {
     mky_bytes_set (&csb->rand, rand->u.rand.rand.data, rand->u.rand.rand.len);
   }
@@ -427,17 +434,24 @@ mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
       g_ptr_array_add (csb->cs, g_memdup2 (hdr->cs_srtp->pdata[i], sizeof (MkyCsSrtp)));
   }
   for (guint i = 0; i < msg->payloads->len; i++) {
-    const MkyPayload *p = msg->payloads->pdata[i];
+    MkyPayload *p = msg->payloads->pdata[i];
     if (p->type == MKY_PT_SP) {
       for (guint k = 0; k < csb->policies->len; k++)
         if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
           g_ptr_array_remove_index (csb->policies, k--);
-      /* the bundle outlives the message, whose memory the SP shares */
-      g_ptr_array_add (csb->policies, mky_payload_copy (p));
+      /* a parsed SP stays in the message's memory, which the bundle keeps:
+       * no copy on the Responder's hot path */
+      shares |= p->in_message;
+      g_ptr_array_add (csb->policies, p->in_message ? p : mky_payload_copy (p));
     }
   }
-  while (keys->len)
-    g_ptr_array_add (csb->keys, g_ptr_array_steal_index (keys, 0));
+  while (keys->len) {
+    MkyPayload *k = g_ptr_array_steal_index (keys, 0);
+    shares |= k->in_message;
+    g_ptr_array_add (csb->keys, k);
+  }
+  if (shares)
+    csb->memory = mky_arena_ref (msg->memory);
   return csb;
 }
 
@@ -496,7 +510,7 @@ mky_exchange_kemac_plain (MkyIdType type, const char *id, GPtrArray *keys,
   g_ptr_array_add (chain, idp);
   for (guint i = 0; i < keys->len; i++)
     g_ptr_array_add (chain, keys->pdata[i]);
-  if (!mky_payload_chain_serialize (chain, 0, plain, error))
+  if (!mky_payload_chain_serialize (chain->pdata, chain->len, plain, error))
     g_clear_pointer (&plain, mky_secure_array_free);
   return plain;
 }
@@ -509,7 +523,7 @@ kemac_range (const MkyMessage *msg, const MkyPayload *kemac,
     const guint8 **data, gsize *len)
 {
   gsize size;
-  const guint8 *raw = g_bytes_get_data (msg->raw, &size);
+  const guint8 *raw = mky_message_get_wire (msg, &size);
 
   g_return_val_if_fail (kemac->offset + kemac->length <= size
       && kemac->length > kemac->u.kemac.mac.len, FALSE);

@@ -12,10 +12,18 @@
 
 #include "mky-config.h"
 #include "mky-csb.h"
+#include "mky-desc.h"
 #include "mky-kemac.h"
 #include "mky-replay.h"
 
 G_BEGIN_DECLS
+
+/* mky_kemac_open_data(), the payloads in @memory when not NULL (which then
+ * holds the plaintext, and is wiped when freed) */
+GPtrArray *mky_kemac_open_data_in (const MkyKemac *kemac,
+    const MkyMsgKeys *keys, guint32 csb_id, guint64 ts, guint first,
+    MkyArena *memory, GError **error);
+
 
 #define MKY_EXCHANGE_RAND_LEN 16  /* RFC 3830 §6.11: SHOULD be at least 16 */
 
@@ -151,7 +159,9 @@ const MkyBytes *mky_exchange_keying_rand (const MkyHdr *hdr,
 gboolean mky_exchange_check_key_data (const GPtrArray *chain, guint from,
     const char *where, GError **error);
 /* The bundle an accepted message leaves: new, or @old updated; @keys (Key
- * data payloads, owned by the caller's array) are moved into it */
+ * data payloads, owned by the caller's array, allocated or opened in
+ * @msg's memory) are moved into it. It keeps @msg's memory when it takes
+ * payloads from there. */
 MkyCsb *mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg,
     GPtrArray *keys);
 MkyErrNo mky_exchange_keying_err_no (const GError *error);

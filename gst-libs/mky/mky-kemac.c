@@ -6,6 +6,7 @@
 #include <nettle/nist-keywrap.h>
 
 #include "mky-kemac.h"
+#include "mky-exchange.h"
 #include "mky-error.h"
 #include "mky-prf.h"
 #include "mky-hmac.h"
@@ -227,8 +228,16 @@ GPtrArray *
 mky_kemac_open_data (const MkyKemac *kemac, const MkyMsgKeys *keys,
     guint32 csb_id, guint64 ts, guint first, GError **error)
 {
+  return mky_kemac_open_data_in (kemac, keys, csb_id, ts, first, NULL, error);
+}
+
+GPtrArray *
+mky_kemac_open_data_in (const MkyKemac *kemac, const MkyMsgKeys *keys,
+    guint32 csb_id, guint64 ts, guint first, MkyArena *memory, GError **error)
+{
   MkyBytes plain = { 0 };
-  GPtrArray *chain;
+  MkyArray *a;
+  const guint8 *data;
 
   if (kemac->encr_alg != keys->encr_alg) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ENCR,
@@ -239,13 +248,22 @@ mky_kemac_open_data (const MkyKemac *kemac, const MkyMsgKeys *keys,
   if (!mky_kemac_crypt (keys, FALSE, csb_id, ts, kemac->encr_data.data,
           kemac->encr_data.len, &plain, error))
     return NULL;
+  data = plain.data;
+  if (memory) {
+    /* the payloads point into the plaintext, wiped with the memory */
+    mky_arena_set_secret (memory);
+    data = memcpy (mky_arena_alloc (memory, MAX (plain.len, 1)), plain.data,
+        plain.len);
+  }
   /* an update may carry no keys at all (RFC 3830 §4.5) */
-  chain = mky_payload_chain_parse (plain.data, plain.len, 0,
-      plain.len ? first : MKY_PT_LAST, error);
-  if (chain == NULL)
-    g_prefix_error (error, "KEMAC plaintext: ");
+  a = mky_payload_chain_parse_in (data, plain.len, 0,
+      plain.len ? first : MKY_PT_LAST, memory, error);
   mky_bytes_clear (&plain, TRUE);
-  return chain;
+  if (a == NULL) {
+    g_prefix_error (error, "KEMAC plaintext: ");
+    return NULL;
+  }
+  return mky_array_to_ptr_array (a, memory);
 }
 
 void
@@ -326,13 +344,14 @@ mky_message_seal_mac (MkyMessage *msg, const MkyMsgKeys *keys,
   data = g_bytes_get_data (raw, &len);
   mky_mac_compute (keys, data, len - field->len, extra, extra_len,
       field->data);
-  g_clear_pointer (&msg->raw, g_bytes_unref);
   {
     guint8 *out = g_memdup2 (data, len);
     memcpy (out + len - field->len, field->data, field->len);
-    msg->raw = g_bytes_new_take (out, len);
+    g_bytes_unref (raw);
+    raw = g_bytes_new_take (out, len);
   }
-  return g_bytes_ref (msg->raw);
+  mky_message_set_wire (msg, g_bytes_ref (raw));
+  return g_steal_pointer (&raw);
 }
 
 gboolean
@@ -345,7 +364,8 @@ mky_message_verify_mac (const MkyMessage *msg, const MkyMsgKeys *keys,
   gsize len;
   const guint8 *data;
 
-  if (field == NULL || msg->raw == NULL) {
+  data = mky_message_get_wire (msg, &len);
+  if (field == NULL || data == NULL) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
         "no KEMAC or V payload ends the message");
     return FALSE;
@@ -357,7 +377,6 @@ mky_message_verify_mac (const MkyMessage *msg, const MkyMsgKeys *keys,
         "MAC algorithm %u, keys are for %u", alg, keys->mac_alg);
     return FALSE;
   }
-  data = g_bytes_get_data (msg->raw, &len);
   return mky_mac_verify (keys, data, len - field->len, extra, extra_len,
       field->data, field->len, error);
 }

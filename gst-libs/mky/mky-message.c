@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
 #include "mky-message.h"
 #include "mky-desc.h"
 #include "mky-error.h"
@@ -10,8 +12,7 @@ mky_message_new (MkyDataType type, guint32 csb_id)
   msg->hdr = mky_payload_new (MKY_PT_HDR);
   msg->hdr->u.hdr.data_type = type;
   msg->hdr->u.hdr.csb_id = csb_id;
-  msg->payloads =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  msg->payloads = g_new0 (MkyArray, 1);
   return msg;
 }
 
@@ -19,18 +20,45 @@ void
 mky_message_free (MkyMessage *msg)
 {
   MkyArena *memory;
+  MkyArray *a;
 
   if (msg == NULL)
     return;
   memory = msg->memory;
+  a = msg->payloads;
   mky_payload_free (msg->hdr);
-  g_clear_pointer (&msg->payloads, g_ptr_array_unref);
+  /* a parsed message's payloads and array live in its memory, unless the
+   * array was changed (@alloc set) */
+  if (a && a->alloc) {
+    for (guint i = 0; i < a->len; i++)
+      mky_payload_free (a->pdata[i]);
+    g_free (a->pdata);
+  }
   g_clear_pointer (&msg->raw, g_bytes_unref);
-  /* a parsed message lives in its memory */
-  if (memory)
-    mky_arena_free (memory);
-  else
+  if (memory) {
+    mky_arena_unref (memory);
+  } else {
+    g_free (a);
     g_free (msg);
+  }
+}
+
+const guint8 *
+mky_message_get_wire (const MkyMessage *msg, gsize *len)
+{
+  if (msg->raw)
+    return g_bytes_get_data (msg->raw, len);
+  *len = msg->wire_len;
+  return msg->wire;
+}
+
+void
+mky_message_set_wire (MkyMessage *msg, GBytes *raw)
+{
+  g_clear_pointer (&msg->raw, g_bytes_unref);
+  msg->raw = raw;
+  msg->wire = NULL;
+  msg->wire_len = 0;
 }
 
 /* Payloads no exchange carries twice (RFC 3830 §3, 4738 §3, 6043 §4.2,
@@ -52,14 +80,15 @@ at_most_once (guint type)
 
 /* Room for the structures of a typical message of @len bytes (more comes
  * in further chunks): about 690 bytes for the 112 of a MIKEY-NULL message
- * as GStreamer makes them, 1,010 for the 172 of a PSK one */
+ * as GStreamer makes them (the block, with the copy, stays within the
+ * sizes glibc's malloc serves from its per-thread cache), 1,010 for the
+ * 172 of a PSK one */
 #define MEMORY_SIZE(len) (256 + 5 * MIN ((len), 65536))
 
-/* Parses @data[0..@len), the wire form @raw (consumed) holds, into a
- * message in @memory (consumed) */
+/* Parses @data[0..@len), which lives as long as @memory (consumed), into
+ * a message in @memory */
 static MkyMessage *
-parse_in (MkyArena *memory, GBytes *raw, const guint8 *data, gsize len,
-    GError **error)
+parse_in (MkyArena *memory, const guint8 *data, gsize len, GError **error)
 {
   MkyMessage *msg = mky_arena_alloc (memory, sizeof *msg);
   const MkyDesc *hdr_desc = mky_desc_for_type (MKY_PT_HDR);
@@ -68,7 +97,8 @@ parse_in (MkyArena *memory, GBytes *raw, const guint8 *data, gsize len,
   guint32 seen = 0;
 
   msg->memory = memory;
-  msg->raw = raw;
+  msg->wire = data;
+  msg->wire_len = len;
   /* a payload in a message takes only its own member of the union */
   msg->hdr = mky_arena_alloc (memory,
       G_STRUCT_OFFSET (MkyPayload, u) + hdr_desc->struct_size);
@@ -105,11 +135,10 @@ fail:
 MkyMessage *
 mky_message_parse (const guint8 *data, gsize len, GError **error)
 {
-  /* the message, its structures and its copy of @data in one block, which
-   * lives as long as the message or msg->raw */
-  GBytes *raw;
-  MkyArena *memory = mky_arena_new_copy (MEMORY_SIZE (len), data, len, &raw);
-  return parse_in (memory, raw, g_bytes_get_data (raw, NULL), len, error);
+  /* the message, its structures and its copy of @data in one block */
+  const guint8 *copy;
+  MkyArena *memory = mky_arena_new_copy (MEMORY_SIZE (len), data, len, &copy);
+  return parse_in (memory, copy, len, error);
 }
 
 MkyMessage *
@@ -118,29 +147,80 @@ mky_message_parse_bytes (GBytes *bytes, GError **error)
   gsize len;
   const guint8 *data = g_bytes_get_data (bytes, &len);
   MkyArena *memory = mky_arena_new (MEMORY_SIZE (len));
+  MkyMessage *msg;
+
   /* the payloads point into it, whatever later happens to msg->raw */
   mky_arena_keep (memory, bytes);
-  return parse_in (memory, g_bytes_ref (bytes), data, len, error);
+  msg = parse_in (memory, data, len, error);
+  if (msg)
+    msg->raw = g_bytes_ref (bytes);
+  return msg;
 }
 
 GBytes *
 mky_message_serialize (MkyMessage *msg, GError **error)
 {
   GByteArray *out = g_byte_array_new ();
-  guint first = msg->payloads->len
-      ? ((MkyPayload *) msg->payloads->pdata[0])->type : MKY_PT_LAST;
+  MkyArray *a = msg->payloads;
+  guint first = a->len ? ((MkyPayload *) a->pdata[0])->type : MKY_PT_LAST;
 
   if (!mky_desc_serialize (mky_desc_for_type (MKY_PT_HDR), &msg->hdr->u, first,
           out, error)
-      || !mky_payload_chain_serialize (msg->payloads, 0, out, error)) {
+      || !mky_payload_chain_serialize (a->pdata, a->len, out, error)) {
     g_byte_array_unref (out);
     return NULL;
   }
-  msg->hdr->length = msg->payloads->len
-      ? ((MkyPayload *) msg->payloads->pdata[0])->offset : out->len;
-  g_clear_pointer (&msg->raw, g_bytes_unref);
-  msg->raw = g_byte_array_free_to_bytes (out);
+  msg->hdr->length = a->len ? ((MkyPayload *) a->pdata[0])->offset : out->len;
+  mky_message_set_wire (msg, g_byte_array_free_to_bytes (out));
   return g_bytes_ref (msg->raw);
+}
+
+/* Room for one more payload in an array the message owns: a parsed
+ * message's array (@alloc 0) moves out of its memory */
+static void
+reserve_one (MkyArray *a)
+{
+  guint alloc;
+  gpointer *grown;
+
+  if (a->len < a->alloc)
+    return;
+  alloc = MAX (8, 2 * a->len);
+  grown = g_new (gpointer, alloc);
+  if (a->len)
+    memcpy (grown, a->pdata, a->len * sizeof *grown);
+  if (a->alloc)
+    g_free (a->pdata);
+  a->pdata = grown;
+  a->alloc = alloc;
+}
+
+void
+mky_message_insert (MkyMessage *msg, guint index, MkyPayload *p)
+{
+  MkyArray *a = msg->payloads;
+
+  g_return_if_fail (index <= a->len);
+  reserve_one (a);
+  memmove (a->pdata + index + 1, a->pdata + index,
+      (a->len - index) * sizeof *a->pdata);
+  a->pdata[index] = p;
+  a->len++;
+}
+
+void
+mky_message_remove (MkyMessage *msg, guint index)
+{
+  MkyArray *a = msg->payloads;
+  MkyPayload *p;
+
+  g_return_if_fail (index < a->len);
+  p = a->pdata[index];
+  reserve_one (a);
+  a->len--;
+  memmove (a->pdata + index, a->pdata + index + 1,
+      (a->len - index) * sizeof *a->pdata);
+  mky_payload_free (p);
 }
 
 MkyPayload *
@@ -149,9 +229,9 @@ mky_message_add (MkyMessage *msg, MkyPayloadType type)
   MkyPayload *p = mky_payload_new (type);
   guint n = msg->payloads->len;
   if (n && ((MkyPayload *) msg->payloads->pdata[n - 1])->type == MKY_PT_SIGN)
-    g_ptr_array_insert (msg->payloads, n - 1, p);
+    mky_message_insert (msg, n - 1, p);
   else
-    g_ptr_array_add (msg->payloads, p);
+    mky_message_insert (msg, n, p);
   return p;
 }
 

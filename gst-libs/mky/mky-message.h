@@ -12,9 +12,14 @@ G_BEGIN_DECLS
 
 typedef struct {
   MkyPayload *hdr;              /* type MKY_PT_HDR */
-  GPtrArray *payloads;          /* MkyPayload, in wire order after HDR */
-  GBytes *raw;                  /* wire form, after parse or serialize */
-  gpointer memory;              /* private: where a parsed message lives */
+  /* MkyPayload, in wire order after HDR; change them with
+   * mky_message_add/insert/remove */
+  MkyArray *payloads;
+  /* private */
+  GBytes *raw;                  /* wire form, after serialize or parse_bytes */
+  const guint8 *wire;           /* wire form, after parse (in @memory) */
+  gsize wire_len;
+  gpointer memory;              /* where a parsed message lives */
 } MkyMessage;
 
 MkyMessage *mky_message_new (MkyDataType type, guint32 csb_id);
@@ -28,11 +33,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyMessage, mky_message_free)
 MkyMessage *mky_message_parse (const guint8 *data, gsize len, GError **error);
 MkyMessage *mky_message_parse_bytes (GBytes *bytes, GError **error);
 
-/* Serializes, stores the result in @msg->raw and returns a new ref to it. */
+/* Serializes, keeps the result as the message's wire form and returns a
+ * new ref to it. */
 GBytes *mky_message_serialize (MkyMessage *msg, GError **error);
+/* The wire form the message was parsed from or last serialized to; NULL if
+ * it has none */
+const guint8 *mky_message_get_wire (const MkyMessage *msg, gsize *len);
+/* Replace the wire form (the message takes @raw) */
+void mky_message_set_wire (MkyMessage *msg, GBytes *raw);
 
 /* Append a new empty payload of @type (before a trailing SIGN, if any). */
 MkyPayload *mky_message_add (MkyMessage *msg, MkyPayloadType type);
+/* Insert @p (the message takes it) at @index (<= number of payloads) */
+void mky_message_insert (MkyMessage *msg, guint index, MkyPayload *p);
+/* Remove and free the payload at @index */
+void mky_message_remove (MkyMessage *msg, guint index);
 MkyPayload *mky_message_find (const MkyMessage *msg, guint type, guint nth);
 guint mky_message_count (const MkyMessage *msg, guint type);
 

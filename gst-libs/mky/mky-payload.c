@@ -89,17 +89,33 @@ GPtrArray *
 mky_payload_chain_parse (const guint8 *data, gsize len, gsize start_pos,
     guint first, GError **error)
 {
-  return mky_payload_chain_parse_in (data, len, start_pos, first, NULL, error);
+  MkyArray *a = mky_payload_chain_parse_in (data, len, start_pos, first, NULL,
+      error);
+  return a ? mky_array_to_ptr_array (a, NULL) : NULL;
+}
+
+GPtrArray *
+mky_array_to_ptr_array (MkyArray *a, MkyArena *memory)
+{
+  GPtrArray *out = g_ptr_array_new_full (a->len,
+      (GDestroyNotify) mky_payload_free);
+  for (guint i = 0; i < a->len; i++)
+    g_ptr_array_add (out, a->pdata[i]);
+  if (memory == NULL) {
+    g_free (a->pdata);
+    g_free (a);
+  }
+  return out;
 }
 
 gboolean
-mky_payload_chain_serialize (GPtrArray *payloads, guint from, GByteArray *out,
+mky_payload_chain_serialize (gpointer *payloads, guint n, GByteArray *out,
     GError **error)
 {
-  for (guint i = from; i < payloads->len; i++) {
-    MkyPayload *p = payloads->pdata[i];
-    guint next = i + 1 < payloads->len
-        ? ((MkyPayload *) payloads->pdata[i + 1])->type : MKY_PT_LAST;
+  for (guint i = 0; i < n; i++) {
+    MkyPayload *p = payloads[i];
+    guint next = i + 1 < n ? ((MkyPayload *) payloads[i + 1])->type
+        : MKY_PT_LAST;
     gsize start = out->len;
 
     if (p->type == MKY_PT_SIGN && next != MKY_PT_LAST) {

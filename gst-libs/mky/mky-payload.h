@@ -276,8 +276,8 @@ MkyCsGeneric *mky_hdr_add_cs_generic (MkyHdr *hdr);
  * TICKET data and IBAKE. Offsets recorded in the payloads are into @data. */
 GPtrArray *mky_payload_chain_parse (const guint8 *data, gsize len,
     gsize start_pos, guint first, GError **error);
-/* Serialize @payloads[from..] as a chain, appending to @out. */
-gboolean mky_payload_chain_serialize (GPtrArray *payloads, guint from,
+/* Serialize the @n @payloads (MkyPayload) as a chain, appending to @out. */
+gboolean mky_payload_chain_serialize (gpointer *payloads, guint n,
     GByteArray *out, GError **error);
 
 G_END_DECLS

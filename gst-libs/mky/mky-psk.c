@@ -295,8 +295,8 @@ open_message (const MkyConfig *cfg, MkyPskResponder *r, MkyMessage *msg,
     mky_opened_refuse (o, MKY_ERR_INVALID_ID);
     return NULL;
   }
-  keys = mky_kemac_open_data (&kemac->u.kemac, &o->keys, hdr->csb_id,
-      mky_t_value64 (&t->u.t), MKY_PT_KEY_DATA, error);
+  keys = mky_kemac_open_data_in (&kemac->u.kemac, &o->keys, hdr->csb_id,
+      mky_t_value64 (&t->u.t), MKY_PT_KEY_DATA, msg->memory, error);
   if (keys == NULL || !mky_exchange_check_key_data (keys, 0, "", error)) {
     mky_opened_refuse (o, MKY_ERR_UNSPECIFIED);
     return NULL;

@@ -81,7 +81,7 @@ message_time (const MkyMessage *msg, Entry *e, GError **error)
   }
   if (!mky_t_to_unix_us (&t->u.t, &e->ts, error))
     return FALSE;
-  data = g_bytes_get_data (msg->raw, &len);
+  data = mky_message_get_wire (msg, &len);
   gnutls_hash_fast (GNUTLS_DIG_SHA1, data, len, e->digest);
   return TRUE;
 }

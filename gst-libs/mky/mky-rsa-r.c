@@ -1009,7 +1009,7 @@ build_answer (MkyRsaRResponder *r, const MkyMessage *req,
     p = mky_payload_new (MKY_PT_GEN_EXT);
     p->u.gen_ext.type = MKY_GEN_CSB_ID;
     mky_bytes_set (&p->u.gen_ext.data, be, 4);
-    g_ptr_array_insert (msg->payloads, 0, p);
+    mky_message_insert (msg, 0, p);
   }
   mky_exchange_add_id (msg, id_type, id);
   mky_exchange_add_certs (msg, cfg->credentials, cfg->cert_url);

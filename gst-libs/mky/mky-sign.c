@@ -70,11 +70,10 @@ mky_message_seal_sign (MkyMessage *msg, MkyCredentials *creds,
   }
   memcpy (p->u.sign.signature.data, sig.data, sig_len);
   mky_bytes_clear (&sig, FALSE);
-  g_clear_pointer (&msg->raw, g_bytes_unref);
   {
     guint8 *out = g_memdup2 (data, len);
     memcpy (out + len - sig_len, p->u.sign.signature.data, sig_len);
-    msg->raw = g_bytes_new_take (out, len);
+    mky_message_set_wire (msg, g_bytes_new_take (out, len));
   }
   return g_bytes_ref (msg->raw);
 }
@@ -90,13 +89,13 @@ mky_message_verify_sign (const MkyMessage *msg, MkyPeer *peer,
   const guint8 *data;
   gsize len;
 
-  if (last == NULL || last->type != MKY_PT_SIGN || msg->raw == NULL) {
+  data = mky_message_get_wire (msg, &len);
+  if (last == NULL || last->type != MKY_PT_SIGN || data == NULL) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_MISSING_PAYLOAD,
         "no SIGN payload ends the message");
     return FALSE;
   }
   sig = &last->u.sign.signature;
-  data = g_bytes_get_data (msg->raw, &len);
   g_byte_array_append (covered, data, len - sig->len);
   if (extra_len)
     g_byte_array_append (covered, extra, extra_len);

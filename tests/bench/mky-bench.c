@@ -417,7 +417,7 @@ mky_null_message (guint32 ssrc)
   p->u.key_data.type = MKY_KD_TEK;
   mky_bytes_set (&p->u.key_data.key, key, sizeof key);
   g_ptr_array_add (kd, p);
-  if (!mky_payload_chain_serialize (kd, 0, plain, &error))
+  if (!mky_payload_chain_serialize (kd->pdata, kd->len, plain, &error))
     die ("mky_payload_chain_serialize", error);
   p = mky_message_add (m, MKY_PT_KEMAC);
   mky_bytes_set (&p->u.kemac.encr_data, plain->data, plain->len);

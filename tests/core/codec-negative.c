@@ -21,7 +21,7 @@ typedef enum {
 static const char *const base_names[] = { "rfc4567-init", "rfc4567-resp",
   "psk", "all" };
 
-/* The message with its wire form in ->raw and payload offsets set. */
+/* The message with its wire form and payload offsets set. */
 static MkyMessage *
 base_message (Base base)
 {
@@ -41,7 +41,7 @@ base_message (Base base)
       msg = sample_all ();
       break;
   }
-  if (msg && msg->raw == NULL)
+  if (msg && mky_message_get_wire (msg, &(gsize) { 0 }) == NULL)
     g_bytes_unref (mky_message_serialize (msg, &error));
   g_assert_no_error (error);
   return msg;
@@ -166,7 +166,7 @@ bad_input (const BadCase *c)
   gsize raw_len;
 
   g_assert_nonnull (p);
-  raw = g_bytes_get_data (msg->raw, &raw_len);
+  raw = mky_message_get_wire (msg, &raw_len);
   at = p->offset + (c->at == AT_END ? p->length : c->at);
   g_byte_array_append (out, raw, raw_len);
   if (at + n > out->len)
@@ -269,7 +269,7 @@ test_truncations (gconstpointer data)
 {
   g_autoptr (MkyMessage) msg = base_message (GPOINTER_TO_UINT (data));
   gsize len;
-  const guint8 *d = g_bytes_get_data (msg->raw, &len);
+  const guint8 *d = mky_message_get_wire (msg, &len);
 
   for (gsize n = 0; n < len; n++) {
     /* an exact-size copy, so that reading past it is caught by valgrind */
@@ -322,7 +322,7 @@ test_mutations (gconstpointer data)
 {
   g_autoptr (MkyMessage) msg = base_message (GPOINTER_TO_UINT (data));
   gsize len;
-  const guint8 *d = g_bytes_get_data (msg->raw, &len);
+  const guint8 *d = mky_message_get_wire (msg, &len);
   g_autofree guint8 *copy = g_memdup2 (d, len);
   guint parsed = 0, refused = 0;
 
@@ -535,7 +535,7 @@ spoil_sign_not_last (MkyMessage *msg)
 {
   MkyPayload *rand = mky_payload_new (MKY_PT_RAND);
   sample_fill (rand);
-  g_ptr_array_add (msg->payloads, rand);
+  mky_message_insert (msg, msg->payloads->len, rand);
 }
 
 typedef struct {
@@ -588,7 +588,7 @@ test_serialize_refuses (gconstpointer data)
   g_assert_null (raw);
   g_assert_error (error, MKY_ERROR, (gint) c->code);
   g_test_message ("%s", error->message);
-  g_assert_null (msg->raw);
+  g_assert_null (mky_message_get_wire (msg, &(gsize) { 0 }));
 }
 
 int

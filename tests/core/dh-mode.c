@@ -302,8 +302,7 @@ rebuild_at (Fixture *f, GBytes *msg, guint drop, GPtrArray *insert,
   for (gint i = 0; i < at; i++)
     pos += ((MkyPayload *) m->payloads->pdata[i])->type != drop;
   for (guint k = 0; insert && k < insert->len; k++)
-    g_ptr_array_insert (out->payloads, pos + k,
-        mky_payload_copy (insert->pdata[k]));
+    mky_message_insert (out, pos + k, mky_payload_copy (insert->pdata[k]));
   raw = mky_message_serialize (out, NULL);
   g_assert_nonnull (raw);
   return reauth (f, raw, creds);

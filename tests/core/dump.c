@@ -390,7 +390,7 @@ test_chain (void)
   fresh = mky_dump_chain (chain, MKY_DUMP_DEFAULT);
   g_assert_true (g_str_has_prefix (fresh, "Key data\n"));
 
-  g_assert_true (mky_payload_chain_serialize (chain, 0, wire, &error));
+  g_assert_true (mky_payload_chain_serialize (chain->pdata, chain->len, wire, &error));
   g_assert_no_error (error);
   text = mky_dump_chain (chain, MKY_DUMP_DEFAULT);
   g_test_message ("%s", text);

@@ -192,7 +192,7 @@ test_seal_verify (void)
     g_autoptr (GPtrArray) one =
         g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
     g_ptr_array_add (one, kd);
-    g_assert_true (mky_payload_chain_serialize (one, 0, plain, NULL));
+    g_assert_true (mky_payload_chain_serialize (one->pdata, one->len, plain, NULL));
   }
   g_assert_true (mky_msg_keys_derive (&k, MKY_PRF_MIKEY_1, MKY_ENCR_AES_CM_128,
           MKY_MAC_HMAC_SHA_1_160, psk, 20, 42, rand, 16, NULL));

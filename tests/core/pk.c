@@ -528,7 +528,7 @@ test_update_not_cached (Fixture *f, gconstpointer data)
   stripped = unsign (upd);
   for (guint i = 0; i < stripped->payloads->len; i++)
     if (((MkyPayload *) stripped->payloads->pdata[i])->type == MKY_PT_PKE)
-      g_ptr_array_remove_index (stripped->payloads, i--);
+      mky_message_remove (stripped, i--);
   bad = sign (stripped, pki.alice_c, MKY_SIGN_RSA_PKCS1);
   assert_refused (f, bad, NOW + SEC, MKY_ERROR_MISSING_PAYLOAD, -1, FALSE);
 

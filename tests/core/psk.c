@@ -450,7 +450,7 @@ test_gstreamer_null (Fixture *f, gconstpointer data)
   p->u.key_data.type = MKY_KD_TEK;
   mky_bytes_set (&p->u.key_data.key, key, 30);
   g_ptr_array_add (kd, p);
-  mky_payload_chain_serialize (kd, 0, plain, NULL);
+  mky_payload_chain_serialize (kd->pdata, kd->len, plain, NULL);
   p = mky_message_add (m, MKY_PT_KEMAC);
   mky_bytes_set (&p->u.kemac.encr_data, plain->data, plain->len);
   raw = mky_message_serialize (m, NULL);

@@ -1166,7 +1166,7 @@ test_no_idi (void)
   g_assert_cmpuint (((MkyPayload *) in->payloads->pdata[2])->type, ==,
       MKY_PT_ID);
   out = test_message_copy (init, MKY_PT_SIGN);
-  g_ptr_array_remove_index (out->payloads, 2);  /* drop IDi */
+  mky_message_remove (out, 2);  /* drop IDi */
   bare = mky_message_seal_sign (out, p.ci.credentials, MKY_SIGN_RSA_PKCS1,
       NULL, 0, &err);
   g_assert_no_error (err);
@@ -1221,7 +1221,7 @@ edit_add_rand (MkyMessage *msg, gpointer data)
 {
   MkyPayload *p = mky_payload_new (MKY_PT_RAND);
   mky_bytes_set (&p->u.rand.rand, group_rand, 16);
-  g_ptr_array_insert (msg->payloads, 1, p);
+  mky_message_insert (msg, 1, p);
 }
 
 static void
@@ -1229,7 +1229,7 @@ edit_drop (MkyMessage *msg, gpointer data)
 {
   for (guint i = 0; i < msg->payloads->len; i++)
     if (((MkyPayload *) msg->payloads->pdata[i])->type == GPOINTER_TO_UINT (data))
-      g_ptr_array_remove_index (msg->payloads, i--);
+      mky_message_remove (msg, i--);
 }
 
 static void
@@ -1238,7 +1238,7 @@ edit_add_csb_id (MkyMessage *msg, gpointer data)
   MkyPayload *p = mky_payload_new (MKY_PT_GEN_EXT);
   p->u.gen_ext.type = MKY_GEN_CSB_ID;
   mky_bytes_set (&p->u.gen_ext.data, (const guint8 *) "\x12\x34\x56\x78", 4);
-  g_ptr_array_insert (msg->payloads, 0, p);
+  mky_message_insert (msg, 0, p);
 }
 
 /* the SP answered with another tag length than offered */

@@ -32,7 +32,7 @@ check_chain (const guint8 *data, gsize size, guint first)
   if (payloads == NULL)
     return;
   again = g_byte_array_new ();
-  if (!mky_payload_chain_serialize (payloads, 0, again, NULL))
+  if (!mky_payload_chain_serialize (payloads->pdata, payloads->len, again, NULL))
     abort ();
   g_assert_cmpmem (again->data, again->len, data, size);
 }

@@ -85,7 +85,7 @@ write_chain (const char *name, MkyPayload *first, MkyPayload *second)
 
   g_ptr_array_add (chain, first);
   g_ptr_array_add (chain, second);
-  if (!mky_payload_chain_serialize (chain, 0, out, &error))
+  if (!mky_payload_chain_serialize (chain->pdata, chain->len, out, &error))
     g_error ("%s", error->message);
   write_file (name, out->data, out->len);
 }
