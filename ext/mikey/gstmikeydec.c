@@ -28,8 +28,9 @@
  *
  * A reply the Initiator asked for (verification or Error message) is pushed
  * on the `mikey_src` pad (`application/mikey`, one message per buffer,
- * from a thread of that pad's own) and posted as an element message
- * `mikey-message` with a `data` buffer.
+ * from a thread of that pad's own; the stream there ends when `rtp_sink`'s
+ * does) and posted as an element message `mikey-message` with a `data`
+ * buffer.
  *
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
  * `gst-launch-1.0 -v` prints them.
@@ -527,11 +528,15 @@ gst_mikey_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       drop_pending (self, path);
       GST_OBJECT_UNLOCK (self);
       break;
+    case GST_EVENT_EOS:
+      /* the replies end with the media stream */
+      if (path == PATH_RTP)
+        mikey_out_pad_eos (&self->out);
+      break;
     default:
       /* sticky events after caps wait (on the sink pad) for our first
        * caps; push_caps sends them */
       if (GST_EVENT_IS_STICKY (event) && GST_EVENT_TYPE (event) > GST_EVENT_CAPS
-          && GST_EVENT_TYPE (event) != GST_EVENT_EOS
           && !gst_pad_has_current_caps (self->srcpad[path])) {
         gst_event_unref (event);
         return TRUE;

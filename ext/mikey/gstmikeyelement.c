@@ -87,12 +87,37 @@ GstStaticPadTemplate mikey_src_template =
 GST_STATIC_PAD_TEMPLATE ("mikey_src", GST_PAD_SRC, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("application/mikey"));
 
+/* stream-start, caps, segment, and a gap: messages are sparse, and a sink
+ * there must not wait for one to preroll */
+static void
+out_pad_start_stream (MikeyOutPad *out)
+{
+  GstSegment segment;
+  GstCaps *caps = gst_static_pad_template_get_caps (&mikey_src_template);
+  /* as gst_pad_create_stream_id() makes one for a source (it refuses
+   * elements with more than one sink pad) */
+  gchar *stream_id = g_strdup_printf ("%08x%08x%08x%08x/mikey",
+      g_random_int (), g_random_int (), g_random_int (), g_random_int ());
+
+  gst_pad_push_event (out->pad, gst_event_new_stream_start (stream_id));
+  g_free (stream_id);
+  gst_pad_push_event (out->pad, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (out->pad, gst_event_new_segment (&segment));
+  gst_pad_push_event (out->pad, gst_event_new_gap (0, GST_CLOCK_TIME_NONE));
+}
+
 static void
 out_pad_loop (gpointer user_data)
 {
   MikeyOutPad *out = user_data;
-  GstBuffer *buf;
+  GstMiniObject *item;
   GstFlowReturn ret;
+
+  /* deactivation drops the sticky events: a new run starts a new stream */
+  if (!gst_pad_has_current_caps (out->pad))
+    out_pad_start_stream (out);
 
   g_mutex_lock (&out->lock);
   while (g_queue_is_empty (&out->queue) && !out->flushing)
@@ -102,26 +127,14 @@ out_pad_loop (gpointer user_data)
     gst_pad_pause_task (out->pad);
     return;
   }
-  buf = g_queue_pop_head (&out->queue);
+  item = g_queue_pop_head (&out->queue);
   g_mutex_unlock (&out->lock);
 
-  /* deactivation drops the sticky events: a new run starts a new stream */
-  if (!gst_pad_has_current_caps (out->pad)) {
-    GstSegment segment;
-    /* as gst_pad_create_stream_id() makes one for a source (it refuses
-     * elements with more than one sink pad) */
-    gchar *stream_id = g_strdup_printf ("%08x%08x%08x%08x/mikey",
-        g_random_int (), g_random_int (), g_random_int (), g_random_int ());
-
-    gst_pad_push_event (out->pad, gst_event_new_stream_start (stream_id));
-    g_free (stream_id);
-    gst_pad_push_event (out->pad,
-        gst_event_new_caps (gst_static_pad_template_get_caps
-            (&mikey_src_template)));
-    gst_segment_init (&segment, GST_FORMAT_TIME);
-    gst_pad_push_event (out->pad, gst_event_new_segment (&segment));
+  if (GST_IS_EVENT (item)) {
+    gst_pad_push_event (out->pad, GST_EVENT_CAST (item));
+    return;
   }
-  ret = gst_pad_push (out->pad, buf);
+  ret = gst_pad_push (out->pad, GST_BUFFER_CAST (item));
   /* not linked is fine: the message went to the bus as well */
   if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED)
     GST_DEBUG_OBJECT (out->pad, "message not taken: %s",
@@ -138,8 +151,9 @@ out_pad_activate_mode (GstPad *pad, GstObject *parent, GstPadMode mode,
     return FALSE;
   g_mutex_lock (&out->lock);
   out->flushing = !active;
+  out->eos = FALSE;
   if (!active) {
-    g_queue_clear_full (&out->queue, (GDestroyNotify) gst_buffer_unref);
+    g_queue_clear_full (&out->queue, (GDestroyNotify) gst_mini_object_unref);
     g_cond_signal (&out->cond);
   }
   g_mutex_unlock (&out->lock);
@@ -167,9 +181,30 @@ mikey_out_pad_init (MikeyOutPad *out, GstElement *element)
 void
 mikey_out_pad_clear (MikeyOutPad *out)
 {
-  g_queue_clear_full (&out->queue, (GDestroyNotify) gst_buffer_unref);
+  g_queue_clear_full (&out->queue, (GDestroyNotify) gst_mini_object_unref);
   g_cond_clear (&out->cond);
   g_mutex_clear (&out->lock);
+}
+
+/* Queue @item (taken) for the task, unless the pad is inactive or its
+ * stream ended */
+static void
+out_pad_enqueue (MikeyOutPad *out, GstMiniObject *item)
+{
+  g_mutex_lock (&out->lock);
+  if (out->flushing || out->eos) {
+    gst_mini_object_unref (item);
+  } else {
+    /* only buffers are queued before an EOS: the head is one */
+    if (out->queue.length >= MAX_QUEUED) {
+      GST_DEBUG_OBJECT (out->pad, "queue full: dropping the oldest message");
+      gst_mini_object_unref (g_queue_pop_head (&out->queue));
+    }
+    out->eos = GST_IS_EVENT (item);
+    g_queue_push_tail (&out->queue, item);
+    g_cond_signal (&out->cond);
+  }
+  g_mutex_unlock (&out->lock);
 }
 
 void
@@ -183,17 +218,11 @@ mikey_out_pad_send (MikeyOutPad *out, GBytes *message)
   g_bytes_unref (message);
   gst_element_post_message (element,
       gst_message_new_element (GST_OBJECT (element), s));
+  out_pad_enqueue (out, GST_MINI_OBJECT_CAST (buf));
+}
 
-  g_mutex_lock (&out->lock);
-  if (out->flushing) {
-    gst_buffer_unref (buf);
-  } else {
-    if (out->queue.length >= MAX_QUEUED) {
-      GST_DEBUG_OBJECT (out->pad, "queue full: dropping the oldest message");
-      gst_buffer_unref (g_queue_pop_head (&out->queue));
-    }
-    g_queue_push_tail (&out->queue, buf);
-    g_cond_signal (&out->cond);
-  }
-  g_mutex_unlock (&out->lock);
+void
+mikey_out_pad_eos (MikeyOutPad *out)
+{
+  out_pad_enqueue (out, GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
 }

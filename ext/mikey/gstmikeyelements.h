@@ -35,8 +35,9 @@ typedef struct
   GstPad *pad;
   GMutex lock;
   GCond cond;
-  GQueue queue;                 /* GstBuffer, under @lock */
+  GQueue queue;                 /* GstBuffer, then an EOS; under @lock */
   gboolean flushing;            /* under @lock */
+  gboolean eos;                 /* under @lock */
 } MikeyOutPad;
 
 G_GNUC_INTERNAL extern GstStaticPadTemplate mikey_src_template;
@@ -48,6 +49,9 @@ G_GNUC_INTERNAL void mikey_out_pad_clear (MikeyOutPad *out);
 /* Post @message (taken) as the element message `mikey-message` with a
  * `data` buffer, and queue it on the pad */
 G_GNUC_INTERNAL void mikey_out_pad_send (MikeyOutPad *out, GBytes *message);
+/* End the pad's stream after the messages queued (when the media ends, so
+ * that a pipeline with a sink on mikey_src reaches EOS) */
+G_GNUC_INTERNAL void mikey_out_pad_eos (MikeyOutPad *out);
 
 GST_ELEMENT_REGISTER_DECLARE (mikeyenc);
 GST_ELEMENT_REGISTER_DECLARE (mikeydec);

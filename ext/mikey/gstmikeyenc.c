@@ -19,10 +19,10 @@
  * whenever a new SSRC shows up (and, in band, before the current one gets
  * too old for receivers' clock checks). Each one is pushed on the
  * `mikey_src` pad (`application/mikey`, one message per buffer, from a
- * thread of that pad's own) and posted as an element message
- * `mikey-message` with a `data` buffer. #GstMikeyEnc::get-message builds
- * one on demand, for carriage out of band (SDP `a=key-mgmt`, RTSP
- * `KeyMgmt`).
+ * thread of that pad's own; the stream there ends when `rtp_sink`'s does)
+ * and posted as an element message `mikey-message` with a `data` buffer.
+ * #GstMikeyEnc::get-message builds one on demand, for carriage out of band
+ * (SDP `a=key-mgmt`, RTSP `KeyMgmt`).
  *
  * With #GstMikeyEnc:in-band, the current message also goes out on
  * `rtp_src`, among the SRTP packets (one-way broadcast: a MIKEY message
@@ -396,6 +396,9 @@ gst_mikey_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     self->in_band_seq = 0;
     self->in_band_time = GST_CLOCK_TIME_NONE;
     GST_OBJECT_UNLOCK (self);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && pad == self->rtp_sink) {
+    /* the messages end with the media stream */
+    mikey_out_pad_eos (&self->out);
   }
   return gst_pad_event_default (pad, parent, event);
 }

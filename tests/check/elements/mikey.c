@@ -604,11 +604,12 @@ GST_START_TEST (test_dec_malformed_message)
 
 GST_END_TEST;
 
-/* srtpenc ! mikeyenc in a bin on a harness (mikeyenc's mikey_src
- * ghosted too) */
+/* srtpenc ! mikeyenc in a bin on a harness, and one on mikeyenc's
+ * mikey_src */
 typedef struct
 {
   GstHarness *h;
+  GstHarness *em;
   GstElement *bin;
   GstElement *se;
   GstElement *me;
@@ -653,6 +654,8 @@ enc_setup (Enc *e, const char *caps, guint mki_length, guint interval)
   e->bus = gst_bus_new ();
   gst_element_set_bus (bin, e->bus);
 
+  /* linked before the bin starts, which begins mikey_src's stream */
+  e->em = gst_harness_new_with_element (bin, NULL, "mikey_src");
   e->h = gst_harness_new_empty ();
   gst_harness_add_element_full (e->h, bin, &any_src, "sink", &any_sink,
       "src");
@@ -664,6 +667,7 @@ enc_setup (Enc *e, const char *caps, guint mki_length, guint interval)
 static void
 enc_teardown (Enc *e)
 {
+  gst_harness_teardown (e->em);
   gst_harness_teardown (e->h);
   gst_bus_set_flushing (e->bus, TRUE);
   gst_object_unref (e->bus);
@@ -955,14 +959,26 @@ dec_stat (GstElement *md, const char *field)
   return v;
 }
 
-/* (6) mikeyenc's mikey_src: a stream of application/mikey whose message,
- * through mikeydec's mikey_sink, gives srtpdec srtpenc's very key */
+static void
+assert_next_event (GstHarness *h, GstEventType type)
+{
+  GstEvent *ev = gst_harness_pull_event (h);
+
+  fail_unless (ev != NULL);
+  fail_unless_equals_string (GST_EVENT_TYPE_NAME (ev),
+      gst_event_type_get_name (type));
+  gst_event_unref (ev);
+}
+
+/* (6) mikeyenc's mikey_src: a stream of application/mikey (that ends with
+ * the media) whose message, through mikeydec's mikey_sink, gives srtpdec
+ * srtpenc's very key */
 GST_START_TEST (test_enc_mikey_src)
 {
   GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_buffer_unref);
   const guint want[] = { 0, 1, 2, 3, 4, 5 };
-  GstHarness *em, *dm;
+  GstHarness *dm;
   GstBuffer *msg, *key = NULL;
   GstEvent *ev;
   GstCaps *caps;
@@ -971,28 +987,25 @@ GST_START_TEST (test_enc_mikey_src)
   Dec d;
 
   enc_setup (&e, RTP_CAPS, 0, NOT_IN_BAND);
-  em = harness_on (e.bin, NULL, "mikey_src");
   for (guint n = 0; n < N_PACKETS; n++) {
     fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (SSRC_A, n)),
         GST_FLOW_OK);
     g_ptr_array_add (srtp, gst_harness_pull (e.h));
   }
-  /* one message (one SSRC), after the events a stream starts with */
-  msg = gst_harness_pull (em);
+  /* one message (one SSRC), after the events a stream starts with (and a
+   * gap, for a sink there to preroll before any message) */
+  msg = gst_harness_pull (e.em);
   fail_unless_equals_int (kind (msg), 'M');
-  ev = gst_harness_pull_event (em);
-  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_STREAM_START);
-  gst_event_unref (ev);
-  ev = gst_harness_pull_event (em);
+  assert_next_event (e.em, GST_EVENT_STREAM_START);
+  ev = gst_harness_pull_event (e.em);
   fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_CAPS);
   gst_event_parse_caps (ev, &caps);
   fail_unless (gst_structure_has_name (gst_caps_get_structure (caps, 0),
           "application/mikey"));
   gst_event_unref (ev);
-  ev = gst_harness_pull_event (em);
-  fail_unless_equals_int (GST_EVENT_TYPE (ev), GST_EVENT_SEGMENT);
-  gst_event_unref (ev);
-  fail_unless_equals_int (gst_harness_buffers_in_queue (em), 0);
+  assert_next_event (e.em, GST_EVENT_SEGMENT);
+  assert_next_event (e.em, GST_EVENT_GAP);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (e.em), 0);
   /* the bus has it too */
   {
     GBytes *posted = posted_message (e.bus, e.me);
@@ -1021,9 +1034,11 @@ GST_START_TEST (test_enc_mikey_src)
   gst_caps_unref (caps);
   gst_buffer_unref (key);
 
+  fail_unless (gst_harness_push_event (e.h, gst_event_new_eos ()));
+  assert_next_event (e.em, GST_EVENT_EOS);
+
   gst_harness_teardown (dm);
   dec_teardown (&d);
-  gst_harness_teardown (em);
   g_ptr_array_unref (srtp);
   enc_teardown (&e);
 }
@@ -1034,18 +1049,16 @@ GST_END_TEST;
 #define IB_SPACING (20 * GST_MSECOND)
 #define IB_INTERVAL 100         /* ms: every fifth packet */
 
-/* srtpenc ! mikeyenc in-band=true announce-interval=@interval, with a
- * harness on mikey_src (@em): what comes out for IB_PACKETS packets of
- * SSRC_A, 20 ms apart */
+/* srtpenc ! mikeyenc in-band=true announce-interval=@interval: what comes
+ * out for IB_PACKETS packets of SSRC_A, 20 ms apart */
 static GPtrArray *
-in_band_stream (Enc *e, guint interval, GstHarness **em)
+in_band_stream (Enc *e, guint interval)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_buffer_unref);
   GstBuffer *buf;
 
   enc_setup (e, RTP_CAPS, 0, interval);
-  *em = harness_on (e->bin, NULL, "mikey_src");
   for (guint n = 0; n < IB_PACKETS; n++) {
     GstBuffer *in = rtp_packet (SSRC_A, n);
     GST_BUFFER_PTS (in) = n * IB_SPACING;
@@ -1075,24 +1088,22 @@ GST_START_TEST (test_in_band)
   const guint held[] = { 0, 1 };
   const guint late[] = { 5, 6, 7, 8, 9, 10, 11 };
   GPtrArray *stream;
-  GstHarness *em;
   GstBuffer *msg;
   gchar *k;
   Enc e;
   Dec d;
 
-  stream = in_band_stream (&e, IB_INTERVAL, &em);
+  stream = in_band_stream (&e, IB_INTERVAL);
   k = kinds (stream);
   /* before packets 0, 5 (100 ms) and 10 (200 ms) */
   fail_unless_equals_string (k, "MPPPPPMPPPPPMPP");
   g_free (k);
   /* the same message each time, the one mikey_src has */
-  msg = gst_harness_pull (em);
+  msg = gst_harness_pull (e.em);
   fail_unless (same_bytes (stream->pdata[0], msg));
   fail_unless (same_bytes (stream->pdata[6], msg));
   fail_unless (same_bytes (stream->pdata[12], msg));
   gst_buffer_unref (msg);
-  gst_harness_teardown (em);
   fail_unless_equals_int (count_messages (e.bus, GST_MESSAGE_WARNING, NULL),
       0);
 
@@ -1133,12 +1144,11 @@ GST_END_TEST;
 GST_START_TEST (test_in_band_on_change)
 {
   GPtrArray *stream;
-  GstHarness *em;
   GstBuffer *buf, *m1, *m2;
   gchar *k;
   Enc e;
 
-  stream = in_band_stream (&e, 0, &em);
+  stream = in_band_stream (&e, 0);
   k = kinds (stream);
   fail_unless_equals_string (k, "MPPPPPPPPPPPP");
   g_free (k);
@@ -1148,8 +1158,8 @@ GST_START_TEST (test_in_band_on_change)
   fail_unless (buf != NULL);
   fail_unless_equals_int (kind (buf), 'M');
   /* a new message, the second one on mikey_src */
-  m1 = gst_harness_pull (em);
-  m2 = gst_harness_pull (em);
+  m1 = gst_harness_pull (e.em);
+  m2 = gst_harness_pull (e.em);
   fail_unless (same_bytes (stream->pdata[0], m1));
   fail_unless (same_bytes (buf, m2));
   fail_if (same_bytes (m1, m2));
@@ -1162,7 +1172,6 @@ GST_START_TEST (test_in_band_on_change)
 
   gst_buffer_unref (m1);
   gst_buffer_unref (m2);
-  gst_harness_teardown (em);
   g_ptr_array_unref (stream);
   enc_teardown (&e);
 }
