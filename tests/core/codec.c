@@ -221,6 +221,55 @@ test_empty (void)
   g_assert_error (error, MKY_ERROR, MKY_ERROR_TRUNCATED);
 }
 
+/* A parsed message edited in place: its payloads live in its memory, the
+ * ones added do not, and both kinds must serialize and free */
+static void
+test_edit_parsed (void)
+{
+  g_autoptr (GBytes) raw = test_b64 (TEST_RFC4567_INIT_B64);
+  gsize len;
+  const guint8 *wire;
+  g_autoptr (MkyMessage) msg = mky_message_parse (g_bytes_get_data (raw, NULL),
+      g_bytes_get_size (raw), NULL);
+  g_autoptr (MkyPayload) id = NULL;
+  g_autoptr (GBytes) without = NULL;
+  g_autoptr (MkyMessage) reparsed = NULL;
+  MkyPayload *ext;
+
+  g_assert_nonnull (msg);
+  /* the message keeps its own copy of the wire form */
+  wire = mky_message_get_wire (msg, &len);
+  g_assert_true (wire != g_bytes_get_data (raw, NULL));
+  g_assert_cmpmem (wire, len, g_bytes_get_data (raw, NULL),
+      g_bytes_get_size (raw));
+
+  /* drop the ID: 4 payloads, the ID gone from the wire form */
+  g_assert_cmpuint (((MkyPayload *) msg->payloads->pdata[2])->type, ==,
+      MKY_PT_ID);
+  id = mky_payload_copy (msg->payloads->pdata[2]);
+  mky_message_remove (msg, 2);
+  without = mky_message_serialize (msg, NULL);
+  g_assert_nonnull (without);
+  g_assert_cmpuint (g_bytes_get_size (without), ==,
+      g_bytes_get_size (raw) - id->length);
+  wire = mky_message_get_wire (msg, &len);
+  g_assert_true (wire == g_bytes_get_data (without, NULL));
+  reparsed = mky_message_parse_bytes (without, NULL);
+  g_assert_nonnull (reparsed);
+  g_assert_cmpuint (reparsed->payloads->len, ==, 4);
+  g_assert_null (mky_message_find (reparsed, MKY_PT_ID, 0));
+
+  /* an allocated payload among parsed ones, then the ID back: the
+   * original bytes again */
+  ext = mky_payload_new (MKY_PT_GEN_EXT);
+  ext->u.gen_ext.type = MKY_GEN_SDP_IDS;
+  mky_message_insert (msg, 0, ext);
+  mky_message_insert (msg, 3, g_steal_pointer (&id));
+  g_assert_cmpuint (msg->payloads->len, ==, 6);
+  mky_message_remove (msg, 0);
+  assert_reserializes (msg, raw);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -231,5 +280,6 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/bit-layout", test_bit_layout);
   g_test_add_func ("/codec/serialize-overflow", test_serialize_rejects_overflow);
   g_test_add_func ("/codec/empty", test_empty);
+  g_test_add_func ("/codec/edit-parsed", test_edit_parsed);
   return g_test_run ();
 }
