@@ -14,12 +14,19 @@
  * system clock even with GNUTLS_VERIFY_DISABLE_TIME_CHECKS; those status
  * bits are ignored (a CRL's entries count whatever its dates).
  *
+ * A chain that passes is remembered (mky-pki-cache.c) with the window its
+ * path is valid in, so that a key server seeing the same members again
+ * pays for a hash instead of parsing and verifying; the peer is made once,
+ * from the certificate already parsed, and keeps no parsed certificate.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "mky-pki.h"
+#include "mky-pki-cache.h"
 #include "mky-error.h"
 
 #include <string.h>
+#include <nettle/sha2.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <gnutls/abstract.h>
@@ -156,22 +163,27 @@ get_sans (gnutls_x509_crt_t crt, unsigned want)
   return names;
 }
 
-/* The leaf's identity: first SAN URI, else first RFC 822 name */
+/* A leaf's identity: its first SAN URI, else its first RFC 822 name */
+static const char *
+identity_of (GPtrArray *uris, GPtrArray *mails, MkyIdType *type)
+{
+  *type = MKY_ID_URI;
+  if (uris->len > 0)
+    return uris->pdata[0];
+  if (mails->len > 0) {
+    *type = MKY_ID_NAI;
+    return mails->pdata[0];
+  }
+  return NULL;
+}
+
 static char *
 cert_identity (gnutls_x509_crt_t crt, MkyIdType *type)
 {
   g_autoptr (GPtrArray) uris = get_sans (crt, GNUTLS_SAN_URI);
-  g_autoptr (GPtrArray) mails = NULL;
+  g_autoptr (GPtrArray) mails = get_sans (crt, GNUTLS_SAN_RFC822NAME);
 
-  *type = MKY_ID_URI;
-  if (uris->len > 0)
-    return g_strdup (uris->pdata[0]);
-  mails = get_sans (crt, GNUTLS_SAN_RFC822NAME);
-  if (mails->len > 0) {
-    *type = MKY_ID_NAI;
-    return g_strdup (mails->pdata[0]);
-  }
-  return NULL;
+  return g_strdup (identity_of (uris, mails, type));
 }
 
 /* RFC 3830 §6.5 "implicit from the certificate/public key used": the hash
@@ -644,31 +656,51 @@ mky_credentials_decrypt (MkyCredentials *creds, MkyPkeEncr alg,
 /* ---------------------------------------------------------------------
  * peer */
 
+/* Everything a peer needs is taken from the certificate when it is made:
+ * the parsed certificate itself is not kept (a cached peer would hold its
+ * ASN.1 tree for nothing) */
 struct _MkyPeer {
   gint ref_count;
-  gnutls_x509_crt_t leaf;
+  MkyPeer *base;                /* the same certificate, another identity:
+                                 * the fields below but identity are its */
   gnutls_pubkey_t pub;
   GBytes *der;
   char *identity;
+  GPtrArray *uris, *mails;      /* subjectAltNames */
+  guint key_usage;              /* GNUTLS_KEY_*; all bits: no keyUsage */
   gnutls_digest_algorithm_t hash;
 };
 
-/* Takes @crt */
+static guint
+crt_key_usage (gnutls_x509_crt_t crt)
+{
+  unsigned ku = 0;
+  int ret = gnutls_x509_crt_get_key_usage (crt, &ku, NULL);
+
+  if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+    return G_MAXUINT;           /* no keyUsage: any use (RFC 5280 §4.2.1.3) */
+  return ret < 0 ? 0 : ku;
+}
+
+/* Frees @crt; @der is its DER (referenced), NULL to export it */
 static MkyPeer *
-peer_new (gnutls_x509_crt_t crt, GError **error)
+peer_new (gnutls_x509_crt_t crt, GBytes *der, GError **error)
 {
   MkyPeer *peer = g_new0 (MkyPeer, 1);
   MkyIdType type;
   int ret;
 
   peer->ref_count = 1;
-  peer->leaf = crt;
-  peer->der = crt_der (crt);
+  peer->der = der ? g_bytes_ref (der) : crt_der (crt);
   peer->hash = cert_sign_hash (crt);
-  peer->identity = cert_identity (crt, &type);
+  peer->uris = get_sans (crt, GNUTLS_SAN_URI);
+  peer->mails = get_sans (crt, GNUTLS_SAN_RFC822NAME);
+  peer->identity = g_strdup (identity_of (peer->uris, peer->mails, &type));
+  peer->key_usage = crt_key_usage (crt);
   ret = gnutls_pubkey_init (&peer->pub);
   if (ret >= 0)
     ret = gnutls_pubkey_import_x509 (peer->pub, crt, 0);
+  gnutls_x509_crt_deinit (crt);
   if (ret < 0 || !peer->der) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_UNTRUSTED,
         "certificate public key not usable: %s",
@@ -676,6 +708,19 @@ peer_new (gnutls_x509_crt_t crt, GError **error)
     mky_peer_unref (peer);
     return NULL;
   }
+  return peer;
+}
+
+/* @base's certificate accepted for @identity */
+static MkyPeer *
+peer_with_identity (MkyPeer *base, const char *identity)
+{
+  MkyPeer *peer = g_new (MkyPeer, 1);
+
+  *peer = *base;
+  peer->ref_count = 1;
+  peer->base = mky_peer_ref (base->base ? base->base : base);
+  peer->identity = g_strdup (identity);
   return peer;
 }
 
@@ -701,7 +746,7 @@ mky_peer_new_from_der (GBytes *der, GError **error)
         "not a DER certificate: %s", gnutls_strerror (ret));
     return NULL;
   }
-  return peer_new (crt, error);
+  return peer_new (crt, der, error);
 }
 
 MkyPeer *
@@ -717,12 +762,18 @@ mky_peer_unref (MkyPeer *peer)
 {
   if (!peer || !g_atomic_int_dec_and_test (&peer->ref_count))
     return;
+  g_free (peer->identity);
+  if (peer->base) {
+    mky_peer_unref (peer->base);
+    g_free (peer);
+    return;
+  }
   if (peer->pub)
     gnutls_pubkey_deinit (peer->pub);
-  gnutls_x509_crt_deinit (peer->leaf);
   if (peer->der)
     g_bytes_unref (peer->der);
-  g_free (peer->identity);
+  g_ptr_array_unref (peer->uris);
+  g_ptr_array_unref (peer->mails);
   g_free (peer);
 }
 
@@ -758,19 +809,14 @@ mky_peer_check_id (MkyPeer *peer, MkyIdType id_type, const char *claimed_id,
 {
   g_return_val_if_fail (peer != NULL && claimed_id != NULL, FALSE);
 
-  if (id_type == MKY_ID_URI || id_type == MKY_ID_BYTE_STRING) {
-    g_autoptr (GPtrArray) uris = get_sans (peer->leaf, GNUTLS_SAN_URI);
-    for (guint i = 0; i < uris->len; i++)
-      if (strcmp (uris->pdata[i], claimed_id) == 0)
+  if (id_type == MKY_ID_URI || id_type == MKY_ID_BYTE_STRING)
+    for (guint i = 0; i < peer->uris->len; i++)
+      if (strcmp (peer->uris->pdata[i], claimed_id) == 0)
         return TRUE;
-  }
-  if (id_type == MKY_ID_NAI || id_type == MKY_ID_BYTE_STRING) {
-    g_autoptr (GPtrArray) mails = get_sans (peer->leaf,
-        GNUTLS_SAN_RFC822NAME);
-    for (guint i = 0; i < mails->len; i++)
-      if (nai_equal (mails->pdata[i], claimed_id))
+  if (id_type == MKY_ID_NAI || id_type == MKY_ID_BYTE_STRING)
+    for (guint i = 0; i < peer->mails->len; i++)
+      if (nai_equal (peer->mails->pdata[i], claimed_id))
         return TRUE;
-  }
   g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_ID,
       "ID \"%s\" is not a subjectAltName %s of the certificate", claimed_id,
       id_type == MKY_ID_NAI ? "RFC 822 name" : "URI");
@@ -845,6 +891,9 @@ struct _MkyTrust {
   gint ref_count;
   gnutls_x509_trust_list_t list;
   guint n_cas;
+  unsigned get_issuer_flags;    /* GNUTLS_TL_GET_COPY once the system
+                                 * store (maybe PKCS#11) is in */
+  MkyPkiCache *cache;           /* dropped by every change below */
   GPtrArray *crls;              /* gnutls_x509_crl_t */
   GPtrArray *allow, *deny;      /* patterns */
   MkyTrustCheckFunc check;
@@ -875,6 +924,7 @@ mky_trust_new (void)
   trust->crls = g_ptr_array_new_with_free_func (crl_free);
   trust->allow = g_ptr_array_new_with_free_func (g_free);
   trust->deny = g_ptr_array_new_with_free_func (g_free);
+  trust->cache = mky_pki_cache_new (MKY_PKI_CACHE_DEFAULT_SIZE);
   return trust;
 }
 
@@ -895,6 +945,7 @@ mky_trust_unref (MkyTrust *trust)
   g_ptr_array_unref (trust->crls);
   g_ptr_array_unref (trust->allow);
   g_ptr_array_unref (trust->deny);
+  mky_pki_cache_free (trust->cache);
   if (trust->check_destroy)
     trust->check_destroy (trust->check_data);
   if (trust->fetch_destroy)
@@ -928,6 +979,7 @@ mky_trust_add_ca_memory (MkyTrust *trust, GBytes *data, GError **error)
     return FALSE;
   }
   trust->n_cas += added;
+  mky_pki_cache_clear (trust->cache);
   return TRUE;
 }
 
@@ -970,6 +1022,8 @@ mky_trust_add_system_cas (MkyTrust *trust, GError **error)
     return FALSE;
   }
   trust->n_cas += ret;
+  trust->get_issuer_flags = GNUTLS_TL_GET_COPY;
+  mky_pki_cache_clear (trust->cache);
   return TRUE;
 }
 
@@ -1013,6 +1067,7 @@ mky_trust_add_crl_memory (MkyTrust *trust, GBytes *data, GError **error)
         "no CRL: %s", gnutls_strerror (ret));
     return FALSE;
   }
+  mky_pki_cache_clear (trust->cache);
   return TRUE;
 }
 
@@ -1058,6 +1113,7 @@ mky_trust_set_fetch_func (MkyTrust *trust, MkyCertFetchFunc func,
   trust->fetch = func;
   trust->fetch_data = user_data;
   trust->fetch_destroy = destroy;
+  mky_pki_cache_clear (trust->cache);
 }
 
 void
@@ -1070,6 +1126,21 @@ mky_trust_set_revocation_func (MkyTrust *trust, MkyRevocationFunc func,
   trust->revocation = func;
   trust->revocation_data = user_data;
   trust->revocation_destroy = destroy;
+  mky_pki_cache_clear (trust->cache);
+}
+
+void
+mky_trust_set_cache_size (MkyTrust *trust, guint max_chains)
+{
+  g_return_if_fail (trust != NULL);
+  mky_pki_cache_set_capacity (trust->cache, max_chains);
+}
+
+guint
+mky_trust_get_n_cached (MkyTrust *trust)
+{
+  g_return_val_if_fail (trust != NULL, 0);
+  return mky_pki_cache_length (trust->cache);
 }
 
 /* The application's revocation check (OCSP...) of @crt issued by @issuer */
@@ -1094,66 +1165,76 @@ check_revocation_hook (MkyTrust *trust, gnutls_x509_crt_t crt,
   return FALSE;
 }
 
-/* A CERT entry as a certificate: fetched through the hook for a URL */
-static gnutls_x509_crt_t
-entry_cert (MkyTrust *trust, const MkyCertEntry *e, guint i, GError **error)
+/* A CERT entry's certificate as the message gives it, or for a URL as the
+ * hook fetched it (DER or PEM) */
+static GBytes *
+entry_data (MkyTrust *trust, const MkyCertEntry *e, guint i, GError **error)
 {
+  g_autofree char *url = NULL;
+  g_autoptr (GError) err = NULL;
   const guint8 *data;
+  GBytes *got;
   gsize len;
 
+  if (e->type != MKY_CERT_X509V3_URL)
+    return g_bytes_ref (e->data);
   data = g_bytes_get_data (e->data, &len);
-  if (e->type == MKY_CERT_X509V3_URL) {
-    g_autofree char *url = NULL;
-    g_autoptr (GBytes) got = NULL;
-    g_autoptr (GError) err = NULL;
-    gnutls_x509_crt_t crt;
-
-    if (len == 0 || memchr (data, 0, len) != NULL) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
-          "CERT %u: not a URL", i);
-      return NULL;
-    }
-    url = g_strndup ((const char *) data, len);
-    if (!trust->fetch) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
-          "CERT %u: no fetch hook for URL %s", i, url);
-      return NULL;
-    }
-    got = trust->fetch (url, trust->fetch_data, &err);
-    if (!got) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
-          "CERT %u: fetching %s: %s", i, url,
-          err ? err->message : "failed");
-      return NULL;
-    }
-    data = g_bytes_get_data (got, &len);
-    crt = parse_one_cert (data, len);
-    if (!crt)
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
-          "CERT %u: %s did not give a certificate", i, url);
-    return crt;
-  } else {
-    gnutls_x509_crt_t crt;
-    gnutls_datum_t d = { (unsigned char *) data, len };
-
-    if (gnutls_x509_crt_init (&crt) < 0) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CRYPTO, "out of memory");
-      return NULL;
-    }
-    if (len == 0 || len > G_MAXUINT
-        || gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER) < 0) {
-      gnutls_x509_crt_deinit (crt);
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_UNTRUSTED,
-          "CERT %u: not a DER certificate", i);
-      return NULL;
-    }
-    return crt;
+  if (len == 0 || memchr (data, 0, len) != NULL) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
+        "CERT %u: not a URL", i);
+    return NULL;
   }
+  url = g_strndup ((const char *) data, len);
+  if (!trust->fetch) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
+        "CERT %u: no fetch hook for URL %s", i, url);
+    return NULL;
+  }
+  got = trust->fetch (url, trust->fetch_data, &err);
+  if (!got)
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
+        "CERT %u: fetching %s: %s", i, url, err ? err->message : "failed");
+  return got;
 }
 
+/* The certificate in @data, what entry_data() gave for @e */
+static gnutls_x509_crt_t
+entry_cert (const MkyCertEntry *e, GBytes *data, guint i, GError **error)
+{
+  gnutls_datum_t d;
+  gnutls_x509_crt_t crt;
+  gsize len;
+
+  d.data = (unsigned char *) g_bytes_get_data (data, &len);
+  d.size = len;
+  if (e->type == MKY_CERT_X509V3_URL) {
+    crt = parse_one_cert (d.data, len);
+    if (!crt)
+      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_FETCH,
+          "CERT %u: %.*s did not give a certificate", i,
+          (int) g_bytes_get_size (e->data),
+          (const char *) g_bytes_get_data (e->data, NULL));
+    return crt;
+  }
+  if (gnutls_x509_crt_init (&crt) < 0) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CRYPTO, "out of memory");
+    return NULL;
+  }
+  if (len == 0 || len > G_MAXUINT
+      || gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+    gnutls_x509_crt_deinit (crt);
+    g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_UNTRUSTED,
+        "CERT %u: not a DER certificate", i);
+    return NULL;
+  }
+  return crt;
+}
+
+/* @crt's validity at @now_us; narrows [*from, *until] (Unix seconds) to
+ * its own */
 static gboolean
 check_time (gnutls_x509_crt_t crt, const char *what, gint64 now_us,
-    GError **error)
+    gint64 *from, gint64 *until, GError **error)
 {
   time_t now = now_us / G_USEC_PER_SEC;
   time_t act = gnutls_x509_crt_get_activation_time (crt);
@@ -1176,6 +1257,8 @@ check_time (gnutls_x509_crt_t crt, const char *what, gint64 now_us,
         what, (gint64) exp, (gint64) now);
     return FALSE;
   }
+  *from = MAX (*from, (gint64) act);
+  *until = MIN (*until, (gint64) exp);
   return TRUE;
 }
 
@@ -1209,17 +1292,14 @@ is_revoked (MkyTrust *trust, gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
   return FALSE;
 }
 
-static gboolean
-check_usage (gnutls_x509_crt_t leaf, MkyKeyUsage usage, GError **error)
+gboolean
+mky_peer_check_usage (MkyPeer *peer, MkyKeyUsage usage, GError **error)
 {
-  unsigned ku = 0, want;
-  int ret = gnutls_x509_crt_get_key_usage (leaf, &ku, NULL);
-
-  if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-    return TRUE;                /* no keyUsage: any use (RFC 5280 §4.2.1.3) */
-  want = usage == MKY_KEY_USAGE_SIGN ? GNUTLS_KEY_DIGITAL_SIGNATURE
+  guint want = usage == MKY_KEY_USAGE_SIGN ? GNUTLS_KEY_DIGITAL_SIGNATURE
       : GNUTLS_KEY_KEY_ENCIPHERMENT;
-  if (ret < 0 || !(ku & want)) {
+
+  g_return_val_if_fail (peer != NULL, FALSE);
+  if (!(peer->key_usage & want)) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_USAGE,
         "the certificate's key usage does not allow %s",
         usage == MKY_KEY_USAGE_SIGN ? "digitalSignature"
@@ -1227,12 +1307,6 @@ check_usage (gnutls_x509_crt_t leaf, MkyKeyUsage usage, GError **error)
     return FALSE;
   }
   return TRUE;
-}
-
-gboolean
-mky_peer_check_usage (MkyPeer *peer, MkyKeyUsage usage, GError **error)
-{
-  return check_usage (peer->leaf, usage, error);
 }
 
 static gboolean
@@ -1273,12 +1347,17 @@ check_policy (MkyTrust *trust, MkyPeer *peer, GError **error)
   return TRUE;
 }
 
+/* The path from @crts[@leaf] to an anchor: signatures and constraints,
+ * every certificate's validity at @now_us (the window where all hold goes
+ * to @from and @until), CRLs, the revocation hook */
 static gboolean
 verify_path (MkyTrust *trust, gnutls_x509_crt_t *crts, guint n_crts,
-    guint leaf, gint64 now_us, GError **error)
+    guint leaf, gint64 now_us, gint64 *from, gint64 *until, GError **error)
 {
   gnutls_x509_crt_t path[MAX_CHAIN + 1], anchor = NULL;
   gboolean used[MAX_CHAIN] = { FALSE };
+  /* without a copy the anchor stays the trust list's: nothing to free */
+  unsigned get_flags = trust->get_issuer_flags;
   guint n_path = 0;
   unsigned status = 0;
   gboolean ok = FALSE;
@@ -1293,7 +1372,7 @@ verify_path (MkyTrust *trust, gnutls_x509_crt_t *crts, guint n_crts,
     gboolean found = FALSE;
 
     if (gnutls_x509_trust_list_get_issuer (trust->list, cur, &anchor,
-            GNUTLS_TL_GET_COPY) >= 0)
+            get_flags) >= 0)
       break;
     anchor = NULL;
     for (guint j = 0; j < n_crts && n_path < MAX_CHAIN; j++) {
@@ -1322,13 +1401,16 @@ verify_path (MkyTrust *trust, gnutls_x509_crt_t *crts, guint n_crts,
     goto out;
   }
 
+  *from = G_MININT64;
+  *until = G_MAXINT64;
   for (guint i = 0; i < n_path; i++) {
     g_autofree char *what = i == 0 ? g_strdup ("the certificate")
         : g_strdup_printf ("chain certificate %u", i);
-    if (!check_time (path[i], what, now_us, error))
+    if (!check_time (path[i], what, now_us, from, until, error))
       goto out;
   }
-  if (anchor && !check_time (anchor, "the trust anchor", now_us, error))
+  if (anchor && !check_time (anchor, "the trust anchor", now_us, from, until,
+          error))
     goto out;
 
   for (guint i = 0; i < n_path; i++) {
@@ -1344,18 +1426,84 @@ verify_path (MkyTrust *trust, gnutls_x509_crt_t *crts, guint n_crts,
   }
   ok = TRUE;
 out:
-  if (anchor)
+  if (anchor && (get_flags & GNUTLS_TL_GET_COPY))
     gnutls_x509_crt_deinit (anchor);
   return ok;
+}
+
+/* What the cache keeps: the path (verify_path), the leaf's key usage, and
+ * the peer made of the leaf. @data: what entry_data() gave, NULL for the
+ * entries that play no part. */
+static MkyPeer *
+verify_chain (MkyTrust *trust, GPtrArray *certs, GBytes **data, guint leaf,
+    MkyKeyUsage usage, gint64 now_us, gint64 *from, gint64 *until,
+    GError **error)
+{
+  gnutls_x509_crt_t crts[MAX_CHAIN] = { NULL };
+  const MkyCertEntry *e = certs->pdata[leaf];
+  MkyPeer *peer = NULL;
+
+  for (guint i = 0; i < certs->len; i++)
+    if (data[i]
+        && !(crts[i] = entry_cert (certs->pdata[i], data[i], i, error)))
+      goto out;
+  if (!verify_path (trust, crts, certs->len, leaf, now_us, from, until,
+          error))
+    goto out;
+  /* the leaf as parsed; its DER is the entry's, unless fetched (PEM
+   * perhaps) */
+  peer = peer_new (g_steal_pointer (&crts[leaf]),
+      e->type == MKY_CERT_X509V3_URL ? NULL : data[leaf], error);
+  if (peer && !mky_peer_check_usage (peer, usage, error))
+    g_clear_pointer (&peer, mky_peer_unref);
+out:
+  for (guint i = 0; i < certs->len; i++)
+    if (crts[i])
+      gnutls_x509_crt_deinit (crts[i]);
+  return peer;
+}
+
+static void
+hash_item (struct sha256_ctx *ctx, guint8 tag, GBytes *bytes)
+{
+  gsize len;
+  const guint8 *d = g_bytes_get_data (bytes, &len);
+  guint64 be = GUINT64_TO_BE ((guint64) len);
+
+  sha256_update (ctx, 1, &tag);
+  sha256_update (ctx, sizeof be, (const guint8 *) &be);
+  sha256_update (ctx, len, d);
+}
+
+/* The cache key: the usage checked, then every entry in order with its
+ * type and length, and after a URL what was fetched for it */
+static void
+chain_key (GPtrArray *certs, GBytes **data, MkyKeyUsage usage, guint8 *key)
+{
+  struct sha256_ctx ctx;
+  guint8 u = usage;
+
+  sha256_init (&ctx);
+  sha256_update (&ctx, 1, &u);
+  for (guint i = 0; i < certs->len; i++) {
+    const MkyCertEntry *e = certs->pdata[i];
+    hash_item (&ctx, e->type, e->data);
+    if (e->type == MKY_CERT_X509V3_URL)
+      hash_item (&ctx, 0xff, data[i]);
+  }
+  sha256_digest (&ctx, MKY_PKI_CACHE_KEY_LEN, key);
 }
 
 MkyPeer *
 mky_trust_verify (MkyTrust *trust, GPtrArray *certs, MkyIdType id_type,
     const char *claimed_id, MkyKeyUsage usage, gint64 now_us, GError **error)
 {
-  gnutls_x509_crt_t crts[MAX_CHAIN] = { NULL };
+  GBytes *data[MAX_CHAIN] = { NULL };
+  guint8 key[MKY_PKI_CACHE_KEY_LEN];
   MkyCertType own, other;
   MkyPeer *peer = NULL;
+  gboolean cacheable;
+  guint generation;
   gint leaf = -1;
   guint n;
 
@@ -1402,41 +1550,50 @@ mky_trust_verify (MkyTrust *trust, GPtrArray *certs, MkyIdType id_type,
           "CERT %u: unknown type %d", i, e->type);
       goto out;
     }
-    crts[i] = entry_cert (trust, e, i, error);
-    if (!crts[i])
+    data[i] = entry_data (trust, e, i, error);
+    if (!data[i])
       goto out;
   }
 
-  if (!verify_path (trust, crts, n, leaf, now_us, error))
-    goto out;
-  if (!check_usage (crts[leaf], usage, error))
-    goto out;
-
-  {
-    g_autoptr (GBytes) der = crt_der (crts[leaf]);
-    if (!der) {
-      g_set_error (error, MKY_ERROR, MKY_ERROR_CERT_UNTRUSTED,
-          "certificate not exportable");
-      goto out;
-    }
-    peer = mky_peer_new_from_der (der, error);
+  /* A revocation hook (OCSP) answers for the moment it is asked at, with
+   * no lifetime we could keep its answer for: with one, every chain is
+   * verified afresh. The generation is read first so that a hook set
+   * meanwhile also keeps this result out. */
+  generation = mky_pki_cache_generation (trust->cache);
+  cacheable = trust->revocation == NULL;
+  if (cacheable) {
+    chain_key (certs, data, usage, key);
+    peer = mky_pki_cache_lookup (trust->cache, key, now_us);
+  }
+  if (!peer) {
+    gint64 from, until;
+    peer = verify_chain (trust, certs, data, leaf, usage, now_us, &from,
+        &until, error);
     if (!peer)
       goto out;
+    if (cacheable)
+      mky_pki_cache_store (trust->cache, key, generation, peer, from, until,
+          now_us);
   }
+
+  /* the identity and the policy are the request's: checked every time */
   if (claimed_id) {
     if (!mky_peer_check_id (peer, id_type, claimed_id, error)) {
       g_clear_pointer (&peer, mky_peer_unref);
       goto out;
     }
-    g_free (peer->identity);
-    peer->identity = g_strdup (claimed_id);
+    if (g_strcmp0 (peer->identity, claimed_id) != 0) {
+      MkyPeer *named = peer_with_identity (peer, claimed_id);
+      mky_peer_unref (peer);
+      peer = named;
+    }
   }
   if (!check_policy (trust, peer, error))
     g_clear_pointer (&peer, mky_peer_unref);
 
 out:
   for (guint i = 0; i < n; i++)
-    if (crts[i])
-      gnutls_x509_crt_deinit (crts[i]);
+    if (data[i])
+      g_bytes_unref (data[i]);
   return peer;
 }

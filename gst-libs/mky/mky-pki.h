@@ -158,7 +158,8 @@ gboolean mky_peer_encrypt (MkyPeer *peer, MkyPkeEncr alg, const guint8 *in,
 /* ---------------------------------------------------------------------
  * Trust anchors and local policy. Configure it first; once in use by
  * mky_trust_verify() (which may then run in several threads) do not
- * change it. */
+ * change it. Adding anchors or CRLs and setting the fetch or revocation
+ * hook forget the chains verified so far (see mky_trust_verify). */
 typedef struct _MkyTrust MkyTrust;
 
 /* Decides on an identity (may be NULL) and the leaf certificate, after
@@ -221,6 +222,14 @@ void mky_trust_set_fetch_func (MkyTrust *trust, MkyCertFetchFunc func,
 /* Verify the peer's certificates (@certs: MkyCertEntry, leaf first) for
  * @usage at @now_us, bound to @claimed_id (an ID payload value of type
  * @id_type; NULL: the identity is the leaf's).
+ * Chains that pass are remembered (see mky_trust_set_cache_size), keyed
+ * by the SHA-256 of the entries (for URLs, of what was fetched: the hook
+ * is still called every time) and @usage: the same chain again skips the
+ * parsing and the path, signature, CRL and key usage checks, for up to 10
+ * minutes of @now_us. Each certificate's validity (anchor included) is
+ * still compared with @now_us, and the ID and the policy are checked on
+ * every call. Nothing is remembered while a revocation hook is set: its
+ * answer (OCSP) has no lifetime we could honour.
  * The leaf is the first entry of type X.509v3 Sign (for SIGN) or X.509v3
  * Encr (for ENCRYPT) if there is one, else the first X.509v3 or URL entry;
  * the other X.509v3/URL entries may serve as intermediates. URL entries
@@ -241,5 +250,12 @@ void mky_trust_set_fetch_func (MkyTrust *trust, MkyCertFetchFunc func,
 MkyPeer *mky_trust_verify (MkyTrust *trust, GPtrArray *certs,
     MkyIdType id_type, const char *claimed_id, MkyKeyUsage usage,
     gint64 now_us, GError **error);
+
+/* How many verified chains mky_trust_verify() remembers, the least
+ * recently used giving way: 1024 unless set; 0 remembers none. Forgets
+ * those remembered so far. */
+void mky_trust_set_cache_size (MkyTrust *trust, guint max_chains);
+/* How many it remembers now */
+guint mky_trust_get_n_cached (MkyTrust *trust);
 
 G_END_DECLS

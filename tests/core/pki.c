@@ -1,7 +1,7 @@
 /* Certificates and keys (mky-pki): credentials from files, memory and a
  * PKCS#11 token, signatures and envelope keys, chain verification at the
- * caller's time with every refusal's own code, identity policy, CHASH and
- * URL certificates. The PKI is made at test time (tests/common/test-pki.c),
+ * caller's time with every refusal's own code, identity policy, CHASH,
+ * URL certificates, and the cache of verified chains. The PKI is made at test time (tests/common/test-pki.c),
  * with validity windows around 2035 so that a check against the system
  * clock instead of @now_us fails. */
 #include <string.h>
@@ -1078,6 +1078,323 @@ test_verify_url (void)
   g_free (fd.last_url);
 }
 
+/* ---- the verified-chain cache ----
+ * A hit hands out the peer remembered: the same object, which is how
+ * these tests tell a hit from a verification made afresh. */
+
+#define MINUTE (60 * G_USEC_PER_SEC)
+
+/* Verified for signing, no ID */
+static MkyPeer *
+signer (MkyTrust *trust, GPtrArray *chain, gint64 now)
+{
+  return verify_ok (trust, chain, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN, now);
+}
+
+/* Is the peer signer() hands out @was? */
+static gboolean
+signer_is (MkyTrust *trust, GPtrArray *chain, gint64 now, MkyPeer *was)
+{
+  MkyPeer *peer = signer (trust, chain, now);
+  gboolean same = peer == was;
+
+  mky_peer_unref (peer);
+  return same;
+}
+
+static void
+test_cache_hit (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) alice = chain_of (pki.alice, NULL);
+  g_autoptr (GPtrArray) bob = chain_of (pki.bob, NULL);
+  g_autoptr (GBytes) alice_der = test_pki_cert_der (pki.alice);
+  g_autoptr (MkyPeer) first = NULL;
+  g_autoptr (MkyPeer) again = NULL;
+  g_autoptr (MkyPeer) nai = NULL;
+  g_autoptr (MkyPeer) own = NULL;
+  MkyPeer *peer;
+
+  first = verify_ok (trust, alice, MKY_ID_URI, alice_uri, MKY_KEY_USAGE_SIGN,
+      NOW);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 1);
+  again = verify_ok (trust, alice, MKY_ID_URI, alice_uri, MKY_KEY_USAGE_SIGN,
+      NOW + G_USEC_PER_SEC);
+  g_assert_true (again == first);
+  g_assert_cmpstr (mky_peer_get_identity (again), ==, alice_uri);
+  assert_bytes_eq (mky_peer_get_leaf_der (again), alice_der);
+  /* without an ID too; another usage is another entry */
+  g_assert_true (signer_is (trust, alice, NOW, first));
+  peer = verify_ok (trust, alice, MKY_ID_URI, NULL, MKY_KEY_USAGE_ENCRYPT,
+      NOW);
+  g_assert_true (peer != first);
+  g_assert_cmpstr (mky_peer_get_identity (peer), ==, alice_uri);
+  mky_peer_unref (peer);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 2);
+
+  /* the ID is checked on every hit */
+  verify_fails (trust, alice, MKY_ID_URI, "sip:mallory@example.com",
+      MKY_KEY_USAGE_SIGN, NOW, MKY_ERROR_BAD_ID);
+  /* a claimed NAI is the identity of the peer handed out, and leaves the
+   * one remembered as it was */
+  own = signer (trust, bob, NOW);
+  nai = verify_ok (trust, bob, MKY_ID_NAI, "bob@EXAMPLE.com",
+      MKY_KEY_USAGE_SIGN, NOW);
+  g_assert_cmpstr (mky_peer_get_identity (nai), ==, "bob@EXAMPLE.com");
+  assert_bytes_eq (mky_peer_get_leaf_der (nai), mky_peer_get_leaf_der (own));
+  g_assert_true (mky_peer_check_id (nai, MKY_ID_URI, bob_uri, NULL));
+  g_assert_true (signer_is (trust, bob, NOW, own));
+  g_assert_cmpstr (mky_peer_get_identity (own), ==, bob_uri);
+
+  /* so is the policy, which may change without dropping the cache */
+  mky_trust_deny (trust, alice_uri);
+  verify_fails (trust, alice, MKY_ID_URI, alice_uri, MKY_KEY_USAGE_SIGN, NOW,
+      MKY_ERROR_NOT_AUTHORIZED);
+}
+
+static void
+test_cache_time (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) alice = chain_of (pki.alice, NULL);
+  g_autoptr (GPtrArray) carol = chain_of (pki.carol_long, pki.inter, NULL);
+  const gint64 end = AT (NOW_S + YEAR), start = AT (NOW_S - DAY);
+  const gint64 inter_end = AT (NOW_S + 5 * YEAR);
+  MkyPeer *first, *fresh;
+
+  /* remembered a minute before the leaf expires: a hit up to its last
+   * second, refused one second later, well within the cache's lifetime */
+  first = signer (trust, alice, end - MINUTE);
+  g_assert_true (signer_is (trust, alice, end, first));
+  verify_fails (trust, alice, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN,
+      end + G_USEC_PER_SEC, MKY_ERROR_CERT_EXPIRED);
+  mky_peer_unref (first);
+  /* and before its start (the caller's clock may go back) */
+  mky_peer_unref (signer (trust, alice, start + MINUTE));
+  verify_fails (trust, alice, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN,
+      start - G_USEC_PER_SEC, MKY_ERROR_CERT_EXPIRED);
+
+  /* the intermediate's end bounds a leaf that lives longer */
+  first = signer (trust, carol, inter_end - MINUTE);
+  g_assert_true (signer_is (trust, carol, inter_end, first));
+  verify_fails (trust, carol, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN,
+      inter_end + G_USEC_PER_SEC, MKY_ERROR_CERT_EXPIRED);
+  mky_peer_unref (first);
+
+  /* an entry is used for 10 minutes of the caller's time, either way */
+  first = signer (trust, alice, NOW);
+  g_assert_true (signer_is (trust, alice, NOW + 10 * MINUTE, first));
+  g_assert_true (signer_is (trust, alice, NOW - 10 * MINUTE, first));
+  fresh = signer (trust, alice, NOW + 10 * MINUTE + 1);
+  g_assert_true (fresh != first);
+  g_assert_true (signer_is (trust, alice, NOW + 10 * MINUTE + 2, fresh));
+  mky_peer_unref (first);
+  mky_peer_unref (fresh);
+}
+
+static void
+test_cache_revocation (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) revoked = chain_of (pki.revoked, NULL);
+  g_autoptr (MkyPeer) first = NULL;
+  GError *err = NULL;
+
+  first = signer (trust, revoked, NOW);
+  g_assert_true (signer_is (trust, revoked, NOW, first));
+  /* a new CRL: the cached verification is gone with it */
+  g_assert_true (mky_trust_add_crl_memory (trust, pki.crl_ca_pem, &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  verify_fails (trust, revoked, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN, NOW,
+      MKY_ERROR_CERT_REVOKED);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+}
+
+typedef struct {
+  guint calls;
+  gboolean refuse;
+} HookData;
+
+static gboolean
+revocation_cb (GBytes *leaf_der, GBytes *issuer_der, gint64 now_us,
+    gpointer user_data, GError **error)
+{
+  HookData *d = user_data;
+
+  d->calls++;
+  if (d->refuse)
+    g_set_error (error, TEST_ERROR, 3, "OCSP: revoked");
+  return !d->refuse;
+}
+
+static void
+test_cache_config (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) alice = chain_of (pki.alice, NULL);
+  g_autoptr (GBytes) rogue_pem = test_pki_cert_pem (pki.rogue);
+  g_autoptr (MkyPeer) first = NULL;
+  FetchData fd = { 0 };
+  HookData hd = { 0 };
+  GError *err = NULL;
+
+  /* another anchor: verified afresh */
+  first = signer (trust, alice, NOW);
+  g_assert_true (mky_trust_add_ca_memory (trust, rogue_pem, &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  g_assert_false (signer_is (trust, alice, NOW, first));
+  /* a fetch hook too */
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 1);
+  mky_trust_set_fetch_func (trust, fetch_cb, &fd, NULL);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+
+  /* with a revocation hook nothing is remembered: it is asked every time,
+   * and its refusal counts even after it passed the same chain */
+  mky_peer_unref (signer (trust, alice, NOW));
+  mky_trust_set_revocation_func (trust, revocation_cb, &hd, NULL);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  mky_peer_unref (signer (trust, alice, NOW));
+  mky_peer_unref (signer (trust, alice, NOW));
+  g_assert_cmpuint (hd.calls, ==, 2);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  hd.refuse = TRUE;
+  verify_fails (trust, alice, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN, NOW,
+      MKY_ERROR_CERT_REVOKED);
+  g_assert_cmpuint (hd.calls, ==, 3);
+  /* without it, remembered again */
+  mky_trust_set_revocation_func (trust, NULL, NULL, NULL);
+  mky_peer_unref (signer (trust, alice, NOW));
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 1);
+  g_assert_cmpuint (hd.calls, ==, 3);
+  g_free (fd.last_url);
+}
+
+static void
+test_cache_chain (void)
+{
+  static const char url[] = "http://certs.example.com/who.der";
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) carol = chain_of (pki.carol, pki.inter, NULL);
+  g_autoptr (GPtrArray) carol_alone = chain_of (pki.carol, NULL);
+  g_autoptr (GPtrArray) carol_more = chain_of (pki.carol, pki.inter,
+      pki.bob, NULL);
+  g_autoptr (GPtrArray) sign = chain_of (pki.sign_only, NULL);
+  g_autoptr (GPtrArray) typed = chain_of (pki.alice, pki.sign_only, NULL);
+  g_autoptr (GPtrArray) by_url = mky_cert_chain_new ();
+  g_autoptr (GBytes) sign_der = test_pki_cert_der (pki.sign_only);
+  g_autoptr (GBytes) alice_der = test_pki_cert_der (pki.alice);
+  g_autoptr (GBytes) bob_der = test_pki_cert_der (pki.bob);
+  g_autoptr (MkyPeer) first = NULL;
+  FetchData fd = { 0 };
+  MkyPeer *peer;
+
+  /* the same leaf without its intermediate, or with another certificate
+   * after it, is another chain */
+  first = signer (trust, carol, NOW);
+  verify_fails (trust, carol_alone, MKY_ID_URI, NULL, MKY_KEY_USAGE_SIGN, NOW,
+      MKY_ERROR_CERT_UNTRUSTED);
+  peer = signer (trust, carol_more, NOW);
+  g_assert_true (peer != first);
+  assert_bytes_eq (mky_peer_get_leaf_der (peer),
+      mky_peer_get_leaf_der (first));
+  mky_peer_unref (peer);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 2);
+
+  /* a chain cached for signing is not one for encryption */
+  mky_peer_unref (signer (trust, sign, NOW));
+  verify_fails (trust, sign, MKY_ID_URI, NULL, MKY_KEY_USAGE_ENCRYPT, NOW,
+      MKY_ERROR_CERT_USAGE);
+  /* the same bytes with another entry type may name another leaf */
+  peer = signer (trust, typed, NOW);
+  assert_bytes_eq (mky_peer_get_leaf_der (peer), alice_der);
+  mky_peer_unref (peer);
+  ((MkyCertEntry *) typed->pdata[1])->type = MKY_CERT_X509V3_SIGN;
+  peer = signer (trust, typed, NOW);
+  assert_bytes_eq (mky_peer_get_leaf_der (peer), sign_der);
+  mky_peer_unref (peer);
+
+  /* a URL stands for what it gives now, not what it gave before */
+  mky_trust_set_fetch_func (trust, fetch_cb, &fd, NULL);
+  mky_cert_chain_add (by_url, MKY_CERT_X509V3_URL, (const guint8 *) url,
+      strlen (url));
+  fd.answer = alice_der;
+  peer = signer (trust, by_url, NOW);
+  g_assert_cmpstr (mky_peer_get_identity (peer), ==, alice_uri);
+  mky_peer_unref (peer);
+  fd.answer = bob_der;
+  peer = signer (trust, by_url, NOW);
+  g_assert_cmpstr (mky_peer_get_identity (peer), ==, bob_uri);
+  mky_peer_unref (peer);
+  g_assert_cmpuint (fd.calls, ==, 2);
+  g_free (fd.last_url);
+}
+
+static void
+test_cache_bounded (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  g_autoptr (GPtrArray) alice = chain_of (pki.alice, NULL);
+  g_autoptr (GPtrArray) bob = chain_of (pki.bob, NULL);
+  g_autoptr (GPtrArray) dave = chain_of (pki.dave, NULL);
+  g_autoptr (MkyPeer) a = NULL;
+  g_autoptr (MkyPeer) b = NULL;
+  g_autoptr (MkyPeer) d = NULL;
+
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  mky_trust_set_cache_size (trust, 2);
+  a = signer (trust, alice, NOW);
+  b = signer (trust, bob, NOW);
+  /* alice used last: bob gives way to dave */
+  g_assert_true (signer_is (trust, alice, NOW, a));
+  d = signer (trust, dave, NOW);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 2);
+  g_assert_true (signer_is (trust, alice, NOW, a));
+  g_assert_false (signer_is (trust, bob, NOW, b));
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 2);
+  /* then dave was the least recently used */
+  g_assert_false (signer_is (trust, dave, NOW, d));
+
+  /* 0: none */
+  mky_trust_set_cache_size (trust, 0);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+  mky_peer_unref (signer (trust, alice, NOW));
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), ==, 0);
+}
+
+#define CACHE_THREAD_ROUNDS 30
+
+static gpointer
+cache_thread (gpointer data)
+{
+  MkyTrust *trust = data;
+  TestPkiCert *certs[] = { pki.alice, pki.bob, pki.dave };
+
+  for (guint i = 0; i < CACHE_THREAD_ROUNDS; i++) {
+    g_autoptr (GPtrArray) chain = chain_of (certs[i % 3], NULL);
+    mky_peer_unref (signer (trust, chain, NOW + i));
+  }
+  return NULL;
+}
+
+/* Two threads on one trust whose cache is smaller than what they verify:
+ * lookups, stores and evictions cross (run under valgrind or TSan to see
+ * more than a crash) */
+static void
+test_cache_threads (void)
+{
+  g_autoptr (MkyTrust) trust = trust_ca ();
+  GThread *th[2];
+
+  mky_trust_set_cache_size (trust, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (th); i++)
+    th[i] = g_thread_new ("verify", cache_thread, trust);
+  for (guint i = 0; i < G_N_ELEMENTS (th); i++)
+    g_thread_join (th[i]);
+  g_assert_cmpuint (mky_trust_get_n_cached (trust), <=, 2);
+}
+
 static void
 test_end_to_end (void)
 {
@@ -1330,6 +1647,13 @@ main (int argc, char **argv)
   g_test_add_func ("/pki/verify/identity", test_verify_identity);
   g_test_add_func ("/pki/verify/policy", test_verify_policy);
   g_test_add_func ("/pki/verify/url", test_verify_url);
+  g_test_add_func ("/pki/cache/hit", test_cache_hit);
+  g_test_add_func ("/pki/cache/time", test_cache_time);
+  g_test_add_func ("/pki/cache/revocation", test_cache_revocation);
+  g_test_add_func ("/pki/cache/config", test_cache_config);
+  g_test_add_func ("/pki/cache/chain", test_cache_chain);
+  g_test_add_func ("/pki/cache/bounded", test_cache_bounded);
+  g_test_add_func ("/pki/cache/threads", test_cache_threads);
   g_test_add_func ("/pki/end-to-end", test_end_to_end);
   g_test_add_func ("/pki/peer/pinned", test_peer_pinned);
   g_test_add_func ("/pki/chash", test_chash);
