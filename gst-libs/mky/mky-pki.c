@@ -587,6 +587,18 @@ mky_credentials_get_n_certs (MkyCredentials *creds)
   return creds->der->len;
 }
 
+guint
+mky_credentials_get_rsa_bits (MkyCredentials *creds)
+{
+  unsigned int bits = 0;
+
+  g_return_val_if_fail (creds != NULL, 0);
+  if (creds->leaf == NULL
+      || gnutls_x509_crt_get_pk_algorithm (creds->leaf, &bits) != GNUTLS_PK_RSA)
+    return 0;
+  return bits;
+}
+
 GBytes *
 mky_credentials_get_cert_der (MkyCredentials *creds, guint i)
 {

@@ -101,6 +101,8 @@ MkyIdType mky_credentials_get_identity_type (MkyCredentials *creds);
 /* The chain as CERT payloads carry it: certificate @i in DER, leaf first
  * (transfer none). */
 guint mky_credentials_get_n_certs (MkyCredentials *creds);
+/* The modulus size of an RSA certificate's key, 0 for another key */
+guint mky_credentials_get_rsa_bits (MkyCredentials *creds);
 GBytes *mky_credentials_get_cert_der (MkyCredentials *creds, guint i);
 
 /* Sign @data (the message up to the signature field) for a SIGN payload of

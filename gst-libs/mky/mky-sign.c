@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
-#include <gnutls/x509.h>
 
 #include "mky-sign.h"
 #include "mky-error.h"
@@ -9,24 +8,14 @@
 static gssize
 signature_len (MkyCredentials *creds, GError **error)
 {
-  GBytes *der = mky_credentials_get_n_certs (creds)
-      ? mky_credentials_get_cert_der (creds, 0) : NULL;
-  gnutls_x509_crt_t crt;
-  gnutls_datum_t d;
-  unsigned int bits = 0;
-  gsize len;
+  guint bits;
 
-  if (der == NULL || gnutls_x509_crt_init (&crt) < 0) {
+  if (mky_credentials_get_n_certs (creds) == 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
         "credentials without a certificate");
     return -1;
   }
-  d.data = (guint8 *) g_bytes_get_data (der, &len);
-  d.size = len;
-  if (gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_DER) < 0
-      || gnutls_x509_crt_get_pk_algorithm (crt, &bits) != GNUTLS_PK_RSA)
-    bits = 0;
-  gnutls_x509_crt_deinit (crt);
+  bits = mky_credentials_get_rsa_bits (creds);
   if (bits == 0) {
     g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
         "not an RSA certificate");
