@@ -10,12 +10,17 @@
 
 typedef MkyReplayTicket Entry;
 
+/* The entries in a ring, oldest insertion first, indexed by digest: adding
+ * and dropping allocate nothing once the ring has grown */
 struct _MkyReplayCache {
   guint capacity;
   gint64 skew;
   gint64 watermark;             /* messages with ts <= this are refused */
-  GHashTable *entries;          /* Entry*, by digest */
-  GQueue order;                 /* the same entries, oldest insertion first */
+  GHashTable *entries;          /* Entry* into @ring, by digest */
+  Entry *ring;
+  guint size;                   /* room in @ring, up to @capacity */
+  guint head;                   /* the oldest entry */
+  guint n;
 };
 
 static guint
@@ -51,7 +56,7 @@ mky_replay_cache_free (MkyReplayCache *cache)
   if (cache == NULL)
     return;
   g_hash_table_unref (cache->entries);
-  g_queue_clear_full (&cache->order, g_free);
+  g_free (cache->ring);
   g_free (cache);
 }
 
@@ -115,10 +120,30 @@ mky_replay_cache_check (const MkyReplayCache *cache, const MkyMessage *msg,
 static void
 drop_oldest (MkyReplayCache *cache)
 {
-  Entry *e = g_queue_pop_head (&cache->order);
+  Entry *e = &cache->ring[cache->head];
   cache->watermark = MAX (cache->watermark, e->ts);
   g_hash_table_remove (cache->entries, e);
-  g_free (e);
+  cache->head = (cache->head + 1) % cache->size;
+  cache->n--;
+}
+
+/* Room for one more entry: a full ring doubles (up to the capacity), its
+ * entries in order from the start, the index pointing at their new places */
+static void
+grow (MkyReplayCache *cache)
+{
+  guint size = MIN (MAX (16, 2 * cache->size), cache->capacity);
+  Entry *ring = g_new (Entry, size);
+
+  g_hash_table_remove_all (cache->entries);
+  for (guint i = 0; i < cache->n; i++) {
+    ring[i] = cache->ring[(cache->head + i) % cache->size];
+    g_hash_table_add (cache->entries, &ring[i]);
+  }
+  g_free (cache->ring);
+  cache->ring = ring;
+  cache->size = size;
+  cache->head = 0;
 }
 
 void
@@ -126,18 +151,19 @@ mky_replay_cache_add (MkyReplayCache *cache, const MkyReplayTicket *ticket,
     gint64 now_us)
 {
   Entry *e;
-  Entry *head;
 
-  /* entries older than the skew window would be refused anyway; the queue
+  /* entries older than the skew window would be refused anyway; the ring
    * is in arrival order, close enough to timestamp order to purge from */
-  while ((head = g_queue_peek_head (&cache->order))
-      && head->ts < now_us - cache->skew)
+  while (cache->n && cache->ring[cache->head].ts < now_us - cache->skew)
     drop_oldest (cache);
   if (g_hash_table_contains (cache->entries, ticket))
     return;
-  while (g_hash_table_size (cache->entries) >= cache->capacity)
+  if (cache->n == cache->capacity)
     drop_oldest (cache);
-  e = g_memdup2 (ticket, sizeof *ticket);
+  if (cache->n == cache->size)
+    grow (cache);
+  e = &cache->ring[(cache->head + cache->n) % cache->size];
+  *e = *ticket;
   g_hash_table_add (cache->entries, e);
-  g_queue_push_tail (&cache->order, e);
+  cache->n++;
 }

@@ -1,4 +1,5 @@
 /* Timestamps and the replay cache (RFC 3830 §5.3, §5.4) */
+#include <string.h>
 #include <mky/mky.h>
 
 #define SEC G_USEC_PER_SEC
@@ -102,6 +103,39 @@ test_overflow (void)
     mky_message_free (m[i]);
 }
 
+/* The cache's ring wraps and grows while entries expire from its head:
+ * every entry still held is found, and the forgotten ones are caught by the
+ * watermark */
+static void
+test_ring (void)
+{
+  g_autoptr (MkyReplayCache) c = mky_replay_cache_new (40, SKEW, NOW, FALSE);
+  gint64 later = NOW + SKEW + 2 * SEC, end = later + 60 * 1000;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyMessage) fresh = msg_at (end, 1000);
+
+  for (guint32 i = 0; i < 10; i++) {
+    g_autoptr (MkyMessage) m = msg_at (NOW, i);
+    remember (c, m, NOW);
+  }
+  /* the first of these expires the ten above; the ring wraps, then grows;
+   * one millisecond apart, so that forgetting one refuses only older ones */
+  for (guint32 i = 0; i < 60; i++) {
+    g_autoptr (MkyMessage) m = msg_at (later + i * 1000, 100 + i);
+    remember (c, m, later + i * 1000);
+  }
+  g_assert_cmpuint (mky_replay_cache_size (c), ==, 40);
+  for (guint32 i = 0; i < 60; i++) {
+    g_autoptr (MkyMessage) m = msg_at (later + i * 1000, 100 + i);
+    g_assert_false (mky_replay_cache_check (c, m, end, NULL, &error));
+    g_assert_error (error, MKY_ERROR, MKY_ERROR_REPLAY);
+    g_assert_nonnull (strstr (error->message, i < 20 ? "overflowed"
+            : "replayed message"));
+    g_clear_error (&error);
+  }
+  g_assert_true (mky_replay_cache_check (c, fresh, end, NULL, NULL));
+}
+
 /* Expired entries leave the cache by themselves: memory stays bounded by
  * traffic within the skew, whatever the capacity. */
 static void
@@ -157,6 +191,7 @@ main (int argc, char **argv)
   g_test_add_func ("/replay/skew", test_skew);
   g_test_add_func ("/replay/replay", test_replay);
   g_test_add_func ("/replay/overflow", test_overflow);
+  g_test_add_func ("/replay/ring", test_ring);
   g_test_add_func ("/replay/expiry", test_expiry);
   g_test_add_func ("/replay/state-lost", test_state_lost);
   g_test_add_func ("/replay/counter", test_counter_refused);
