@@ -7,6 +7,57 @@
 #include "mky-error.h"
 #include "mky-prf.h"
 
+enum { CS, POLICIES, KEYS };
+
+/* A bundle's arrays start in its own slots: a typical one allocates
+ * nothing for them */
+static void
+array_add (MkyCsb *csb, guint which, gpointer item)
+{
+  MkyArray *a = &csb->arrays[which];
+  gpointer *slots = csb->slots[which];
+  guint room = a->pdata == slots ? G_N_ELEMENTS (csb->slots[0]) : a->alloc;
+
+  if (a->len == room) {
+    gpointer *grown = g_new (gpointer, 2 * room);
+    memcpy (grown, a->pdata, a->len * sizeof *grown);
+    if (a->pdata != slots)
+      g_free (a->pdata);
+    a->pdata = grown;
+    a->alloc = 2 * room;
+  }
+  a->pdata[a->len++] = item;
+}
+
+static void
+item_free (guint which, gpointer item)
+{
+  if (which == CS)
+    g_free (item);
+  else
+    mky_payload_free (item);
+}
+
+static void
+array_remove (MkyCsb *csb, guint which, guint index)
+{
+  MkyArray *a = &csb->arrays[which];
+  gpointer item = a->pdata[index];
+
+  a->len--;
+  memmove (a->pdata + index, a->pdata + index + 1,
+      (a->len - index) * sizeof *a->pdata);
+  item_free (which, item);
+}
+
+static void
+array_clear (MkyCsb *csb, guint which)
+{
+  MkyArray *a = &csb->arrays[which];
+  while (a->len)
+    item_free (which, a->pdata[--a->len]);
+}
+
 MkyCsb *
 mky_csb_new (guint32 csb_id)
 {
@@ -17,10 +68,11 @@ mky_csb_new (guint32 csb_id)
     gnutls_rnd (GNUTLS_RND_NONCE, &csb_id, sizeof csb_id);
   csb->csb_id = csb_id;
   csb->map_type = MKY_MAP_SRTP_ID;
-  csb->cs = g_ptr_array_new_with_free_func (g_free);
-  csb->policies =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
-  csb->keys = g_ptr_array_new_with_free_func ((GDestroyNotify) mky_payload_free);
+  for (guint i = 0; i < G_N_ELEMENTS (csb->arrays); i++)
+    csb->arrays[i].pdata = csb->slots[i];
+  csb->cs = &csb->arrays[CS];
+  csb->policies = &csb->arrays[POLICIES];
+  csb->keys = &csb->arrays[KEYS];
   return csb;
 }
 
@@ -36,9 +88,11 @@ mky_csb_unref (MkyCsb *csb)
 {
   if (csb == NULL || !g_atomic_int_dec_and_test (&csb->ref_count))
     return;
-  g_ptr_array_unref (csb->cs);
-  g_ptr_array_unref (csb->policies);
-  g_ptr_array_unref (csb->keys);
+  for (guint i = 0; i < G_N_ELEMENTS (csb->arrays); i++) {
+    array_clear (csb, i);
+    if (csb->arrays[i].pdata != csb->slots[i])
+      g_free (csb->arrays[i].pdata);
+  }
   mky_bytes_clear (&csb->rand, FALSE);
   mky_arena_unref (csb->memory);
   g_free (csb);
@@ -51,7 +105,36 @@ mky_csb_add_cs (MkyCsb *csb, guint8 policy_no, guint32 ssrc, guint32 roc)
   cs->policy = policy_no;
   cs->ssrc = ssrc;
   cs->roc = roc;
-  g_ptr_array_add (csb->cs, cs);
+  array_add (csb, CS, cs);
+}
+
+void
+mky_csb_clear_cs (MkyCsb *csb)
+{
+  array_clear (csb, CS);
+}
+
+void
+mky_csb_take_policy (MkyCsb *csb, MkyPayload *sp)
+{
+  for (guint i = 0; i < csb->policies->len; i++)
+    if (((MkyPayload *) csb->policies->pdata[i])->u.sp.policy_no
+        == sp->u.sp.policy_no)
+      array_remove (csb, POLICIES, i--);
+  array_add (csb, POLICIES, sp);
+}
+
+void
+mky_csb_take_key (MkyCsb *csb, MkyPayload *kd)
+{
+  array_add (csb, KEYS, kd);
+}
+
+void
+mky_csb_remove_key (MkyCsb *csb, guint index)
+{
+  g_return_if_fail (index < csb->keys->len);
+  array_remove (csb, KEYS, index);
 }
 
 const MkySp *
@@ -71,13 +154,10 @@ mky_csb_set_policy (MkyCsb *csb, guint8 policy_no, const MkySrtpPolicy *policy,
 {
   MkyPayload *p = mky_payload_new (MKY_PT_SP);
 
-  for (guint i = 0; i < csb->policies->len; i++)
-    if (((MkyPayload *) csb->policies->pdata[i])->u.sp.policy_no == policy_no)
-      g_ptr_array_remove_index (csb->policies, i--);
   p->u.sp.policy_no = policy_no;
   p->u.sp.prot_type = MKY_PROT_SRTP;
   mky_srtp_policy_to_sp (policy, gstreamer_form, &p->u.sp);
-  g_ptr_array_add (csb->policies, p);
+  mky_csb_take_policy (csb, p);
 }
 
 static void
@@ -106,14 +186,14 @@ mky_csb_add_key (MkyCsb *csb, MkyKeyDataType type, const guint8 *key,
     kd->kv.kv = MKY_KV_SPI;
     mky_bytes_set (&kd->kv.spi, mki, mki_len);
   }
-  g_ptr_array_add (csb->keys, p);
+  array_add (csb, KEYS, p);
   return kd;
 }
 
 void
 mky_csb_clear_keys (MkyCsb *csb)
 {
-  g_ptr_array_set_size (csb->keys, 0);
+  array_clear (csb, KEYS);
 }
 
 void

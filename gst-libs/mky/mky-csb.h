@@ -16,14 +16,17 @@ typedef struct {
   guint32 csb_id;
   MkyPrf prf;
   guint8 map_type;              /* MkyMapType */
-  GPtrArray *cs;                /* MkyCsSrtp: CS ID of entry i is i + 1 */
+  /* read-only: change them with the functions below */
+  MkyArray *cs;                 /* MkyCsSrtp: CS ID of entry i is i + 1 */
   MkyBytes rand;                /* RAND of the initial message */
-  GPtrArray *policies;          /* MkyPayload (SP), possibly in @memory */
-  GPtrArray *keys;              /* MkyPayload (Key data), wiped on free */
+  MkyArray *policies;           /* MkyPayload (SP) */
+  MkyArray *keys;               /* MkyPayload (Key data), wiped on free */
   MkyT t;                       /* timestamp of the last message */
   /* private */
   gint ref_count;
-  gpointer memory;              /* the message the last policies came in */
+  gpointer memory;              /* the message it shares payloads with */
+  MkyArray arrays[3];           /* @cs, @policies, @keys */
+  gpointer slots[3][4];         /* their first elements */
 } MkyCsb;
 
 MkyCsb *mky_csb_new (guint32 csb_id);
@@ -34,6 +37,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyCsb, mky_csb_unref)
 /* Building (Initiator side) */
 void mky_csb_add_cs (MkyCsb *csb, guint8 policy_no, guint32 ssrc,
     guint32 roc);
+void mky_csb_clear_cs (MkyCsb *csb);
+/* Take @sp (an SP payload), replacing the policy of the same number */
+void mky_csb_take_policy (MkyCsb *csb, MkyPayload *sp);
+/* Take @kd (a Key data payload), after the keys there */
+void mky_csb_take_key (MkyCsb *csb, MkyPayload *kd);
+void mky_csb_remove_key (MkyCsb *csb, guint index);
 void mky_csb_set_policy (MkyCsb *csb, guint8 policy_no,
     const MkySrtpPolicy *policy, gboolean gstreamer_form);
 /* Add key data; a NULL @key draws @key_len random bytes (GnuTLS key RNG),

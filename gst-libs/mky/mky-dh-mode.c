@@ -585,7 +585,7 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
             error))
       return FALSE;
     mky_csb_clear_keys (csb);
-    g_ptr_array_add (csb->keys, tgk_payload (&tgk, NULL));
+    mky_csb_take_key (csb, tgk_payload (&tgk, NULL));
   }
   if (peer)
     mky_table_store (&ini->peers, csb->csb_id, mky_peer_ref (peer));

@@ -11,7 +11,7 @@
 
 MkyMessage *
 mky_exchange_message_new (guint type, guint32 csb_id, MkyPrf prf,
-    GPtrArray *cs, const MkyT *t, const MkyBytes *rand)
+    const MkyArray *cs, const MkyT *t, const MkyBytes *rand)
 {
   MkyMessage *msg = mky_message_new (type, csb_id);
   MkyHdr *hdr = mky_message_hdr (msg);
@@ -82,7 +82,7 @@ mky_exchange_add_ids (MkyMessage *msg, MkyIdType type_i, const char *id_i,
 }
 
 void
-mky_exchange_add_policies (MkyMessage *msg, GPtrArray *policies)
+mky_exchange_add_policies (MkyMessage *msg, const MkyArray *policies)
 {
   for (guint i = 0; i < policies->len; i++)
     mky_message_insert (msg, msg->payloads->len,
@@ -402,6 +402,15 @@ mky_exchange_check_key_data (const GPtrArray *chain, guint from,
 
 /* The bundle an authenticated I_MESSAGE leaves: a new one, or @old with the
  * update applied (RFC 3830 §4.5: new keys, policies or map replace the old). */
+static void
+add_cs (MkyCsb *csb, const MkyArray *cs)
+{
+  for (guint i = 0; i < cs->len; i++) {
+    const MkyCsSrtp *c = cs->pdata[i];
+    mky_csb_add_cs (csb, c->policy, c->ssrc, c->roc);
+  }
+}
+
 MkyCsb *
 mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
 {
@@ -414,13 +423,12 @@ mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
   csb->t = mky_message_find (msg, MKY_PT_T, 0)->u.t;
   if (old && !rand) {
     mky_bytes_set (&csb->rand, old->rand.data, old->rand.len);
-    for (guint i = 0; i < old->cs->len; i++)
-      g_ptr_array_add (csb->cs, g_memdup2 (old->cs->pdata[i], sizeof (MkyCsSrtp)));
+    add_cs (csb, old->cs);
     for (guint i = 0; i < old->policies->len; i++)
-      g_ptr_array_add (csb->policies, mky_payload_copy (old->policies->pdata[i]));
+      mky_csb_take_policy (csb, mky_payload_copy (old->policies->pdata[i]));
     if (keys->len == 0)
       for (guint i = 0; i < old->keys->len; i++)
-        g_ptr_array_add (csb->keys, mky_payload_copy (old->keys->pdata[i]));
+        mky_csb_take_key (csb, mky_payload_copy (old->keys->pdata[i]));
   } else if (rand->in_message) {
     csb->rand = rand->u.rand.rand;
     csb->rand.owned = FALSE;
@@ -429,26 +437,22 @@ mky_exchange_apply (const MkyCsb *old, const MkyMessage *msg, GPtrArray *keys)
     mky_bytes_set (&csb->rand, rand->u.rand.rand.data, rand->u.rand.rand.len);
   }
   if (hdr->n_cs && hdr->cs_srtp) {
-    g_ptr_array_set_size (csb->cs, 0);
-    for (guint i = 0; i < hdr->cs_srtp->len; i++)
-      g_ptr_array_add (csb->cs, g_memdup2 (hdr->cs_srtp->pdata[i], sizeof (MkyCsSrtp)));
+    mky_csb_clear_cs (csb);
+    add_cs (csb, hdr->cs_srtp);
   }
   for (guint i = 0; i < msg->payloads->len; i++) {
     MkyPayload *p = msg->payloads->pdata[i];
     if (p->type == MKY_PT_SP) {
-      for (guint k = 0; k < csb->policies->len; k++)
-        if (((MkyPayload *) csb->policies->pdata[k])->u.sp.policy_no == p->u.sp.policy_no)
-          g_ptr_array_remove_index (csb->policies, k--);
       /* a parsed SP stays in the message's memory, which the bundle keeps:
        * no copy on the Responder's hot path */
       shares |= p->in_message;
-      g_ptr_array_add (csb->policies, p->in_message ? p : mky_payload_copy (p));
+      mky_csb_take_policy (csb, p->in_message ? p : mky_payload_copy (p));
     }
   }
   while (keys->len) {
     MkyPayload *k = g_ptr_array_steal_index (keys, 0);
     shares |= k->in_message;
-    g_ptr_array_add (csb->keys, k);
+    mky_csb_take_key (csb, k);
   }
   if (shares)
     csb->memory = mky_arena_ref (msg->memory);
@@ -498,8 +502,8 @@ mky_exchange_open_envelope (MkyCredentials *creds, const MkyPke *pke,
 }
 
 GByteArray *
-mky_exchange_kemac_plain (MkyIdType type, const char *id, GPtrArray *keys,
-    GError **error)
+mky_exchange_kemac_plain (MkyIdType type, const char *id,
+    const MkyArray *keys, GError **error)
 {
   g_autoptr (GPtrArray) chain = g_ptr_array_new ();
   g_autoptr (MkyPayload) idp = mky_payload_new (MKY_PT_ID);

@@ -33,7 +33,7 @@ GPtrArray *mky_kemac_open_data_in (const MkyKemac *kemac,
  * session map of @cs (MkyCsSrtp), T = @t, and RAND = @rand unless that is
  * NULL. V is 0. */
 MkyMessage *mky_exchange_message_new (guint type, guint32 csb_id, MkyPrf prf,
-    GPtrArray *cs, const MkyT *t, const MkyBytes *rand);
+    const MkyArray *cs, const MkyT *t, const MkyBytes *rand);
 /* A new RAND (MKY_EXCHANGE_RAND_LEN bytes) in @rand */
 void mky_exchange_new_rand (MkyBytes *rand);
 void mky_exchange_add_id (MkyMessage *msg, MkyIdType type, const char *id);
@@ -50,7 +50,7 @@ void mky_exchange_add_ids (MkyMessage *msg, MkyIdType type_i,
     const char *id_i, MkyCredentials *certs, const char *cert_url,
     MkyIdType type_r, const char *id_r, gboolean idr_second);
 /* Copies of @policies (SP payloads) */
-void mky_exchange_add_policies (MkyMessage *msg, GPtrArray *policies);
+void mky_exchange_add_policies (MkyMessage *msg, const MkyArray *policies);
 /* An SP payload (policy number 0) for @policy; NULL: the default policy,
  * the one an "Invalid SPpar" Error message offers as what we support
  * (RFC 3830 §5.1.1) */
@@ -183,10 +183,10 @@ gboolean mky_exchange_open_envelope (MkyCredentials *creds,
 /* ID || {Key data}: the KEMAC plaintext of the public-key modes (RFC 3830
  * §3.2, RFC 4738 §3.6); wipe with mky_secure_array_free() */
 GByteArray *mky_exchange_kemac_plain (MkyIdType type, const char *id,
-    GPtrArray *keys, GError **error);
+    const MkyArray *keys, GError **error);
 /* RFC 3830 §5.2: the KEMAC MAC of a public-key message covers the KEMAC
  * payload alone, its Next payload field taken as 0, up to the MAC field,
- * as serialized in @msg->raw */
+ * as in @msg's wire form */
 void mky_exchange_kemac_mac (const MkyMsgKeys *keys, const MkyMessage *msg,
     MkyPayload *kemac);
 gboolean mky_exchange_kemac_mac_verify (const MkyMsgKeys *keys,

@@ -936,9 +936,9 @@ unicast_bundle (MkyRsaRResponder *r, const MkyMessage *msg,
   else
     mky_exchange_new_rand (&csb->rand);
   if (chosen)
-    g_ptr_array_add (csb->policies, mky_payload_copy (chosen));
+    mky_csb_take_policy (csb, mky_payload_copy (chosen));
   else if (r->policies->len)
-    g_ptr_array_add (csb->policies, mky_exchange_sp_payload (first_policy (r)));
+    mky_csb_take_policy (csb, mky_exchange_sp_payload (first_policy (r)));
   if (hdr->map_type == MKY_MAP_SRTP_ID && hdr->cs_srtp)
     for (guint i = 0; i < hdr->cs_srtp->len; i++) {
       const MkyCsSrtp *cs = hdr->cs_srtp->pdata[i];
@@ -1337,7 +1337,7 @@ mky_rsa_r_group_retire (MkyCsb *group, guint32 mki)
     if (kd->kv.kv == MKY_KV_SPI && kd->kv.spi.len == 4
         && memcmp (kd->kv.spi.data, be, 4) == 0) {
       /* Key data payloads are wiped when freed */
-      g_ptr_array_remove_index (group->keys, i);
+      mky_csb_remove_key (group, i);
       return TRUE;
     }
   }

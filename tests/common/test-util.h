@@ -147,7 +147,7 @@ test_csb_add_unsupported_sp (MkyCsb *csb)
 
   sp->u.sp.prot_type = MKY_PROT_SRTP;
   mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
-  g_ptr_array_add (csb->policies, sp);
+  mky_csb_take_policy (csb, sp);
 }
 
 /* Crypto session @index of @csb is keyed as RFC 3830 §4.1.3 derives it with

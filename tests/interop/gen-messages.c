@@ -442,7 +442,7 @@ gen_responses (void)
 
     sp->u.sp.prot_type = MKY_PROT_SRTP;
     mky_sp_add_param_u8 (&sp->u.sp, MKY_SP_ENCR_ALG, MKY_SRTP_ENCR_AES_F8);
-    g_ptr_array_add (csb->policies, sp);
+    mky_csb_take_policy (csb, sp);
     mky_csb_add_key (csb, MKY_KD_TGK, NULL, 16, NULL, 0, NULL, 0);
     init = mky_psk_initiator_build (ini, csb, TRUE, NOW + 2 * SEC, &error);
     if (mky_psk_responder_handle (resp, init, NOW + 2 * SEC, &reply, &error)
