@@ -35,6 +35,24 @@
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
  * `gst-launch-1.0 -v` prints them.
  *
+ * With #GstMikeyDec:mode `rsa-r-group` mikeydec is a member of a
+ * MIKEY-RSA-R group (RFC 4738 §3.2) instead: going from READY to PAUSED it
+ * sends its signed I_MESSAGE (with #GstMikeyDec:certificate) over UDP to
+ * the group key server #GstMikeyDec:server (mikeyenc in the same mode),
+ * and sends the same bytes again after #GstMikeyDec:retransmit-timeout,
+ * then twice as long each time, until an R_MESSAGE from a server whose
+ * certificate chains to #GstMikeyDec:ca-file comes or
+ * #GstMikeyDec:join-timeout has passed. This runs on a thread of its own;
+ * packets wait meanwhile (#GstMikeyDec:max-pending) or are dropped. The
+ * group's keys then reach srtpdec as in the other modes, and an element
+ * message `mikey-joined` (`server-identity`, `server-address`, `csb-id`)
+ * is posted. If the server answers with an Error message (it refused our
+ * certificate or identity), mikeydec stops asking, and unless a valid
+ * answer still comes within the current retransmission interval (an Error
+ * message is not authenticated), posts a RESOURCE / NOT_AUTHORIZED error;
+ * no answer by the join timeout is a RESOURCE / OPEN_READ error. Either
+ * way no keys, so no media.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink  md.mikey_src ! udpsink host=127.0.0.1 port=2270
@@ -42,6 +60,9 @@
  * |[
  * gst-launch-1.0 udpsrc address=239.1.2.3 port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec psk=000102030405060708090a0b0c0d0e0f max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
  * ]| keys in band (mikeyenc in-band=true), packets held until they come.
+ * |[
+ * gst-launch-1.0 udpsrc address=239.1.2.3 port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=rsa-r-group server=keys.example.com certificate=member.pem private-key=member.key ca-file=ca.pem max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
+ * ]| a group member, keyed by the key server on keys.example.com:2269.
  *
  * Since: 0.1
  */
@@ -58,6 +79,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 #define DEFAULT_ALLOW_NULL FALSE
 #define DEFAULT_MAX_PENDING 0
 #define MAX_MAX_PENDING 65536
+#define DEFAULT_RETRANSMIT_TIMEOUT 500
+#define DEFAULT_JOIN_TIMEOUT 10000
 
 enum
 {
@@ -67,7 +90,12 @@ enum
   PROP_ALLOW_NULL,
   PROP_MAX_PENDING,
   PROP_STATS,
-  N_PROPERTIES
+  PROP_SERVER,
+  PROP_RETRANSMIT_TIMEOUT,
+  PROP_JOIN_TIMEOUT,
+  N_PROPERTIES,
+  /* certificate, private-key, ca-file, crl-file, identity */
+  PROP_PKI_FIRST = N_PROPERTIES
 };
 
 static GParamSpec *properties[N_PROPERTIES];
@@ -143,6 +171,25 @@ struct _GstMikeyDec
   GBytes *psk;
   gboolean allow_null;
   guint max_pending;
+  MikeyPki pki;
+  gchar *server_prop;
+  guint retransmit_timeout;     /* ms */
+  guint join_timeout;           /* ms */
+
+  /* joining the group (rsa-r-group), PAUSED and up; but for udp, used on
+   * the UDP thread only */
+  MikeyUdp *udp;
+  gchar *server;                /* server_prop when the join started */
+  MkyRsaRInitiator *member;
+  GBytes *request;
+  GSocketAddress *server_addr;
+  GSource *timer;
+  gint64 join_deadline;         /* monotonic */
+  guint wait;                   /* ms, the current retransmission interval */
+  gchar *refusal;               /* an Error message came: why */
+  gboolean join_done;
+  const gchar *join_state;      /* for stats, under the object lock */
+  guint64 requests_sent;        /* under the object lock */
 
   MkyPskResponder *responder;
   GHashTable *last_accepted;    /* CSB ID -> GBytes, its last message */
@@ -648,6 +695,77 @@ keying_structure (const MkySrtpKeying *k, GError **error)
   return s;
 }
 
+/* Hand the keys of every crypto session of @csb to its SSRC (all or
+ * nothing), appending the SSRCs whose keys changed to @keyed. Call with the
+ * object lock. */
+static gboolean
+apply_bundle (GstMikeyDec *self, MkyCsb *csb, GArray *keyed, GError **error)
+{
+  guint n;
+  GstStructure *ks[256];
+  MkySrtpKeying k;
+
+  if (!mky_csb_check (csb, MKY_SP_COMPAT_ACCEPT_GSTREAMER, error))
+    return FALSE;
+  n = mky_csb_n_sessions (csb);
+  if (n > G_N_ELEMENTS (ks)) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+        "%u crypto sessions", n);
+    return FALSE;
+  }
+  for (guint i = 0; i < n; i++) {
+    ks[i] = NULL;
+    if (mky_csb_get_srtp (csb, i, MKY_SP_COMPAT_ACCEPT_GSTREAMER, &k, error)) {
+      ks[i] = keying_structure (&k, error);
+      mky_srtp_keying_clear (&k);
+    }
+    if (ks[i] == NULL) {
+      for (guint j = 0; j < i; j++)
+        gst_structure_free (ks[j]);
+      return FALSE;
+    }
+  }
+  for (guint i = 0; i < n; i++) {
+    guint32 ssrc, roc = 0;
+    SsrcEntry *e = NULL;
+
+    gst_structure_get_uint (ks[i], "ssrc", &ssrc);
+    gst_structure_get_uint (ks[i], "roc", &roc);
+    if (ssrc == 0) {
+      /* RFC 3830 §6.1.1: the first SSRC seen that has no key */
+      for (guint j = 0; j < self->order->len && !e; j++)
+        if (((SsrcEntry *) self->order->pdata[j])->keying == NULL)
+          e = self->order->pdata[j];
+      if (e == NULL) {
+        Unbound *u = g_new0 (Unbound, 1);
+        u->keying = ks[i];
+        u->csb_id = csb->csb_id;
+        u->roc = roc;
+        g_queue_push_tail (&self->unbound, u);
+        GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC 0, bound to "
+            "the first SSRC seen", csb->csb_id, i + 1);
+        continue;
+      }
+    } else {
+      e = get_entry (self, ssrc);
+    }
+    if (entry_set_keying (e, ks[i], csb->csb_id, roc)) {
+      GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC %u, ROC %u",
+          csb->csb_id, i + 1, e->ssrc, roc);
+      g_array_append_val (keyed, e->ssrc);
+    }
+  }
+  return TRUE;
+}
+
+static void
+emit_keyed (GstMikeyDec *self, GArray *keyed)
+{
+  for (guint i = 0; i < keyed->len; i++)
+    g_signal_emit (self, signals[SIGNAL_ON_KEY_RECEIVED], 0,
+        g_array_index (keyed, guint32, i));
+}
+
 /* Process one MIKEY message; FALSE when it was refused */
 static gboolean
 handle_message (GstMikeyDec *self, GBytes *message)
@@ -667,6 +785,11 @@ handle_message (GstMikeyDec *self, GBytes *message)
     GST_LOG_OBJECT (self, "MIKEY message repeated");
     return TRUE;
   }
+  if (self->mode == GST_MIKEY_MODE_RSA_R_GROUP) {
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "in rsa-r-group mode "
+        "the keys come from the key server (server property) only");
+    goto done;
+  }
   if (self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL) {
     g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "no PSK set");
     goto done;
@@ -679,66 +802,7 @@ handle_message (GstMikeyDec *self, GBytes *message)
   }
   csb = mky_psk_responder_handle (self->responder, message, now, &reply,
       &error);
-  if (csb == NULL)
-    goto done;
-  if (!mky_csb_check (csb, MKY_SP_COMPAT_ACCEPT_GSTREAMER, &error))
-    goto done;
-  {
-    guint n = mky_csb_n_sessions (csb);
-    GstStructure *ks[256];
-    MkySrtpKeying k;
-
-    if (n > G_N_ELEMENTS (ks)) {
-      g_set_error (&error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
-          "%u crypto sessions", n);
-      goto done;
-    }
-    /* all or nothing */
-    for (guint i = 0; i < n; i++) {
-      ks[i] = NULL;
-      if (mky_csb_get_srtp (csb, i, MKY_SP_COMPAT_ACCEPT_GSTREAMER, &k,
-              &error)) {
-        ks[i] = keying_structure (&k, &error);
-        mky_srtp_keying_clear (&k);
-      }
-      if (ks[i] == NULL) {
-        for (guint j = 0; j < i; j++)
-          gst_structure_free (ks[j]);
-        goto done;
-      }
-    }
-    for (guint i = 0; i < n; i++) {
-      guint32 ssrc, roc = 0;
-      SsrcEntry *e = NULL;
-
-      gst_structure_get_uint (ks[i], "ssrc", &ssrc);
-      gst_structure_get_uint (ks[i], "roc", &roc);
-      if (ssrc == 0) {
-        /* RFC 3830 §6.1.1: the first SSRC seen that has no key */
-        for (guint j = 0; j < self->order->len && !e; j++)
-          if (((SsrcEntry *) self->order->pdata[j])->keying == NULL)
-            e = self->order->pdata[j];
-        if (e == NULL) {
-          Unbound *u = g_new0 (Unbound, 1);
-          u->keying = ks[i];
-          u->csb_id = csb->csb_id;
-          u->roc = roc;
-          g_queue_push_tail (&self->unbound, u);
-          GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC 0, bound to "
-              "the first SSRC seen", csb->csb_id, i + 1);
-          continue;
-        }
-      } else {
-        e = get_entry (self, ssrc);
-      }
-      if (entry_set_keying (e, ks[i], csb->csb_id, roc)) {
-        GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC %u, ROC %u",
-            csb->csb_id, i + 1, e->ssrc, roc);
-        g_array_append_val (keyed, e->ssrc);
-      }
-    }
-  }
-  ok = TRUE;
+  ok = csb && apply_bundle (self, csb, keyed, &error);
 
 done:
   if (ok) {
@@ -763,10 +827,246 @@ done:
   }
   if (reply)
     mikey_out_pad_send (&self->out, g_steal_pointer (&reply));
-  for (guint i = 0; i < keyed->len; i++)
-    g_signal_emit (self, signals[SIGNAL_ON_KEY_RECEIVED], 0,
-        g_array_index (keyed, guint32, i));
+  emit_keyed (self, keyed);
   return ok;
+}
+
+/* Joining a group (rsa-r-group); all on the UDP thread but start_join
+ * and stop_join */
+
+static void
+set_join_state (GstMikeyDec *self, const gchar *state)
+{
+  GST_OBJECT_LOCK (self);
+  self->join_state = state;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+cancel_timer (GstMikeyDec *self)
+{
+  if (self->timer) {
+    g_source_destroy (self->timer);
+    g_clear_pointer (&self->timer, g_source_unref);
+  }
+}
+
+static gboolean join_timer (gpointer user_data);
+
+/* Wait @ms, but not past the join deadline */
+static void
+arm_timer (GstMikeyDec *self, guint ms)
+{
+  gint64 left = (self->join_deadline - g_get_monotonic_time ()) / 1000;
+
+  cancel_timer (self);
+  self->timer = mikey_udp_add_timeout (self->udp,
+      (guint) CLAMP (left, 0, (gint64) ms), join_timer, self);
+}
+
+static void
+send_request (GstMikeyDec *self)
+{
+  mikey_udp_send (self->udp, self->request, self->server_addr);
+  GST_OBJECT_LOCK (self);
+  self->requests_sent++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+join_first (gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+
+  GST_DEBUG_OBJECT (self, "asking %s for the group's keys", self->server);
+  send_request (self);
+  arm_timer (self, self->wait);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+join_timer (gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  guint64 sent;
+
+  cancel_timer (self);
+  if (self->join_done)
+    return G_SOURCE_REMOVE;
+  if (self->refusal) {
+    self->join_done = TRUE;
+    set_join_state (self, "refused");
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        (_("The MIKEY key server refused to admit this receiver to the "
+                "group.")), ("%s: %s", self->server, self->refusal));
+    return G_SOURCE_REMOVE;
+  }
+  if (g_get_monotonic_time () >= self->join_deadline) {
+    self->join_done = TRUE;
+    GST_OBJECT_LOCK (self);
+    self->join_state = "timed-out";
+    sent = self->requests_sent;
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        (_("The MIKEY key server did not answer.")),
+        ("no answer from %s in %u ms (%" G_GUINT64_FORMAT " requests sent)",
+            self->server, self->join_timeout, sent));
+    return G_SOURCE_REMOVE;
+  }
+  /* the same bytes: a server that answered already answers again with
+   * the same keys (RFC 4738 §5's bounded repeat) */
+  GST_DEBUG_OBJECT (self, "no answer in %u ms: asking again", self->wait);
+  send_request (self);
+  self->wait = self->wait > G_MAXUINT / 2 ? G_MAXUINT : self->wait * 2;
+  arm_timer (self, self->wait);
+  return G_SOURCE_REMOVE;
+}
+
+/* A datagram for the member */
+static void
+member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
+    gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyPeer) server = NULL;
+  g_autoptr (MkyCsb) csb = NULL;
+  g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree gchar *address = mikey_address_to_string (from);
+  gboolean ok;
+
+  if (self->join_done)
+    return;
+  csb = mky_rsa_r_initiator_handle_response (self->member, datagram,
+      g_get_real_time (), &server, &error);
+  if (csb == NULL) {
+    if (g_error_matches (error, MKY_ERROR, MKY_ERROR_PEER_ERROR)
+        && self->refusal == NULL) {
+      /* not authenticated, so maybe not the server's: no more requests,
+       * but a real answer may still come while the current interval runs */
+      GST_INFO_OBJECT (self, "key server %s: %s", address, error->message);
+      self->refusal = g_strdup (error->message);
+      arm_timer (self, self->wait);
+    } else {
+      /* the request stays pending: a forged answer cannot end it */
+      GST_DEBUG_OBJECT (self, "answer from %s discarded: %s", address,
+          error->message);
+    }
+    return;
+  }
+
+  self->join_done = TRUE;
+  cancel_timer (self);
+  GST_OBJECT_LOCK (self);
+  ok = apply_bundle (self, csb, keyed, &error);
+  self->join_state = ok ? "joined" : "failed";
+  GST_OBJECT_UNLOCK (self);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, STREAM, DECRYPT,
+        (_("Could not use the keys of the MIKEY key server.")),
+        ("%s: %s", address, error->message));
+    return;
+  }
+  GST_INFO_OBJECT (self, "joined the group of %s at %s (CSB ID %08x)",
+      mky_peer_get_identity (server), address, csb->csb_id);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("mikey-joined", "server-identity",
+              G_TYPE_STRING, mky_peer_get_identity (server),
+              "server-address", G_TYPE_STRING, address,
+              "csb-id", G_TYPE_UINT, csb->csb_id, NULL)));
+  emit_keyed (self, keyed);
+}
+
+static void
+stop_join (GstMikeyDec *self)
+{
+  if (self->udp)
+    mikey_udp_stop (self->udp);
+  cancel_timer (self);
+  g_clear_pointer (&self->udp, mikey_udp_free);
+  g_clear_pointer (&self->member, mky_rsa_r_initiator_free);
+  g_clear_pointer (&self->request, g_bytes_unref);
+  g_clear_object (&self->server_addr);
+  g_clear_pointer (&self->refusal, g_free);
+  g_clear_pointer (&self->server, g_free);
+}
+
+/* The key server's address: "host" or "host:port" (default port 2269).
+ * Resolved here, as udpsink does when it starts. */
+static GSocketAddress *
+resolve_server (const gchar *server, GError **error)
+{
+  g_autoptr (GSocketConnectable) c = g_network_address_parse (server,
+      MIKEY_UDP_PORT, error);
+  g_autoptr (GSocketAddressEnumerator) en = NULL;
+  GSocketAddress *sa;
+
+  if (c == NULL)
+    return NULL;
+  en = g_socket_connectable_enumerate (c);
+  sa = g_socket_address_enumerator_next (en, NULL, error);
+  if (sa == NULL && error && *error == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no address");
+  return sa;
+}
+
+static gboolean
+start_join (GstMikeyDec *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  MkyConfig cfg;
+
+  GST_OBJECT_LOCK (self);
+  self->server = g_strdup (self->server_prop);
+  self->wait = MAX (self->retransmit_timeout, 1);
+  self->join_deadline = g_get_monotonic_time ()
+      + self->join_timeout * (gint64) 1000;
+  self->join_done = FALSE;
+  self->join_state = "joining";
+  self->requests_sent = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->server == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        (_("No MIKEY key server set.")),
+        ("rsa-r-group mode needs the server property"));
+    return FALSE;
+  }
+  self->server_addr = resolve_server (self->server, &error);
+  if (self->server_addr == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        (_("Could not find the MIKEY key server.")),
+        ("%s: %s", self->server, error->message));
+    return FALSE;
+  }
+  mky_config_init (&cfg);
+  if (!mikey_pki_load (GST_ELEMENT (self), &self->pki, NULL, FALSE, &cfg)) {
+    mky_config_clear (&cfg);
+    return FALSE;
+  }
+  self->member = mky_rsa_r_initiator_new (&cfg, MKY_RSA_R_GROUP);
+  mky_config_clear (&cfg);
+  /* listen-only: no crypto session of ours (RFC 4738 §3.4) */
+  self->request = mky_rsa_r_initiator_build (self->member, request, FALSE,
+      g_get_real_time (), &error);
+  if (self->request == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Could not make a MIKEY request.")), ("%s", error->message));
+    return FALSE;
+  }
+  self->udp = mikey_udp_new (GST_ELEMENT (self), NULL,
+      g_socket_address_get_family (self->server_addr), 0, member_datagram,
+      self, &error);
+  if (self->udp == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        (_("Could not open a UDP socket for MIKEY.")), ("%s",
+            error->message));
+    return FALSE;
+  }
+  mikey_udp_start (self->udp, join_first, self);
+  return TRUE;
 }
 
 static gboolean
@@ -832,7 +1132,9 @@ make_stats (GstMikeyDec *self)
       "messages-refused", G_TYPE_UINT64, self->messages_refused,
       "messages-repeated", G_TYPE_UINT64, self->messages_repeated,
       "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
-      "unbound-sessions", G_TYPE_UINT, self->unbound.length, NULL);
+      "unbound-sessions", G_TYPE_UINT, self->unbound.length,
+      "join-state", G_TYPE_STRING, self->join_state,
+      "requests-sent", G_TYPE_UINT64, self->requests_sent, NULL);
   gst_structure_take_value (s, "streams", &streams);
   return s;
 }
@@ -861,8 +1163,22 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
       break;
+    case PROP_SERVER:
+      g_free (self->server_prop);
+      self->server_prop = g_value_dup_string (value);
+      break;
+    case PROP_RETRANSMIT_TIMEOUT:
+      self->retransmit_timeout = g_value_get_uint (value);
+      break;
+    case PROP_JOIN_TIMEOUT:
+      self->join_timeout = g_value_get_uint (value);
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_PKI_FIRST
+          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
+        mikey_pki_set_property (&self->pki, prop_id - PROP_PKI_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -888,8 +1204,21 @@ gst_mikey_dec_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_STATS:
       g_value_take_boxed (value, make_stats (self));
       break;
+    case PROP_SERVER:
+      g_value_set_string (value, self->server_prop);
+      break;
+    case PROP_RETRANSMIT_TIMEOUT:
+      g_value_set_uint (value, self->retransmit_timeout);
+      break;
+    case PROP_JOIN_TIMEOUT:
+      g_value_set_uint (value, self->join_timeout);
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_PKI_FIRST
+          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
+        mikey_pki_get_property (&self->pki, prop_id - PROP_PKI_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -914,9 +1243,24 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
     }
   }
 
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    gboolean group;
+    GST_OBJECT_LOCK (self);
+    group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+    GST_OBJECT_UNLOCK (self);
+    if (group && !start_join (self)) {
+      stop_join (self);
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
+
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    stop_join (self);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    stop_join (self);
     /* a new stream: announce again; the keys stay (they may have come
      * out of band before the pipeline started) */
     GST_OBJECT_LOCK (self);
@@ -939,6 +1283,9 @@ gst_mikey_dec_finalize (GObject *object)
 {
   GstMikeyDec *self = GST_MIKEY_DEC (object);
 
+  stop_join (self);
+  mikey_pki_clear (&self->pki);
+  g_free (self->server_prop);
   g_clear_pointer (&self->responder, mky_psk_responder_free);
   g_hash_table_destroy (self->last_accepted);
   g_clear_pointer (&self->psk, mikey_secret_free);
@@ -990,6 +1337,9 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->mode = DEFAULT_MODE;
   self->allow_null = DEFAULT_ALLOW_NULL;
   self->max_pending = DEFAULT_MAX_PENDING;
+  self->retransmit_timeout = DEFAULT_RETRANSMIT_TIMEOUT;
+  self->join_timeout = DEFAULT_JOIN_TIMEOUT;
+  self->join_state = "none";
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) ssrc_entry_free);
   self->order = g_ptr_array_new ();
@@ -1062,14 +1412,54 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
    * skipped), `packets-dropped`, `unbound-sessions` and
    * `streams`, an array of `application/x-mikey-stream` (`ssrc`, `state`,
    * `packets-passed`, `packets-dropped`, `packets-pending`, and `csb-id`
-   * and `roc` once keyed). No keys.
+   * and `roc` once keyed), and for rsa-r-group mode `join-state` (none,
+   * joining, joined, refused, timed-out, failed) and `requests-sent`
+   * (the first request and its retransmissions). No keys.
    *
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Per-SSRC key state and counters", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * GstMikeyDec:server:
+   *
+   * In rsa-r-group mode, the group key server: `host` or `host:port`
+   * (`[address]:port` for IPv6), port 2269 by default.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_SERVER] = g_param_spec_string ("server", "Server",
+      "rsa-r-group key server: host or host:port (default port 2269)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:retransmit-timeout:
+   *
+   * In rsa-r-group mode, the milliseconds to wait for the key server's
+   * answer before sending the request again; each later wait is twice
+   * the one before.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_RETRANSMIT_TIMEOUT] = g_param_spec_uint
+      ("retransmit-timeout", "Retransmit timeout",
+      "Milliseconds before the first retransmission of the join request "
+      "(doubling after each)", 1, G_MAXINT, DEFAULT_RETRANSMIT_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:join-timeout:
+   *
+   * In rsa-r-group mode, the milliseconds after the first request at
+   * which joining fails without an answer.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_JOIN_TIMEOUT] = g_param_spec_uint ("join-timeout",
+      "Join timeout", "Milliseconds to wait for the key server's answer",
+      1, G_MAXINT, DEFAULT_JOIN_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
+  mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 
   /**
    * GstMikeyDec::push-message:

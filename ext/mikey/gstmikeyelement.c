@@ -38,6 +38,7 @@ mikey_config_init (MkyConfig *cfg, GstMikeyMode mode, GBytes *psk,
       cfg->allow_null = TRUE;
       break;
     case GST_MIKEY_MODE_PSK:
+    case GST_MIKEY_MODE_RSA_R_GROUP:
     default:
       cfg->allow_null = allow_null;
       break;
@@ -225,4 +226,390 @@ void
 mikey_out_pad_eos (MikeyOutPad *out)
 {
   out_pad_enqueue (out, GST_MINI_OBJECT_CAST (gst_event_new_eos ()));
+}
+
+/* Certificates */
+
+void
+mikey_pki_install_properties (GObjectClass *klass, guint first_id)
+{
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_READY;
+
+  /**
+   * GstMikeyEnc:certificate:
+   *
+   * Our certificate chain (PEM, leaf first, or one DER certificate) for
+   * the public-key modes. The same property exists on mikeydec.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (klass,
+      first_id + MIKEY_PKI_PROP_CERTIFICATE,
+      g_param_spec_string ("certificate", "Certificate",
+          "Our certificate chain file (PEM, leaf first, or DER) for the "
+          "public-key modes", NULL, flags));
+  /**
+   * GstMikeyEnc:private-key:
+   *
+   * The private key of #GstMikeyEnc:certificate: a PEM or DER file
+   * (PKCS#1 or PKCS#8, not encrypted) or a `pkcs11:` URI (RFC 7512; the PIN
+   * as `pin-value` in the URI or from GnuTLS's PIN callback). The same
+   * property exists on mikeydec.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (klass,
+      first_id + MIKEY_PKI_PROP_PRIVATE_KEY,
+      g_param_spec_string ("private-key", "Private key",
+          "Private key of the certificate: PEM/DER file or pkcs11: URI",
+          NULL, flags));
+  /**
+   * GstMikeyEnc:ca-file:
+   *
+   * The trust anchors (PEM, or one DER certificate) the peers'
+   * certificates must chain to. The same property exists on mikeydec.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (klass, first_id + MIKEY_PKI_PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+          "Trust anchors for the peers' certificates (PEM or DER file)",
+          NULL, flags));
+  /**
+   * GstMikeyEnc:crl-file:
+   *
+   * Certificate revocation lists (PEM, or one DER CRL) applied to the
+   * peers' chains. The same property exists on mikeydec.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (klass, first_id + MIKEY_PKI_PROP_CRL_FILE,
+      g_param_spec_string ("crl-file", "CRL file",
+          "Revocation lists for the peers' certificates (PEM or DER file)",
+          NULL, flags));
+  /**
+   * GstMikeyEnc:identity:
+   *
+   * Our identity in ID payloads (a URI, or an NAI). It must be one of the
+   * certificate's subjectAltNames; %NULL: the certificate's first URI,
+   * else its first e-mail name. The same property exists on mikeydec.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (klass, first_id + MIKEY_PKI_PROP_IDENTITY,
+      g_param_spec_string ("identity", "Identity",
+          "Our MIKEY identity (default: from the certificate's "
+          "subjectAltName)", NULL, flags));
+}
+
+static gchar **
+pki_field (MikeyPki *pki, guint id)
+{
+  switch (id) {
+    case MIKEY_PKI_PROP_CERTIFICATE:
+      return &pki->certificate;
+    case MIKEY_PKI_PROP_PRIVATE_KEY:
+      return &pki->private_key;
+    case MIKEY_PKI_PROP_CA_FILE:
+      return &pki->ca_file;
+    case MIKEY_PKI_PROP_CRL_FILE:
+      return &pki->crl_file;
+    case MIKEY_PKI_PROP_IDENTITY:
+      return &pki->identity;
+    default:
+      g_assert_not_reached ();
+  }
+}
+
+void
+mikey_pki_set_property (MikeyPki *pki, guint id, const GValue *value)
+{
+  gchar **field = pki_field (pki, id);
+
+  g_free (*field);
+  *field = g_value_dup_string (value);
+  /* an empty string is no setting (gst-launch "ca-file=") */
+  if (*field && **field == '\0')
+    g_clear_pointer (field, g_free);
+}
+
+void
+mikey_pki_get_property (MikeyPki *pki, guint id, GValue *value)
+{
+  g_value_set_string (value, *pki_field (pki, id));
+}
+
+void
+mikey_pki_clear (MikeyPki *pki)
+{
+  for (guint i = 0; i < MIKEY_PKI_N_PROPS; i++)
+    g_clear_pointer (pki_field (pki, i), g_free);
+}
+
+gboolean
+mikey_pki_load (GstElement *element, MikeyPki *pki,
+    const gchar *const *allowed, gboolean server, MkyConfig *cfg)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyTrust) trust = NULL;
+  MkyCredentials *creds;
+  MikeyPki s;
+  gboolean ok = FALSE;
+
+  GST_OBJECT_LOCK (element);
+  for (guint i = 0; i < MIKEY_PKI_N_PROPS; i++)
+    *pki_field (&s, i) = g_strdup (*pki_field (pki, i));
+  GST_OBJECT_UNLOCK (element);
+
+  if (s.certificate == NULL || s.private_key == NULL || s.ca_file == NULL) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        (_("A certificate, its private key and a CA file are needed for "
+                "MIKEY-RSA-R.")),
+        ("set the certificate, private-key and ca-file properties"));
+    goto out;
+  }
+  /* the certificate itself comes from a file: MkyCredentials takes only
+   * the key from a token */
+  if (g_str_has_prefix (s.certificate, "pkcs11:")) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        (_("Could not read the certificate.")),
+        ("a certificate from a PKCS#11 URI is not supported yet; export it "
+            "to a file (the private key may stay on the token)"));
+    goto out;
+  }
+  creds = mky_credentials_new_from_files (s.certificate, s.private_key, NULL,
+      &error);
+  if (creds == NULL) {
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+        (_("Could not read the certificate or its private key.")),
+        ("%s", error->message));
+    goto out;
+  }
+  cfg->credentials = creds;
+  trust = mky_trust_new ();
+  if (!mky_trust_add_ca_file (trust, s.ca_file, &error)
+      || (s.crl_file && !mky_trust_add_crl_file (trust, s.crl_file, &error))) {
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+        (_("Could not read the CA or CRL file.")), ("%s", error->message));
+    goto out;
+  }
+  for (guint i = 0; allowed && allowed[i]; i++)
+    mky_trust_allow (trust, allowed[i]);
+  cfg->trust = g_steal_pointer (&trust);
+  if (server)
+    cfg->id_r = g_steal_pointer (&s.identity);
+  else
+    cfg->id_i = g_steal_pointer (&s.identity);
+  GST_DEBUG_OBJECT (element, "identity %s", server ? (cfg->id_r ? cfg->id_r :
+          mky_credentials_get_identity (creds)) : (cfg->id_i ? cfg->id_i :
+          mky_credentials_get_identity (creds)));
+  ok = TRUE;
+
+out:
+  mikey_pki_clear (&s);
+  return ok;
+}
+
+/* MIKEY over UDP */
+
+/* the largest UDP payload */
+#define MAX_DATAGRAM 65535
+
+struct _MikeyUdp
+{
+  GstElement *element;          /* not referenced: it owns us */
+  GSocket *socket;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread;
+  MikeyUdpFunc func;
+  gpointer user_data;
+  guint8 *buf;
+};
+
+static gboolean
+udp_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+  MikeyUdp *udp = user_data;
+
+  /* everything waiting, then back to the loop */
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    GSocketAddress *from = NULL;
+    gssize n = g_socket_receive_from (socket, &from, (gchar *) udp->buf,
+        MAX_DATAGRAM, NULL, &error);
+
+    if (n < 0) {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        /* e.g. an ICMP port unreachable for an earlier datagram; what
+         * waits behind it comes with the next dispatch */
+        GST_DEBUG_OBJECT (udp->element, "receive: %s", error->message);
+      break;
+    }
+    if (from) {
+      GBytes *d = g_bytes_new (udp->buf, n);
+      udp->func (udp, d, from, udp->user_data);
+      g_bytes_unref (d);
+      g_object_unref (from);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* on the thread even before it runs (g_main_context_invoke could run
+ * @func right here) */
+static void
+run_on_thread (MikeyUdp *udp, GSourceFunc func, gpointer user_data)
+{
+  GSource *src = g_idle_source_new ();
+
+  g_source_set_priority (src, G_PRIORITY_HIGH);
+  g_source_set_callback (src, func, user_data, NULL);
+  g_source_attach (src, udp->context);
+  g_source_unref (src);
+}
+
+static gboolean
+udp_quit (gpointer data)
+{
+  MikeyUdp *udp = data;
+
+  g_main_loop_quit (udp->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+udp_thread (gpointer data)
+{
+  MikeyUdp *udp = data;
+
+  g_main_context_push_thread_default (udp->context);
+  g_main_loop_run (udp->loop);
+  g_main_context_pop_thread_default (udp->context);
+  return NULL;
+}
+
+MikeyUdp *
+mikey_udp_new (GstElement *element, const gchar *address,
+    GSocketFamily family, guint port, MikeyUdpFunc func, gpointer user_data,
+    GError **error)
+{
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GSocketAddress) sa = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  MikeyUdp *udp;
+
+  if (address) {
+    inet = g_inet_address_new_from_string (address);
+    if (inet == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+          "'%s' is no IP address", address);
+      return NULL;
+    }
+  } else {
+    inet = g_inet_address_new_any (family);
+  }
+  sa = g_inet_socket_address_new (inet, port);
+  socket = g_socket_new (g_inet_address_get_family (inet),
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
+  if (socket == NULL || !g_socket_bind (socket, sa, FALSE, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+
+  udp = g_new0 (MikeyUdp, 1);
+  udp->element = element;
+  udp->socket = g_steal_pointer (&socket);
+  udp->func = func;
+  udp->user_data = user_data;
+  udp->buf = g_malloc (MAX_DATAGRAM);
+  udp->context = g_main_context_new ();
+  udp->loop = g_main_loop_new (udp->context, FALSE);
+  return udp;
+}
+
+guint
+mikey_udp_get_port (MikeyUdp *udp)
+{
+  g_autoptr (GSocketAddress) sa = g_socket_get_local_address (udp->socket,
+      NULL);
+
+  return sa ? g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa)) : 0;
+}
+
+void
+mikey_udp_start (MikeyUdp *udp, GSourceFunc func, gpointer user_data)
+{
+  GSource *src = g_socket_create_source (udp->socket, G_IO_IN, NULL);
+  g_autofree gchar *name = g_strdup_printf ("%s:udp",
+      GST_OBJECT_NAME (udp->element));
+
+  g_source_set_callback (src, G_SOURCE_FUNC (udp_readable), udp, NULL);
+  g_source_attach (src, udp->context);
+  g_source_unref (src);
+  if (func)
+    run_on_thread (udp, func, user_data);
+  udp->thread = g_thread_new (name, udp_thread, udp);
+}
+
+void
+mikey_udp_send (MikeyUdp *udp, GBytes *datagram, GSocketAddress *to)
+{
+  g_autoptr (GError) error = NULL;
+  gsize len;
+  const gchar *d = g_bytes_get_data (datagram, &len);
+
+  if (g_socket_send_to (udp->socket, to, d, len, NULL, &error) < 0)
+    GST_DEBUG_OBJECT (udp->element, "send: %s", error->message);
+}
+
+GSource *
+mikey_udp_add_timeout (MikeyUdp *udp, guint ms, GSourceFunc func,
+    gpointer user_data)
+{
+  GSource *src = g_timeout_source_new (ms);
+
+  g_source_set_callback (src, func, user_data, NULL);
+  g_source_attach (src, udp->context);
+  return src;
+}
+
+void
+mikey_udp_stop (MikeyUdp *udp)
+{
+  if (udp->thread) {
+    run_on_thread (udp, udp_quit, udp);
+    g_thread_join (udp->thread);
+    udp->thread = NULL;
+  }
+}
+
+void
+mikey_udp_free (MikeyUdp *udp)
+{
+  if (udp == NULL)
+    return;
+  mikey_udp_stop (udp);
+  g_main_loop_unref (udp->loop);
+  g_main_context_unref (udp->context);
+  g_socket_close (udp->socket, NULL);
+  g_object_unref (udp->socket);
+  g_free (udp->buf);
+  g_free (udp);
+}
+
+gchar *
+mikey_address_to_string (GSocketAddress *address)
+{
+  GInetSocketAddress *isa;
+  g_autofree gchar *host = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("?");
+  isa = G_INET_SOCKET_ADDRESS (address);
+  host = g_inet_address_to_string (g_inet_socket_address_get_address (isa));
+  if (strchr (host, ':'))
+    return g_strdup_printf ("[%s]:%u", host,
+        g_inet_socket_address_get_port (isa));
+  return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
 }

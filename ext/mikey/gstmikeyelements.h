@@ -8,6 +8,7 @@
 #endif
 
 #include <gst/gst.h>
+#include <gio/gio.h>
 #include <mky/mky.h>
 #include "gstmikeyenums.h"
 #include "gstmikey-enumtypes.h"
@@ -52,6 +53,79 @@ G_GNUC_INTERNAL void mikey_out_pad_send (MikeyOutPad *out, GBytes *message);
 /* End the pad's stream after the messages queued (when the media ends, so
  * that a pipeline with a sink on mikey_src reaches EOS) */
 G_GNUC_INTERNAL void mikey_out_pad_eos (MikeyOutPad *out);
+
+/* Certificates of the public-key modes: the properties `certificate`,
+ * `private-key`, `ca-file`, `crl-file` and `identity`, the same on both
+ * elements (under the element's object lock) */
+typedef struct
+{
+  gchar *certificate;
+  gchar *private_key;
+  gchar *ca_file;
+  gchar *crl_file;
+  gchar *identity;
+} MikeyPki;
+
+enum
+{
+  MIKEY_PKI_PROP_CERTIFICATE,
+  MIKEY_PKI_PROP_PRIVATE_KEY,
+  MIKEY_PKI_PROP_CA_FILE,
+  MIKEY_PKI_PROP_CRL_FILE,
+  MIKEY_PKI_PROP_IDENTITY,
+  MIKEY_PKI_N_PROPS
+};
+
+/* Install them with the ids @first_id .. @first_id + MIKEY_PKI_N_PROPS - 1 */
+G_GNUC_INTERNAL void mikey_pki_install_properties (GObjectClass *klass,
+    guint first_id);
+/* Set or get the one of @id (relative to @first_id); call with the object
+ * lock */
+G_GNUC_INTERNAL void mikey_pki_set_property (MikeyPki *pki, guint id,
+    const GValue *value);
+G_GNUC_INTERNAL void mikey_pki_get_property (MikeyPki *pki, guint id,
+    GValue *value);
+G_GNUC_INTERNAL void mikey_pki_clear (MikeyPki *pki);
+/* Our credentials and the trust (CA, CRL, @allowed identity patterns) of
+ * @element's settings into @cfg, our identity into @cfg->id_r (@server) or
+ * @cfg->id_i. Takes the object lock. On failure posts the error and
+ * returns FALSE. */
+G_GNUC_INTERNAL gboolean mikey_pki_load (GstElement *element, MikeyPki *pki,
+    const gchar *const *allowed, gboolean server, MkyConfig *cfg);
+
+/* MIKEY over UDP (port 2269, RFC 3830 §10 / IANA): one socket served by a
+ * thread of its own with its own GMainContext, so that neither the
+ * streaming threads nor the application's main loop wait for the network
+ * or for the public-key operations of an exchange. */
+#define MIKEY_UDP_PORT 2269
+
+typedef struct _MikeyUdp MikeyUdp;
+
+/* A datagram came (on the UDP thread) */
+typedef void (*MikeyUdpFunc) (MikeyUdp *udp, GBytes *datagram,
+    GSocketAddress *from, gpointer user_data);
+
+/* Bind @address (NULL: any address of @family) and @port (0: any) */
+G_GNUC_INTERNAL MikeyUdp *mikey_udp_new (GstElement *element,
+    const gchar *address, GSocketFamily family, guint port, MikeyUdpFunc func,
+    gpointer user_data, GError **error);
+G_GNUC_INTERNAL guint mikey_udp_get_port (MikeyUdp *udp);
+/* Start serving; @func runs once on the thread first (may be NULL) */
+G_GNUC_INTERNAL void mikey_udp_start (MikeyUdp *udp, GSourceFunc func,
+    gpointer user_data);
+/* Send (any thread); failures only logged: UDP may lose it anyway */
+G_GNUC_INTERNAL void mikey_udp_send (MikeyUdp *udp, GBytes *datagram,
+    GSocketAddress *to);
+/* A timer on the UDP thread (call there): the returned source is
+ * referenced; g_source_destroy + g_source_unref to cancel */
+G_GNUC_INTERNAL GSource *mikey_udp_add_timeout (MikeyUdp *udp, guint ms,
+    GSourceFunc func, gpointer user_data);
+/* Stop the thread (not from it); then its timers may be destroyed */
+G_GNUC_INTERNAL void mikey_udp_stop (MikeyUdp *udp);
+/* Stop the thread and close the socket */
+G_GNUC_INTERNAL void mikey_udp_free (MikeyUdp *udp);
+/* "host:port" ("[host]:port" for IPv6) */
+G_GNUC_INTERNAL gchar *mikey_address_to_string (GSocketAddress *address);
 
 GST_ELEMENT_REGISTER_DECLARE (mikeyenc);
 GST_ELEMENT_REGISTER_DECLARE (mikeydec);

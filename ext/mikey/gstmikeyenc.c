@@ -32,6 +32,29 @@
  * the stream, so a receiver that joins late gets the keys from the next
  * announcement.
  *
+ * With #GstMikeyEnc:mode `rsa-r-group` mikeyenc is instead the group key
+ * server of MIKEY-RSA-R (RFC 4738 §3.2): it listens on UDP
+ * #GstMikeyEnc:address : #GstMikeyEnc:port (2269, the IANA MIKEY port, by
+ * default) on a thread of its own, and answers each member's signed
+ * I_MESSAGE (mikeydec in the same mode) with an R_MESSAGE carrying the
+ * group's keys, sent back to the address the request came from. Members
+ * are admitted when their certificate chains to #GstMikeyEnc:ca-file (not
+ * revoked by #GstMikeyEnc:crl-file) and, if #GstMikeyEnc:allowed-identities
+ * is set, their identity matches one of those patterns. The group's crypto
+ * session bundle is made afresh for every answer: the master key srtpenc
+ * got, sent as TEK and salt (and the MKI as KV SPI), one crypto session per
+ * SSRC seen so far with its ROC from srtpenc's `stats`, or, before the
+ * first packet, one crypto session of SSRC 0, which a member binds to the
+ * first SSRC it sees (RFC 3830 §6.1.1; srtpenc has one key for all SSRCs,
+ * so every crypto session has the same keys anyway). Each answered member
+ * is posted as an element message `mikey-member-joined` (`identity`,
+ * `address`), each refused one as `mikey-member-refused` (`identity` as
+ * claimed in its request when there is one, `address`, `reason`); both are
+ * counted in #GstMikeyEnc:stats. A datagram that is no MIKEY request is
+ * answered with an Error message as RFC 4738 §3.5 asks and warned about at
+ * most every 10 seconds; the server goes on serving. No message goes out
+ * on `mikey_src` in this mode, and #GstMikeyEnc:in-band is ignored.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc name=me psk=000102030405060708090a0b0c0d0e0f ! udpsink host=127.0.0.1 port=5004  me.mikey_src ! udpsink host=127.0.0.1 port=2269
@@ -39,6 +62,9 @@
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc psk=000102030405060708090a0b0c0d0e0f in-band=true announce-interval=2000 ! udpsink host=239.1.2.3 port=5004
  * ]| keys in the SRTP stream, every two seconds.
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=rsa-r-group certificate=server.pem private-key=server.key ca-file=ca.pem ! udpsink host=239.1.2.3 port=5004
+ * ]| a group key server on UDP port 2269 for receivers of a multicast stream.
  *
  * Since: 0.1
  */
@@ -64,6 +90,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
  * skew allowance (RFC 3830 §5.4; 5 minutes in mky): a new one is made once
  * the current one is this old. */
 #define REFRESH_AGE (60 * G_USEC_PER_SEC)
+#define DEFAULT_PORT MIKEY_UDP_PORT
+#define DEFAULT_ADDRESS "0.0.0.0"
+/* anyone may send junk: one warning on the bus per this many seconds */
+#define MALFORMED_WARNING_INTERVAL (10 * G_USEC_PER_SEC)
+#define GROUP_RAND_LEN 16
 
 enum
 {
@@ -75,7 +106,13 @@ enum
   PROP_MKI_LENGTH,
   PROP_IN_BAND,
   PROP_ANNOUNCE_INTERVAL,
-  N_PROPERTIES
+  PROP_PORT,
+  PROP_ADDRESS,
+  PROP_ALLOWED_IDENTITIES,
+  PROP_STATS,
+  N_PROPERTIES,
+  /* certificate, private-key, ca-file, crl-file, identity */
+  PROP_PKI_FIRST = N_PROPERTIES
 };
 
 static GParamSpec *properties[N_PROPERTIES];
@@ -116,6 +153,10 @@ struct _GstMikeyEnc
   guint mki_length;
   gboolean in_band;
   guint announce_interval;      /* ms */
+  MikeyPki pki;
+  guint port;
+  gchar *address;
+  gchar **allowed;
 
   GstElement *srtpenc;          /* provisioned, READY and up */
   gboolean keyed;
@@ -133,6 +174,18 @@ struct _GstMikeyEnc
   GstSegment segment;           /* of rtp_sink, for the running time */
   guint in_band_seq;            /* message_seq last sent in band */
   GstClockTime in_band_time;    /* running time it was sent at */
+
+  /* the group key server (rsa-r-group), READY and up; the responder is
+   * used on the UDP thread only */
+  MikeyUdp *udp;
+  MkyRsaRResponder *responder;
+  guint8 group_rand[GROUP_RAND_LEN];
+  guint64 members_joined;
+  guint64 members_refused;
+  guint64 requests_repeated;
+  guint64 requests_dropped;
+  guint64 datagrams_malformed;
+  gint64 malformed_warned;      /* monotonic time of the last warning */
 };
 
 #define gst_mikey_enc_parent_class parent_class
@@ -188,16 +241,12 @@ srtpenc_rocs (GstElement *srtpenc)
   return rocs;
 }
 
-/* A new I_MESSAGE for the current key and SSRCs */
-static GBytes *
-build_message (GstMikeyEnc *self, GError **error)
+/* SSRC -> ROC of the SSRCs srtpenc has seen */
+static GHashTable *
+current_rocs (GstMikeyEnc *self)
 {
-  g_autoptr (GHashTable) rocs = NULL;
-  g_autoptr (MkyCsb) csb = NULL;
-  g_autoptr (MkyPskInitiator) ini = NULL;
   GstElement *srtpenc = NULL;
-  MkyConfig cfg;
-  GBytes *msg;
+  GHashTable *rocs;
 
   GST_OBJECT_LOCK (self);
   if (self->srtpenc)
@@ -207,11 +256,43 @@ build_message (GstMikeyEnc *self, GError **error)
   rocs = srtpenc_rocs (srtpenc);
   if (srtpenc)
     gst_object_unref (srtpenc);
+  return rocs;
+}
+
+/* The current key, policy and SSRCs (with their @rocs; SSRC 0 if none
+ * was seen yet and @placeholder) into @csb. Call with the object lock. */
+static void
+fill_bundle (GstMikeyEnc *self, MkyCsb *csb, GHashTable *rocs,
+    gboolean placeholder)
+{
+  for (guint i = 0; i < self->ssrcs->len; i++) {
+    guint32 ssrc = g_array_index (self->ssrcs, guint32, i);
+    mky_csb_add_cs (csb, 0, ssrc, GPOINTER_TO_UINT (g_hash_table_lookup (rocs,
+                GUINT_TO_POINTER (ssrc))));
+  }
+  if (self->ssrcs->len == 0 && placeholder)
+    mky_csb_add_cs (csb, 0, 0, 0);
+  mky_csb_set_policy (csb, 0, &self->policy, FALSE);
+  mky_csb_add_key (csb, MKY_KD_TEK_SALT, self->master, self->policy.key_len,
+      self->master + self->policy.key_len, self->policy.salt_len,
+      self->mki_len ? self->mki : NULL, self->mki_len);
+}
+
+/* A new I_MESSAGE for the current key and SSRCs */
+static GBytes *
+build_message (GstMikeyEnc *self, GError **error)
+{
+  g_autoptr (GHashTable) rocs = current_rocs (self);
+  g_autoptr (MkyCsb) csb = NULL;
+  g_autoptr (MkyPskInitiator) ini = NULL;
+  MkyConfig cfg;
+  GBytes *msg;
 
   GST_OBJECT_LOCK (self);
-  if (!self->keyed) {
+  if (!self->keyed || self->mode == GST_MIKEY_MODE_RSA_R_GROUP) {
     GST_OBJECT_UNLOCK (self);
-    g_set_error (error, MKY_ERROR, MKY_ERROR_STATE,
+    g_set_error (error, MKY_ERROR, MKY_ERROR_STATE, self->keyed ?
+        "no I_MESSAGE in rsa-r-group mode (members ask the key server)" :
         "no key yet (mikeyenc sets one on srtpenc when going to READY)");
     return NULL;
   }
@@ -220,15 +301,7 @@ build_message (GstMikeyEnc *self, GError **error)
    * on from the last */
   csb = mky_csb_new (self->csb_id);
   csb->t = self->last_t;
-  for (guint i = 0; i < self->ssrcs->len; i++) {
-    guint32 ssrc = g_array_index (self->ssrcs, guint32, i);
-    mky_csb_add_cs (csb, 0, ssrc, GPOINTER_TO_UINT (g_hash_table_lookup (rocs,
-                GUINT_TO_POINTER (ssrc))));
-  }
-  mky_csb_set_policy (csb, 0, &self->policy, FALSE);
-  mky_csb_add_key (csb, MKY_KD_TEK_SALT, self->master, self->policy.key_len,
-      self->master + self->policy.key_len, self->policy.salt_len,
-      self->mki_len ? self->mki : NULL, self->mki_len);
+  fill_bundle (self, csb, rocs, FALSE);
   mikey_config_init (&cfg, self->mode, self->psk, FALSE);
   ini = mky_psk_initiator_new (&cfg);
   mky_config_clear (&cfg);
@@ -332,7 +405,7 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (parent);
   GstClockTime now = GST_CLOCK_TIME_NONE;
-  gboolean in_band, repeat = FALSE, renew;
+  gboolean group, in_band, repeat = FALSE, renew;
 
   if (pad == self->rtp_sink) {
     guint8 head[12];
@@ -346,13 +419,15 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     }
   }
   GST_OBJECT_LOCK (self);
-  in_band = self->in_band && pad == self->rtp_sink;
+  /* in rsa-r-group mode members ask the key server for the keys */
+  group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+  in_band = self->in_band && pad == self->rtp_sink && !group;
   if (in_band) {
     now = running_time (self, buf);
     repeat = repeat_due (self, now);
   }
-  renew = self->announce || (in_band && self->message == NULL)
-      || (repeat && g_get_real_time () - self->message_time > REFRESH_AGE);
+  renew = !group && (self->announce || (in_band && self->message == NULL)
+      || (repeat && g_get_real_time () - self->message_time > REFRESH_AGE));
   self->announce = FALSE;
   GST_OBJECT_UNLOCK (self);
   /* srtpenc pushes with its lock released: its stats can be read here */
@@ -568,6 +643,199 @@ forget_key (GstMikeyEnc *self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The group key server (rsa-r-group) */
+
+/* The identity an I_MESSAGE claims (its IDi, the first ID payload), for
+ * telling who was refused; NULL if it has none or does not parse */
+static gchar *
+claimed_identity (GBytes *request)
+{
+  g_autoptr (MkyMessage) msg = mky_message_parse_bytes (request, NULL);
+  const MkyPayload *id = msg ? mky_message_find (msg, MKY_PT_ID, 0) : NULL;
+
+  if (id == NULL || id->u.id.data.len == 0)
+    return NULL;
+  return g_utf8_make_valid ((const gchar *) id->u.id.data.data,
+      id->u.id.data.len);
+}
+
+/* Not a request at all: framing, or another message type */
+static gboolean
+is_malformed (const GError *error)
+{
+  return error->domain == MKY_ERROR && (error->code <= MKY_ERROR_TOO_LONG
+      || error->code == MKY_ERROR_BAD_DATA_TYPE);
+}
+
+/* Ignored without a refusal (RFC 3830 §5.3): old, future or replayed */
+static gboolean
+is_dropped (const GError *error)
+{
+  return error->domain == MKY_ERROR && (error->code == MKY_ERROR_REPLAY
+      || error->code == MKY_ERROR_TS_STALE
+      || error->code == MKY_ERROR_TS_FUTURE);
+}
+
+static void
+post_member (GstMikeyEnc *self, const gchar *name, const gchar *identity,
+    const gchar *address, const gchar *reason)
+{
+  GstStructure *s = gst_structure_new (name, "address", G_TYPE_STRING,
+      address, NULL);
+
+  if (identity)
+    gst_structure_set (s, "identity", G_TYPE_STRING, identity, NULL);
+  if (reason)
+    gst_structure_set (s, "reason", G_TYPE_STRING, reason, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* The group's bundle as it is now, for the next answer: made afresh, as
+ * SSRCs and ROCs move on */
+static gboolean
+update_group (GstMikeyEnc *self, GError **error)
+{
+  g_autoptr (GHashTable) rocs = current_rocs (self);
+  g_autoptr (MkyCsb) group = NULL;
+
+  GST_OBJECT_LOCK (self);
+  group = mky_rsa_r_group_new (self->csb_id, MKY_PRF_MIKEY_1);
+  mky_bytes_set (&group->rand, self->group_rand, sizeof self->group_rand);
+  fill_bundle (self, group, rocs, TRUE);
+  GST_OBJECT_UNLOCK (self);
+  return mky_rsa_r_responder_set_group (self->responder, group, error);
+}
+
+/* A datagram on the key server's port (UDP thread) */
+static void
+server_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
+    gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (MkyPeer) member = NULL;
+  g_autoptr (MkyCsb) csb = NULL;
+  g_autofree gchar *address = mikey_address_to_string (from);
+  gboolean warn = FALSE;
+
+  if (!update_group (self, &error)) {
+    GST_WARNING_OBJECT (self, "group bundle: %s", error->message);
+    return;
+  }
+  csb = mky_rsa_r_responder_handle (self->responder, datagram,
+      g_get_real_time (), &reply, &member, &error);
+  if (csb) {
+    const gchar *identity = mky_peer_get_identity (member);
+    GST_INFO_OBJECT (self, "member %s at %s joined", identity, address);
+    GST_OBJECT_LOCK (self);
+    self->members_joined++;
+    GST_OBJECT_UNLOCK (self);
+    post_member (self, "mikey-member-joined", identity, address, NULL);
+  } else if (is_dropped (error)) {
+    /* a member that lost our answer gets it again (reply set) */
+    GST_DEBUG_OBJECT (self, "request from %s %s: %s", address,
+        reply ? "answered again" : "dropped", error->message);
+    GST_OBJECT_LOCK (self);
+    if (reply)
+      self->requests_repeated++;
+    else
+      self->requests_dropped++;
+    GST_OBJECT_UNLOCK (self);
+  } else if (is_malformed (error)) {
+    gint64 now = g_get_monotonic_time ();
+    GST_DEBUG_OBJECT (self, "malformed datagram from %s: %s", address,
+        error->message);
+    GST_OBJECT_LOCK (self);
+    self->datagrams_malformed++;
+    if (self->malformed_warned == 0
+        || now - self->malformed_warned >= MALFORMED_WARNING_INTERVAL) {
+      self->malformed_warned = now;
+      warn = TRUE;
+    }
+    GST_OBJECT_UNLOCK (self);
+    if (warn)
+      GST_ELEMENT_WARNING (self, STREAM, DECODE,
+          (_("Received a datagram that is no MIKEY request.")),
+          ("from %s: %s (warned at most every %u s)", address, error->message,
+              (guint) (MALFORMED_WARNING_INTERVAL / G_USEC_PER_SEC)));
+  } else if (reply == NULL) {
+    /* the same refused request again (the member retransmits): refused
+     * from the library's memory without an answer, already posted */
+    GST_DEBUG_OBJECT (self, "request from %s refused again: %s", address,
+        error->message);
+  } else {
+    g_autofree gchar *identity = claimed_identity (datagram);
+    GST_INFO_OBJECT (self, "member %s at %s refused: %s",
+        GST_STR_NULL (identity), address, error->message);
+    GST_OBJECT_LOCK (self);
+    self->members_refused++;
+    GST_OBJECT_UNLOCK (self);
+    post_member (self, "mikey-member-refused", identity, address,
+        error->message);
+  }
+  /* the answer, or the Error message RFC 4738 §3.5 asks for, to the
+   * requester's address; after the counting, so that a member that got it
+   * finds itself counted */
+  if (reply)
+    mikey_udp_send (udp, reply, from);
+}
+
+static gboolean
+start_server (GstMikeyEnc *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) allowed = NULL;
+  g_autofree gchar *address = NULL;
+  MkyConfig cfg;
+  guint port;
+
+  GST_OBJECT_LOCK (self);
+  port = self->port;
+  address = g_strdup (self->address);
+  allowed = g_strdupv (self->allowed);
+  GST_OBJECT_UNLOCK (self);
+
+  mky_config_init (&cfg);
+  if (!mikey_pki_load (GST_ELEMENT (self), &self->pki,
+          (const gchar * const *) allowed, TRUE, &cfg)) {
+    mky_config_clear (&cfg);
+    return FALSE;
+  }
+  self->responder = mky_rsa_r_responder_new (&cfg, g_get_real_time (), FALSE);
+  mky_config_clear (&cfg);
+  gnutls_rnd (GNUTLS_RND_NONCE, self->group_rand, sizeof self->group_rand);
+  if (!update_group (self, &error)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Unsupported SRTP policy.")), ("group bundle: %s",
+            error->message));
+    return FALSE;
+  }
+  if (port == 0) {
+    GST_INFO_OBJECT (self, "port 0: no built-in key server");
+    return TRUE;
+  }
+  self->udp = mikey_udp_new (GST_ELEMENT (self), address,
+      G_SOCKET_FAMILY_IPV4, port, server_datagram, self, &error);
+  if (self->udp == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        (_("Could not open the MIKEY key server's UDP port.")),
+        ("%s:%u: %s", address, port, error->message));
+    return FALSE;
+  }
+  mikey_udp_start (self->udp, NULL, NULL);
+  GST_INFO_OBJECT (self, "group key server on %s:%u", address, port);
+  return TRUE;
+}
+
+static void
+stop_server (GstMikeyEnc *self)
+{
+  g_clear_pointer (&self->udp, mikey_udp_free);
+  g_clear_pointer (&self->responder, mky_rsa_r_responder_free);
+}
+
 static GstStateChangeReturn
 gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
 {
@@ -575,9 +843,10 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    gboolean no_psk;
+    gboolean no_psk, group;
     GST_OBJECT_LOCK (self);
     no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
+    group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
     GST_OBJECT_UNLOCK (self);
     if (no_psk) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -587,6 +856,11 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
     }
     if (!provision (self))
       return GST_STATE_CHANGE_FAILURE;
+    if (group && !start_server (self)) {
+      stop_server (self);
+      forget_key (self);
+      return GST_STATE_CHANGE_FAILURE;
+    }
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -603,14 +877,17 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
       GST_OBJECT_UNLOCK (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      stop_server (self);
       forget_key (self);
       break;
     default:
       break;
   }
   if (ret == GST_STATE_CHANGE_FAILURE
-      && transition == GST_STATE_CHANGE_NULL_TO_READY)
+      && transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    stop_server (self);
     forget_key (self);
+  }
   return ret;
 }
 
@@ -666,8 +943,25 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
     case PROP_ANNOUNCE_INTERVAL:
       self->announce_interval = g_value_get_uint (value);
       break;
+    case PROP_PORT:
+      self->port = g_value_get_uint (value);
+      break;
+    case PROP_ADDRESS:
+      g_free (self->address);
+      self->address = g_value_dup_string (value);
+      if (self->address == NULL)
+        self->address = g_strdup (DEFAULT_ADDRESS);
+      break;
+    case PROP_ALLOWED_IDENTITIES:
+      g_strfreev (self->allowed);
+      self->allowed = g_value_dup_boxed (value);
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_PKI_FIRST
+          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
+        mikey_pki_set_property (&self->pki, prop_id - PROP_PKI_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -699,8 +993,31 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_ANNOUNCE_INTERVAL:
       g_value_set_uint (value, self->announce_interval);
       break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string (value, self->address);
+      break;
+    case PROP_ALLOWED_IDENTITIES:
+      g_value_set_boxed (value, self->allowed);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_structure_new
+          ("application/x-mikey-encoder-stats",
+              "members-joined", G_TYPE_UINT64, self->members_joined,
+              "members-refused", G_TYPE_UINT64, self->members_refused,
+              "requests-repeated", G_TYPE_UINT64, self->requests_repeated,
+              "requests-dropped", G_TYPE_UINT64, self->requests_dropped,
+              "datagrams-malformed", G_TYPE_UINT64,
+              self->datagrams_malformed, NULL));
+      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      if (prop_id >= PROP_PKI_FIRST
+          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
+        mikey_pki_get_property (&self->pki, prop_id - PROP_PKI_FIRST, value);
+      else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
@@ -711,7 +1028,11 @@ gst_mikey_enc_finalize (GObject *object)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (object);
 
+  stop_server (self);
   forget_key (self);
+  mikey_pki_clear (&self->pki);
+  g_free (self->address);
+  g_strfreev (self->allowed);
   g_clear_pointer (&self->psk, mikey_secret_free);
   g_free (self->srtp_cipher);
   g_free (self->srtp_auth);
@@ -754,6 +1075,8 @@ gst_mikey_enc_init (GstMikeyEnc *self)
   self->mki_length = DEFAULT_MKI_LENGTH;
   self->in_band = DEFAULT_IN_BAND;
   self->announce_interval = DEFAULT_ANNOUNCE_INTERVAL;
+  self->port = DEFAULT_PORT;
+  self->address = g_strdup (DEFAULT_ADDRESS);
   self->ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   self->in_band_time = GST_CLOCK_TIME_NONE;
@@ -852,7 +1175,58 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       "repeats of the MIKEY message (0: only when it changes)", 0, G_MAXUINT,
       DEFAULT_ANNOUNCE_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstMikeyEnc:port:
+   *
+   * In rsa-r-group mode, the UDP port the group key server listens on
+   * (2269: the IANA MIKEY port). 0: no built-in server.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", "Port",
+      "UDP port of the rsa-r-group key server (0: none)", 0, G_MAXUINT16,
+      DEFAULT_PORT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:address:
+   *
+   * In rsa-r-group mode, the IPv4 or IPv6 address the group key server
+   * binds to.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
+      "Address the rsa-r-group key server binds to", DEFAULT_ADDRESS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:allowed-identities:
+   *
+   * In rsa-r-group mode, the member identities admitted: exact, or
+   * patterns with `*` and `?` (g_pattern_match_simple()). Empty: any
+   * member whose certificate the CA issued (and the CRL does not revoke).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_ALLOWED_IDENTITIES] = g_param_spec_boxed
+      ("allowed-identities", "Allowed identities",
+      "Member identities (patterns with * and ?) the key server admits "
+      "(empty: any with a certificate from the CA)", G_TYPE_STRV,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:stats:
+   *
+   * `application/x-mikey-encoder-stats` with the key server's counters:
+   * `members-joined`, `members-refused`, `requests-repeated` (a member's
+   * retransmission answered with the same R_MESSAGE), `requests-dropped`
+   * (stale, future or replayed) and `datagrams-malformed`.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Key server counters", GST_TYPE_STRUCTURE,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
+  mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 
   /**
    * GstMikeyEnc::get-message:

@@ -13,6 +13,9 @@ G_BEGIN_DECLS
  *   encryption and MAC, as GStreamer's libgstsdp, live555 and ONVIF devices
  *   send them; only safe over a protected transport (RTSPS, SIPS)
  * @GST_MIKEY_MODE_PSK: pre-shared key (RFC 3830 §3.1)
+ * @GST_MIKEY_MODE_RSA_R_GROUP: MIKEY-RSA-R group mode (RFC 4738 §3.2): the
+ *   sender (mikeyenc) is the group key server, receivers (mikeydec) join
+ *   over UDP with their certificates and get the group's keys
  *
  * The MIKEY key transport method.
  *
@@ -21,6 +24,7 @@ G_BEGIN_DECLS
 typedef enum {
   GST_MIKEY_MODE_NULL = 0,
   GST_MIKEY_MODE_PSK = 1,
+  GST_MIKEY_MODE_RSA_R_GROUP = 2,
 } GstMikeyMode;
 
 G_END_DECLS

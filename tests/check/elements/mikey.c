@@ -6,11 +6,10 @@
 #include <gst/check/gstharness.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <mky/mky.h>
+#include "rtp-media.h"
 
 #define SSRC_A 0x1a2b3c4du
 #define SSRC_B 0x55667788u
-#define PT 96
-#define FIRST_SEQ 1000
 #define N_PACKETS 6
 #define SRTP_CAPS "application/x-srtp, media=(string)video, " \
   "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
@@ -29,38 +28,6 @@ static GstStaticPadTemplate any_sink = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 /* Media */
-
-static guint8
-payload_byte (guint32 ssrc, guint n, guint i)
-{
-  return (guint8) (ssrc >> (8 * (n % 4)) ^ (n * 31 + i * 7));
-}
-
-static guint
-payload_len (guint n)
-{
-  return 40 + 23 * n;
-}
-
-static GstBuffer *
-rtp_packet (guint32 ssrc, guint n)
-{
-  GstBuffer *buf = gst_buffer_new ();
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 *pl;
-
-  gst_rtp_buffer_allocate_data (buf, payload_len (n), 0, 0);
-  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
-  gst_rtp_buffer_set_ssrc (&rtp, ssrc);
-  gst_rtp_buffer_set_payload_type (&rtp, PT);
-  gst_rtp_buffer_set_seq (&rtp, (guint16) (FIRST_SEQ + n));
-  gst_rtp_buffer_set_timestamp (&rtp, 3000 * n);
-  pl = gst_rtp_buffer_get_payload (&rtp);
-  for (guint i = 0; i < payload_len (n); i++)
-    pl[i] = payload_byte (ssrc, n, i);
-  gst_rtp_buffer_unmap (&rtp);
-  return buf;
-}
 
 /* @out is packet @n of @ssrc, bit for bit */
 static void
@@ -208,20 +175,6 @@ kind (GstBuffer *buf)
 
   gst_buffer_extract (buf, 0, &first, 1);
   return first == 0x01 ? 'M' : 'P';
-}
-
-static gboolean
-same_bytes (GstBuffer *a, GstBuffer *b)
-{
-  GstMapInfo ma, mb;
-  gboolean same;
-
-  fail_unless (gst_buffer_map (a, &ma, GST_MAP_READ));
-  fail_unless (gst_buffer_map (b, &mb, GST_MAP_READ));
-  same = ma.size == mb.size && memcmp (ma.data, mb.data, ma.size) == 0;
-  gst_buffer_unmap (a, &ma);
-  gst_buffer_unmap (b, &mb);
-  return same;
 }
 
 /* A harness on the ghost pads @sink / @src of @bin (which another harness

@@ -1,0 +1,601 @@
+/* mikeyenc and mikeydec in rsa-r-group mode (RFC 4738 §3.2) over UDP on
+ * 127.0.0.1: a key server pipeline (appsrc ! srtpenc ! mikeyenc ! appsink)
+ * and member pipelines (appsrc ! mikeydec ! srtpdec ! appsink) that join
+ * it with certificates made at test time, then decrypt the server's SRTP
+ * bit for bit. Refusal by identity, retransmission, join timeout and junk
+ * datagrams. Ports are free ones picked at run time; every wait is bounded.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include <string.h>
+#include <gio/gio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include "test-pki.h"
+#include "rtp-media.h"
+
+#define SSRC_A 0x1a2b3c4du
+#define N_PACKETS 6
+#define RTP_CAPS "application/x-rtp, media=(string)video, " \
+  "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
+#define SRTP_CAPS "application/x-srtp, media=(string)video, " \
+  "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
+#define WAIT_MS 10000           /* bound of every wait for a join */
+#define DAY (G_GINT64_CONSTANT (86400))
+
+/* The PKI's files, made once by main() */
+static struct {
+  gchar *ca;
+  gchar *server_cert, *server_key;
+} files;
+
+static const char *const member_names[] = {
+  "alice", "bob", "carol", "dave", "erin", "mallory", NULL
+};
+
+static gchar *
+member_file (const char *name, const char *ext)
+{
+  return g_strdup_printf ("%s/%s.%s", test_pki_tmpdir (), name, ext);
+}
+
+static gchar *
+identity_of (const char *name)
+{
+  return g_strdup_printf ("sip:%s@example.com", name);
+}
+
+static void
+make_pki (void)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  TestPkiCert *ca = test_pki_ca ("Group CA", 0, now - DAY, now + 365 * DAY);
+  TestPkiCert *server = test_pki_leaf (ca, "keys", "sip:keys@example.com", 1,
+      2, now - DAY, now + 365 * DAY, TEST_PKI_KU_BOTH);
+  g_autoptr (GBytes) ca_pem = test_pki_cert_pem (ca);
+  g_autoptr (GBytes) s_pem = test_pki_cert_pem (server);
+  g_autoptr (GBytes) s_key = test_pki_key_pem (server, NULL);
+
+  files.ca = test_pki_write ("ca.pem", ca_pem);
+  files.server_cert = test_pki_write ("keys.pem", s_pem);
+  files.server_key = test_pki_write ("keys.key", s_key);
+  for (guint i = 0; member_names[i]; i++) {
+    g_autofree gchar *uri = identity_of (member_names[i]);
+    g_autofree gchar *cn = g_strdup_printf ("%s.pem", member_names[i]);
+    g_autofree gchar *kn = g_strdup_printf ("%s.key", member_names[i]);
+    /* one key for all members: RSA key generation is the slow part */
+    TestPkiCert *m = test_pki_leaf (ca, member_names[i], uri, 2, 10 + i,
+        now - DAY, now + 365 * DAY, TEST_PKI_KU_BOTH);
+    g_autoptr (GBytes) pem = test_pki_cert_pem (m);
+    g_autoptr (GBytes) key = test_pki_key_pem (m, NULL);
+
+    g_free (test_pki_write (cn, pem));
+    g_free (test_pki_write (kn, key));
+    test_pki_cert_free (m);
+  }
+  test_pki_cert_free (server);
+  test_pki_cert_free (ca);
+}
+
+/* A UDP port nobody uses right now */
+static guint
+free_port (void)
+{
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  guint port;
+
+  fail_unless (g_socket_bind (s, sa, FALSE, NULL));
+  bound = g_socket_get_local_address (s, NULL);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_socket_close (s, NULL);
+  return port;
+}
+
+/* Media */
+
+/* Packet @n of SSRC_A, timed */
+static GstBuffer *
+packet (guint n)
+{
+  GstBuffer *buf = rtp_packet (SSRC_A, n);
+
+  GST_BUFFER_PTS (buf) = n * 33 * GST_MSECOND;
+  return buf;
+}
+
+/* @buf (taken) into @appsrc; not through the action signal, whose
+ * reference the caller would drop only after the streaming thread may
+ * have pushed it on (srtpdec 1.22 decrypts a private copy of a shared
+ * buffer and passes on the original) */
+static void
+push (GstElement *appsrc, GstBuffer *buf)
+{
+  fail_unless_equals_int (gst_app_src_push_buffer (GST_APP_SRC (appsrc),
+          buf), GST_FLOW_OK);
+}
+
+/* The next buffer on @appsink within @ms, or NULL */
+static GstBuffer *
+pull (GstElement *appsink, guint ms)
+{
+  GstSample *sample = NULL;
+  GstBuffer *buf = NULL;
+
+  g_signal_emit_by_name (appsink, "try-pull-sample", ms * GST_MSECOND,
+      &sample);
+  if (sample) {
+    buf = gst_buffer_ref (gst_sample_get_buffer (sample));
+    gst_sample_unref (sample);
+  }
+  return buf;
+}
+
+static GstElement *
+make (GstElement *pipe, const char *factory)
+{
+  GstElement *e = gst_element_factory_make (factory, NULL);
+
+  fail_unless (e != NULL, "no element %s", factory);
+  gst_bin_add (GST_BIN (pipe), e);
+  return e;
+}
+
+/* appsrc (@caps) ! @first ! @second ! appsink in the pipeline @name: made,
+ * not linked (the pads' names differ) */
+static GstElement *
+pipeline_new (const char *name, const char *caps_str, const char *first,
+    const char *second, GstElement **src, GstElement **a, GstElement **b,
+    GstElement **sink)
+{
+  GstElement *pipe = gst_pipeline_new (name);
+  GstCaps *caps = gst_caps_from_string (caps_str);
+
+  *src = make (pipe, "appsrc");
+  *a = make (pipe, first);
+  *b = make (pipe, second);
+  *sink = make (pipe, "appsink");
+  g_object_set (*src, "caps", caps, "format", GST_FORMAT_TIME, NULL);
+  gst_caps_unref (caps);
+  g_object_set (*sink, "sync", FALSE, NULL);
+  return pipe;
+}
+
+static void
+set_pki (GstElement *e, const char *cert, const char *key)
+{
+  g_object_set (e, "certificate", cert, "private-key", key, "ca-file",
+      files.ca, NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "mode", "rsa-r-group");
+}
+
+/* The key server */
+
+typedef struct {
+  GstElement *pipe, *src, *enc, *me, *sink;
+  guint port;
+} Server;
+
+static void
+server_start (Server *sv, guint port, const char *const *allowed)
+{
+  sv->port = port;
+  sv->pipe = pipeline_new ("server", RTP_CAPS, "srtpenc", "mikeyenc",
+      &sv->src, &sv->enc, &sv->me, &sv->sink);
+  set_pki (sv->me, files.server_cert, files.server_key);
+  g_object_set (sv->me, "port", port, "address", "127.0.0.1",
+      "allowed-identities", allowed, NULL);
+  fail_unless (gst_element_link_pads (sv->src, "src", sv->enc, "rtp_sink_0"));
+  fail_unless (gst_element_link_pads (sv->enc, "rtp_src_0", sv->me,
+          "rtp_sink"));
+  fail_unless (gst_element_link_pads (sv->me, "rtp_src", sv->sink, "sink"));
+  fail_if (gst_element_set_state (sv->pipe, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+}
+
+/* Packets 0..N_PACKETS-1 through srtpenc: the SRTP members get */
+static GPtrArray *
+server_media (Server *sv)
+{
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (sv->src, packet (n));
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *b = pull (sv->sink, WAIT_MS);
+    GstBuffer *plain = packet (n);
+    fail_unless (b != NULL, "srtpenc gave no packet %u", n);
+    /* encrypted and authenticated: longer, and not the plain packet */
+    fail_unless (gst_buffer_get_size (b) > gst_buffer_get_size (plain));
+    g_ptr_array_add (srtp, b);
+    gst_buffer_unref (plain);
+  }
+  return srtp;
+}
+
+static guint64
+stat_u64 (GstElement *e, const char *field)
+{
+  GstStructure *s = NULL;
+  guint64 v = 0;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+static gchar *
+stat_str (GstElement *e, const char *field)
+{
+  GstStructure *s = NULL;
+  gchar *v;
+
+  g_object_get (e, "stats", &s, NULL);
+  v = g_strdup (gst_structure_get_string (s, field));
+  gst_structure_free (s);
+  return v;
+}
+
+static void
+pipe_stop (GstElement **pipe)
+{
+  if (*pipe == NULL)
+    return;
+  gst_element_set_state (*pipe, GST_STATE_NULL);
+  gst_clear_object (pipe);
+}
+
+/* A member */
+
+typedef struct {
+  const char *name;
+  GstElement *pipe, *src, *md, *sd, *sink;
+} Member;
+
+static void
+member_start (Member *m, const char *name, guint port, guint retransmit_ms,
+    guint join_ms)
+{
+  g_autofree gchar *cert = member_file (name, "pem");
+  g_autofree gchar *key = member_file (name, "key");
+  g_autofree gchar *server = g_strdup_printf ("127.0.0.1:%u", port);
+
+  m->name = name;
+  m->pipe = pipeline_new (name, SRTP_CAPS, "mikeydec", "srtpdec", &m->src,
+      &m->md, &m->sd, &m->sink);
+  set_pki (m->md, cert, key);
+  g_object_set (m->md, "server", server, "retransmit-timeout", retransmit_ms,
+      "join-timeout", join_ms, "max-pending", 64, NULL);
+  fail_unless (gst_element_link_pads (m->src, "src", m->md, "rtp_sink"));
+  fail_unless (gst_element_link_pads (m->md, "rtp_src", m->sd, "rtp_sink"));
+  fail_unless (gst_element_link_pads (m->sd, "rtp_src", m->sink, "sink"));
+  fail_if (gst_element_set_state (m->pipe, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+}
+
+/* The first element message named @name, or error (when @error_domain is
+ * not 0), on @pipe's bus within @ms; fails on any other error */
+static GstMessage *
+wait_for (GstElement *pipe, const char *name, GQuark error_domain, guint ms)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+  gint64 end = g_get_monotonic_time () + ms * (gint64) 1000;
+  GstMessage *msg = NULL;
+
+  while (msg == NULL) {
+    gint64 left = end - g_get_monotonic_time ();
+    GstMessage *m;
+
+    if (left <= 0)
+      break;
+    m = gst_bus_timed_pop_filtered (bus, left * GST_USECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_ERROR);
+    if (m == NULL)
+      break;
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+      GError *err = NULL;
+      gchar *dbg = NULL;
+      gst_message_parse_error (m, &err, &dbg);
+      fail_unless (error_domain != 0, "%s: unexpected error: %s (%s)",
+          GST_OBJECT_NAME (pipe), err->message, dbg);
+      g_error_free (err);
+      g_free (dbg);
+      msg = m;
+    } else if (name && gst_message_has_name (m, name)) {
+      msg = m;
+    } else {
+      gst_message_unref (m);
+    }
+  }
+  gst_object_unref (bus);
+  fail_unless (msg != NULL, "%s: no %s within %u ms", GST_OBJECT_NAME (pipe),
+      name ? name : "error", ms);
+  return msg;
+}
+
+static void
+member_wait_joined (Member *m)
+{
+  GstMessage *msg = wait_for (m->pipe, "mikey-joined", 0, WAIT_MS);
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  fail_unless_equals_string (gst_structure_get_string (s, "server-identity"),
+      "sip:keys@example.com");
+  gst_message_unref (msg);
+}
+
+/* Feed @srtp; the member must give back packets 0..N_PACKETS-1 bit for
+ * bit */
+static void
+member_decodes (Member *m, GPtrArray *srtp)
+{
+  for (guint n = 0; n < srtp->len; n++) {
+    GstBuffer *out, *want = packet (n);
+
+    /* a copy of its own, for srtpdec to decrypt in place */
+    push (m->src, gst_buffer_copy_deep (srtp->pdata[n]));
+    out = pull (m->sink, WAIT_MS);
+    fail_unless (out != NULL, "%s: no packet %u", m->name, n);
+    fail_unless (same_bytes (out, want), "%s: packet %u differs (%zu bytes)",
+        m->name, n, gst_buffer_get_size (out));
+    gst_buffer_unref (out);
+    gst_buffer_unref (want);
+  }
+}
+
+static void
+member_stop (Member *m)
+{
+  pipe_stop (&m->pipe);
+}
+
+/* The key server's `mikey-member-joined` and `mikey-member-refused`
+ * messages: @n_joined and @n_refused of them within WAIT_MS (in any
+ * order), their identities into @joined and @refused, the joined ones'
+ * addresses into @addresses */
+static void
+server_messages (Server *sv, guint n_joined, guint n_refused,
+    GPtrArray *joined, GPtrArray *refused, GPtrArray *addresses)
+{
+  GstBus *bus = gst_element_get_bus (sv->pipe);
+  gint64 end = g_get_monotonic_time () + WAIT_MS * (gint64) 1000;
+
+  while (joined->len < n_joined || refused->len < n_refused) {
+    gint64 left = end - g_get_monotonic_time ();
+    GstMessage *m = left > 0 ? gst_bus_timed_pop_filtered (bus,
+        left * GST_USECOND, GST_MESSAGE_ELEMENT) : NULL;
+    const GstStructure *s;
+
+    fail_unless (m != NULL, "key server: %u joined, %u refused", joined->len,
+        refused->len);
+    s = gst_message_get_structure (m);
+    if (gst_structure_has_name (s, "mikey-member-joined")) {
+      g_ptr_array_add (joined, g_strdup (gst_structure_get_string (s,
+                  "identity")));
+      g_ptr_array_add (addresses, g_strdup (gst_structure_get_string (s,
+                  "address")));
+    } else if (gst_structure_has_name (s, "mikey-member-refused")) {
+      g_ptr_array_add (refused, g_strdup (gst_structure_get_string (s,
+                  "identity")));
+      fail_unless (gst_structure_get_string (s, "reason") != NULL);
+    }
+    gst_message_unref (m);
+  }
+  gst_object_unref (bus);
+}
+
+static gint
+cmp_str (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Tests */
+
+/* Three members join before any media (a crypto session of SSRC 0 they
+ * bind to the first SSRC), one whose identity is not allowed is refused
+ * with RESOURCE / NOT_AUTHORIZED and decodes nothing; a fourth joins once
+ * the server knows the SSRC. All allowed ones decrypt bit for bit. */
+GST_START_TEST (test_group_join_and_refusal)
+{
+  const char *const allowed[] = { "sip:alice@example.com",
+    "sip:bob@example.com", "sip:carol@example.com", "sip:dave@*", NULL
+  };
+  guint port = free_port ();
+  Server sv;
+  Member m[3], mallory, dave;
+  g_autoptr (GPtrArray) srtp = NULL;
+  g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *dbg = NULL, *state;
+
+  server_start (&sv, port, allowed);
+  for (guint i = 0; i < 3; i++)
+    member_start (&m[i], member_names[i], port, 500, WAIT_MS);
+  member_start (&mallory, "mallory", port, 500, WAIT_MS);
+
+  for (guint i = 0; i < 3; i++)
+    member_wait_joined (&m[i]);
+  msg = wait_for (mallory.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (mallory.md));
+  GST_INFO ("mallory: %s (%s)", err->message, dbg);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+  state = stat_str (mallory.md, "join-state");
+  fail_unless_equals_string (state, "refused");
+  g_free (state);
+
+  server_messages (&sv, 3, 1, joined, refused, addrs);
+  g_ptr_array_sort (joined, cmp_str);
+  fail_unless_equals_string (joined->pdata[0], "sip:alice@example.com");
+  fail_unless_equals_string (joined->pdata[1], "sip:bob@example.com");
+  fail_unless_equals_string (joined->pdata[2], "sip:carol@example.com");
+  for (guint i = 0; i < addrs->len; i++)
+    fail_unless (g_str_has_prefix (addrs->pdata[i], "127.0.0.1:"));
+  fail_unless_equals_string (refused->pdata[0], "sip:mallory@example.com");
+
+  /* the media, after the joins: every member binds SSRC 0 to SSRC_A */
+  srtp = server_media (&sv);
+  for (guint i = 0; i < 3; i++)
+    member_decodes (&m[i], srtp);
+  /* mallory: no keys, no media */
+  for (guint n = 0; n < srtp->len; n++)
+    push (mallory.src, gst_buffer_copy_deep (srtp->pdata[n]));
+  fail_unless (pull (mallory.sink, 300) == NULL);
+
+  /* a member joining now gets SSRC_A in the map */
+  member_start (&dave, "dave", port, 500, WAIT_MS);
+  member_wait_joined (&dave);
+  member_decodes (&dave, srtp);
+
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 4);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-refused"), 1);
+  for (guint i = 0; i < 3; i++)
+    member_stop (&m[i]);
+  member_stop (&mallory);
+  member_stop (&dave);
+  pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
+/* The member's first requests find no server (it starts later): its
+ * retransmissions, the same bytes, get it in */
+GST_START_TEST (test_group_retransmission)
+{
+  guint port = free_port ();
+  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+  Server sv;
+  Member erin;
+  g_autoptr (GPtrArray) srtp = NULL;
+  guint64 lost;
+
+  member_start (&erin, "erin", port, 150, WAIT_MS);
+  /* two requests lost at least */
+  while (stat_u64 (erin.md, "requests-sent") < 2
+      && g_get_monotonic_time () < end)
+    g_usleep (10 * 1000);
+  lost = stat_u64 (erin.md, "requests-sent");
+  fail_unless (lost >= 2);
+  server_start (&sv, port, NULL);
+  member_wait_joined (&erin);
+  fail_unless (stat_u64 (erin.md, "requests-sent") > lost);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 1);
+  srtp = server_media (&sv);
+  member_decodes (&erin, srtp);
+  member_stop (&erin);
+  pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
+/* Nobody answers: RESOURCE / OPEN_READ once join-timeout has passed */
+GST_START_TEST (test_group_join_timeout)
+{
+  Member erin;
+  GstMessage *msg;
+  GError *err = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  member_start (&erin, "erin", free_port (), 100, 700);
+  msg = wait_for (erin.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ), "%s", err->message);
+  fail_unless (g_get_monotonic_time () - t0 >= 700 * 1000);
+  /* 0, 100, 300: then the deadline */
+  fail_unless (stat_u64 (erin.md, "requests-sent") >= 3);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  member_stop (&erin);
+}
+
+GST_END_TEST;
+
+/* Junk on the key server's port: a warning (not every time), no error;
+ * members still join */
+GST_START_TEST (test_group_malformed)
+{
+  static const guint8 junk[] = { 0x01, 0x00, 0x07, 0x00, 0x12, 0x34 };
+  guint port = free_port ();
+  Server sv;
+  Member alice;
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, port);
+  GstBus *bus;
+  GstMessage *msg;
+  guint warnings = 0;
+  gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
+
+  server_start (&sv, port, NULL);
+  for (guint i = 0; i < 3; i++)
+    fail_unless (g_socket_send_to (s, to, (const gchar *) junk, sizeof junk,
+            NULL, NULL) == sizeof junk);
+  while (stat_u64 (sv.me, "datagrams-malformed") < 3
+      && g_get_monotonic_time () < end)
+    g_usleep (10 * 1000);
+  fail_unless_equals_int (stat_u64 (sv.me, "datagrams-malformed"), 3);
+
+  member_start (&alice, "alice", port, 500, WAIT_MS);
+  member_wait_joined (&alice);
+  bus = gst_element_get_bus (sv.pipe);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING |
+              GST_MESSAGE_ERROR))) {
+    fail_unless (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING);
+    warnings++;
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  fail_unless_equals_int (warnings, 1);
+  member_stop (&alice);
+  pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
+static Suite *
+mikey_rsa_r_suite (void)
+{
+  Suite *s = suite_create ("mikey-rsa-r");
+  TCase *tc = tcase_create ("group");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_group_join_and_refusal);
+  tcase_add_test (tc, test_group_retransmission);
+  tcase_add_test (tc, test_group_join_timeout);
+  tcase_add_test (tc, test_group_malformed);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  int failed;
+
+  gst_check_init (&argc, &argv);
+  make_pki ();
+  failed = gst_check_run_suite (mikey_rsa_r_suite (), "mikey-rsa-r",
+      __FILE__);
+  test_pki_cleanup ();
+  g_free (files.ca);
+  g_free (files.server_cert);
+  g_free (files.server_key);
+  return failed;
+}
