@@ -77,27 +77,6 @@ make_pki (void)
   test_pki_cert_free (ca);
 }
 
-/* A UDP port nobody uses right now */
-static guint
-free_port (void)
-{
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
-      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  guint port;
-
-  fail_unless (g_socket_bind (s, sa, FALSE, NULL));
-  bound = g_socket_get_local_address (s, NULL);
-  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_socket_close (s, NULL);
-  return port;
-}
-
-/* Media */
-
 /* Packet @n of SSRC_A, timed */
 static GstBuffer *
 packet (guint n)
@@ -397,6 +376,122 @@ cmp_str (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* A UDP relay on 127.0.0.1 between members and the key server that drops
+ * the first @drop_requests requests and the first @drop_answers answers */
+typedef struct {
+  GSocket *front;               /* members send here */
+  GSocket *back;                /* to the server, from here */
+  GSocketAddress *server;
+  GSocketAddress *member;       /* the last member heard (relay thread) */
+  guint drop_requests, drop_answers;
+  gint requests, answers;       /* seen (atomic) */
+  gint stop;                    /* atomic */
+  GThread *thread;
+} Relay;
+
+static GSocket *
+udp_socket (guint port)
+{
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, port);
+
+  fail_unless (s != NULL && g_socket_bind (s, sa, FALSE, NULL));
+  g_socket_set_blocking (s, FALSE);
+  return s;
+}
+
+static guint
+socket_port (GSocket *s)
+{
+  g_autoptr (GSocketAddress) sa = g_socket_get_local_address (s, NULL);
+
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+}
+
+/* A UDP port nobody uses right now */
+static guint
+free_port (void)
+{
+  g_autoptr (GSocket) s = udp_socket (0);
+
+  return socket_port (s);
+}
+
+/* One datagram from @from, passed on to @to unless it is among the first
+ * @drop ones (@count: how many came so far) */
+static void
+relay_one (Relay *r, GSocket *from, gint *count, guint drop, gboolean request)
+{
+  gchar buf[65536];
+  GSocketAddress *sender = NULL;
+  gssize n = g_socket_receive_from (from, &sender, buf, sizeof buf, NULL,
+      NULL);
+
+  if (n < 0)
+    return;
+  if (request)
+    g_set_object (&r->member, sender);
+  g_object_unref (sender);
+  if ((guint) g_atomic_int_add (count, 1) < drop)
+    return;
+  if (request)
+    g_socket_send_to (r->back, r->server, buf, n, NULL, NULL);
+  else if (r->member)
+    g_socket_send_to (r->front, r->member, buf, n, NULL, NULL);
+}
+
+static gpointer
+relay_thread (gpointer data)
+{
+  Relay *r = data;
+
+  while (!g_atomic_int_get (&r->stop)) {
+    GPollFD fds[2] = {
+      {g_socket_get_fd (r->front), G_IO_IN, 0},
+      {g_socket_get_fd (r->back), G_IO_IN, 0},
+    };
+    if (g_poll (fds, 2, 20) <= 0)
+      continue;
+    if (fds[0].revents & G_IO_IN)
+      relay_one (r, r->front, &r->requests, r->drop_requests, TRUE);
+    if (fds[1].revents & G_IO_IN)
+      relay_one (r, r->back, &r->answers, r->drop_answers, FALSE);
+  }
+  return NULL;
+}
+
+/* The relay's port */
+static guint
+relay_start (Relay *r, guint server_port, guint drop_requests,
+    guint drop_answers)
+{
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+
+  memset (r, 0, sizeof *r);
+  r->front = udp_socket (0);
+  r->back = udp_socket (0);
+  r->server = g_inet_socket_address_new (lo, server_port);
+  r->drop_requests = drop_requests;
+  r->drop_answers = drop_answers;
+  r->thread = g_thread_new ("relay", relay_thread, r);
+  return socket_port (r->front);
+}
+
+static void
+relay_stop (Relay *r)
+{
+  g_atomic_int_set (&r->stop, 1);
+  g_thread_join (r->thread);
+  g_object_unref (r->front);
+  g_object_unref (r->back);
+  g_object_unref (r->server);
+  g_clear_object (&r->member);
+}
+
 /* Tests */
 
 /* Three members join before any media (a crypto session of SSRC 0 they
@@ -503,6 +598,38 @@ GST_START_TEST (test_group_retransmission)
 
 GST_END_TEST;
 
+/* Through a relay that loses the first two requests and the first
+ * answer: the member's third request gets an answer that is lost, its
+ * fourth, the same bytes, gets the same answer again (the server does not
+ * count it as a new join) */
+GST_START_TEST (test_group_lost_answer)
+{
+  guint port = free_port ();
+  Server sv;
+  Member erin;
+  Relay relay;
+  g_autoptr (GPtrArray) srtp = NULL;
+  guint via;
+
+  server_start (&sv, port, NULL);
+  via = relay_start (&relay, port, 2, 1);
+  member_start (&erin, "erin", via, 100, WAIT_MS);
+  member_wait_joined (&erin);
+  fail_unless (g_atomic_int_get (&relay.requests) >= 4);
+  fail_unless (g_atomic_int_get (&relay.answers) >= 2);
+  fail_unless (stat_u64 (erin.md, "requests-sent") >= 4);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 1);
+  fail_unless (stat_u64 (sv.me, "requests-repeated") >= 1);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-refused"), 0);
+  srtp = server_media (&sv);
+  member_decodes (&erin, srtp);
+  member_stop (&erin);
+  relay_stop (&relay);
+  pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
 /* Nobody answers: RESOURCE / OPEN_READ once join-timeout has passed */
 GST_START_TEST (test_group_join_timeout)
 {
@@ -534,8 +661,7 @@ GST_START_TEST (test_group_malformed)
   guint port = free_port ();
   Server sv;
   Member alice;
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
-      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+  g_autoptr (GSocket) s = udp_socket (0);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
       (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, port);
@@ -579,6 +705,7 @@ mikey_rsa_r_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_join_and_refusal);
   tcase_add_test (tc, test_group_retransmission);
+  tcase_add_test (tc, test_group_lost_answer);
   tcase_add_test (tc, test_group_join_timeout);
   tcase_add_test (tc, test_group_malformed);
   return s;
