@@ -33,9 +33,11 @@
  * announcement.
  *
  * With #GstMikeyEnc:mode `rsa-r-group` mikeyenc is instead the group key
- * server of MIKEY-RSA-R (RFC 4738 §3.2): it listens on UDP
+ * server of MIKEY-RSA-R (RFC 4738 §3.2): from READY on it listens on UDP
  * #GstMikeyEnc:address : #GstMikeyEnc:port (2269, the IANA MIKEY port, by
- * default) on a thread of its own, and answers each member's signed
+ * default) on a thread of its own (a GMainContext of its own, so neither
+ * the streaming threads nor the application's main loop wait for the
+ * network or the RSA operations), and answers each member's signed
  * I_MESSAGE (mikeydec in the same mode) with an R_MESSAGE carrying the
  * group's keys, sent back to the address the request came from. Members
  * are admitted when their certificate chains to #GstMikeyEnc:ca-file (not
@@ -1204,6 +1206,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * In rsa-r-group mode, the member identities admitted: exact, or
    * patterns with `*` and `?` (g_pattern_match_simple()). Empty: any
    * member whose certificate the CA issued (and the CRL does not revoke).
+   * gst-launch-1.0 of GStreamer 1.22 cannot parse a string list: set it
+   * from code there.
    *
    * Since: 0.1
    */
