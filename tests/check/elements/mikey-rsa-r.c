@@ -25,13 +25,16 @@
 
 /* The PKI's files, made once by main() */
 static struct {
-  gchar *ca;
+  gchar *ca, *crl;
   gchar *server_cert, *server_key;
 } files;
 
 static const char *const member_names[] = {
-  "alice", "bob", "carol", "dave", "erin", "mallory", NULL
+  "alice", "bob", "carol", "dave", "erin", "mallory", "revoked", NULL
 };
+
+/* the serial of "revoked", on the CA's CRL */
+#define REVOKED_SERIAL (10 + 6)
 
 static gchar *
 member_file (const char *name, const char *ext)
@@ -55,10 +58,14 @@ make_pki (void)
   g_autoptr (GBytes) ca_pem = test_pki_cert_pem (ca);
   g_autoptr (GBytes) s_pem = test_pki_cert_pem (server);
   g_autoptr (GBytes) s_key = test_pki_key_pem (server, NULL);
+  guint64 revoked = REVOKED_SERIAL;
+  g_autoptr (GBytes) crl = test_pki_crl (ca, &revoked, 1, now - DAY,
+      now + 30 * DAY, TRUE);
 
   files.ca = test_pki_write ("ca.pem", ca_pem);
   files.server_cert = test_pki_write ("keys.pem", s_pem);
   files.server_key = test_pki_write ("keys.key", s_key);
+  files.crl = test_pki_write ("ca.crl", crl);
   for (guint i = 0; member_names[i]; i++) {
     g_autofree gchar *uri = identity_of (member_names[i]);
     g_autofree gchar *cn = g_strdup_printf ("%s.pem", member_names[i]);
@@ -159,15 +166,17 @@ typedef struct {
   guint port;
 } Server;
 
+/* With @crl (may be NULL) and @allowed identities (NULL: any) */
 static void
-server_start (Server *sv, guint port, const char *const *allowed)
+server_start (Server *sv, guint port, const char *const *allowed,
+    const char *crl)
 {
   sv->port = port;
   sv->pipe = pipeline_new ("server", RTP_CAPS, "srtpenc", "mikeyenc",
       &sv->src, &sv->enc, &sv->me, &sv->sink);
   set_pki (sv->me, files.server_cert, files.server_key);
   g_object_set (sv->me, "port", port, "address", "127.0.0.1",
-      "allowed-identities", allowed, NULL);
+      "allowed-identities", allowed, "crl-file", crl, NULL);
   fail_unless (gst_element_link_pads (sv->src, "src", sv->enc, "rtp_sink_0"));
   fail_unless (gst_element_link_pads (sv->enc, "rtp_src_0", sv->me,
           "rtp_sink"));
@@ -514,7 +523,7 @@ GST_START_TEST (test_group_join_and_refusal)
   GError *err = NULL;
   gchar *dbg = NULL, *state;
 
-  server_start (&sv, port, allowed);
+  server_start (&sv, port, allowed, NULL);
   for (guint i = 0; i < 3; i++)
     member_start (&m[i], member_names[i], port, 500, WAIT_MS);
   member_start (&mallory, "mallory", port, 500, WAIT_MS);
@@ -586,7 +595,7 @@ GST_START_TEST (test_group_retransmission)
     g_usleep (10 * 1000);
   lost = stat_u64 (erin.md, "requests-sent");
   fail_unless (lost >= 2);
-  server_start (&sv, port, NULL);
+  server_start (&sv, port, NULL, NULL);
   member_wait_joined (&erin);
   fail_unless (stat_u64 (erin.md, "requests-sent") > lost);
   fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 1);
@@ -611,7 +620,7 @@ GST_START_TEST (test_group_lost_answer)
   g_autoptr (GPtrArray) srtp = NULL;
   guint via;
 
-  server_start (&sv, port, NULL);
+  server_start (&sv, port, NULL, NULL);
   via = relay_start (&relay, port, 2, 1);
   member_start (&erin, "erin", via, 100, WAIT_MS);
   member_wait_joined (&erin);
@@ -625,6 +634,39 @@ GST_START_TEST (test_group_lost_answer)
   member_decodes (&erin, srtp);
   member_stop (&erin);
   relay_stop (&relay);
+  pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
+/* The key server's CRL revokes a member's certificate: refused, the
+ * others served */
+GST_START_TEST (test_group_revoked)
+{
+  guint port = free_port ();
+  Server sv;
+  Member revoked, alice;
+  g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  server_start (&sv, port, NULL, files.crl);
+  member_start (&revoked, "revoked", port, 500, WAIT_MS);
+  member_start (&alice, "alice", port, 500, WAIT_MS);
+  member_wait_joined (&alice);
+  msg = wait_for (revoked.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  server_messages (&sv, 1, 1, joined, refused, addrs);
+  fail_unless_equals_string (joined->pdata[0], "sip:alice@example.com");
+  fail_unless_equals_string (refused->pdata[0], "sip:revoked@example.com");
+  member_stop (&revoked);
+  member_stop (&alice);
   pipe_stop (&sv.pipe);
 }
 
@@ -670,7 +712,7 @@ GST_START_TEST (test_group_malformed)
   guint warnings = 0;
   gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
 
-  server_start (&sv, port, NULL);
+  server_start (&sv, port, NULL, NULL);
   for (guint i = 0; i < 3; i++)
     fail_unless (g_socket_send_to (s, to, (const gchar *) junk, sizeof junk,
             NULL, NULL) == sizeof junk);
@@ -706,6 +748,7 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_group_join_and_refusal);
   tcase_add_test (tc, test_group_retransmission);
   tcase_add_test (tc, test_group_lost_answer);
+  tcase_add_test (tc, test_group_revoked);
   tcase_add_test (tc, test_group_join_timeout);
   tcase_add_test (tc, test_group_malformed);
   return s;
@@ -722,6 +765,7 @@ main (int argc, char **argv)
       __FILE__);
   test_pki_cleanup ();
   g_free (files.ca);
+  g_free (files.crl);
   g_free (files.server_cert);
   g_free (files.server_key);
   return failed;
