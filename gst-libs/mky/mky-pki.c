@@ -555,11 +555,27 @@ mky_credentials_new_from_files (const char *cert_file, const char *key,
     }
   }
 
-  if (!g_file_get_contents (cert_file, &cdata, &len, error))
-    return NULL;
-  if (!load_certs ((guint8 *) cdata, len, &crts, &n, error)) {
-    g_prefix_error (error, "%s: ", cert_file);
-    return NULL;
+  if (gnutls_url_is_supported (cert_file)) {
+    /* a token holds the leaf alone */
+    n = 1;
+    crts = gnutls_malloc (sizeof *crts);
+    crts[0] = NULL;
+    ret = gnutls_x509_crt_init (&crts[0]);
+    if (ret >= 0)
+      ret = gnutls_x509_crt_import_url (crts[0], cert_file, 0);
+    if (ret < 0) {
+      free_certs (crts, crts[0] ? 1 : 0);
+      g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+          "certificate %s: %s", cert_file, gnutls_strerror (ret));
+      return NULL;
+    }
+  } else {
+    if (!g_file_get_contents (cert_file, &cdata, &len, error))
+      return NULL;
+    if (!load_certs ((guint8 *) cdata, len, &crts, &n, error)) {
+      g_prefix_error (error, "%s: ", cert_file);
+      return NULL;
+    }
   }
   if (!credentials_finish (creds, crts, n, error))
     return NULL;

@@ -78,7 +78,8 @@ gboolean mky_cert_hash (MkyHashFunc func, GBytes *der, MkyBytes *out,
  * private key. Immutable once made; may be shared between threads. */
 typedef struct _MkyCredentials MkyCredentials;
 
-/* @cert_file: PEM chain, leaf first, or one DER certificate.
+/* @cert_file: PEM chain, leaf first, or one DER certificate, or a
+ * "pkcs11:" URI of the leaf certificate.
  * @key: a PEM or DER private key file (PKCS#1 or PKCS#8, encrypted with
  * @pin as password if it is), or a "pkcs11:" URI (RFC 7512) whose PIN is
  * @pin, or given by the URI (pin-value) or the GnuTLS PIN callback when

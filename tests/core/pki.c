@@ -1511,6 +1511,16 @@ run (const char *const *argv)
     g_error ("%s failed: %s%s", argv[0], out, errout);
 }
 
+static int
+token_pin (void *userdata, int attempt, const char *token_url,
+    const char *token_label, unsigned int flags, char *pin, size_t pin_max)
+{
+  if (attempt > 0)
+    return -1;
+  g_strlcpy (pin, "1234", pin_max);
+  return 0;
+}
+
 static void
 pkcs11_child (void)
 {
@@ -1545,6 +1555,37 @@ pkcs11_child (void)
   creds = mky_credentials_new_from_files (cert, uri, "1234", &err);
   g_assert_no_error (err);
   g_assert_cmpstr (mky_credentials_get_identity (creds), ==, alice_uri);
+
+  /* the certificate on the token too, named by its URI */
+  {
+    g_autofree char *pem = NULL;
+    gsize len;
+    gnutls_datum_t d, id = { (unsigned char *) "\x01", 1 };
+    gnutls_x509_crt_t crt;
+    MkyCredentials *on_token;
+
+    g_assert_true (g_file_get_contents (cert, &pem, &len, NULL));
+    d.data = (unsigned char *) pem;
+    d.size = len;
+    g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
+    g_assert_cmpint (gnutls_x509_crt_import (crt, &d, GNUTLS_X509_FMT_PEM),
+        ==, 0);
+    gnutls_pkcs11_set_pin_function (token_pin, NULL);
+    g_assert_cmpint (gnutls_pkcs11_copy_x509_crt2 ("pkcs11:token=mky-test",
+            crt, "alice", &id, GNUTLS_PKCS11_OBJ_FLAG_LOGIN), ==, 0);
+    gnutls_x509_crt_deinit (crt);
+    on_token = mky_credentials_new_from_files
+        ("pkcs11:token=mky-test;object=alice;type=cert", uri, "1234", &err);
+    g_assert_no_error (err);
+    g_assert_cmpstr (mky_credentials_get_identity (on_token), ==, alice_uri);
+    g_assert_true (g_bytes_equal (mky_credentials_get_cert_der (on_token, 0),
+            mky_credentials_get_cert_der (creds, 0)));
+    mky_credentials_unref (on_token);
+    g_assert_null (mky_credentials_new_from_files
+        ("pkcs11:token=mky-test;object=nobody;type=cert", uri, "1234", &err));
+    g_assert_error (err, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&err);
+  }
   peer = mky_peer_new_from_der (mky_credentials_get_cert_der (creds, 0),
       &err);
   g_assert_no_error (err);
