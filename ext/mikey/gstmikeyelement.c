@@ -63,6 +63,37 @@ mikey_bytes_from_buffer (const GstBuffer *buf)
   return b;
 }
 
+gchar **
+mikey_strv_from_array (const GValue *array)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  guint n = gst_value_array_get_size (array);
+
+  for (guint i = 0; i < n; i++) {
+    const GValue *v = gst_value_array_get_value (array, i);
+    if (G_VALUE_HOLDS_STRING (v) && g_value_get_string (v)
+        && *g_value_get_string (v))
+      g_ptr_array_add (out, g_value_dup_string (v));
+  }
+  if (out->len == 0) {
+    g_ptr_array_free (out, TRUE);
+    return NULL;
+  }
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+void
+mikey_strv_to_array (gchar **strv, GValue *array)
+{
+  for (guint i = 0; strv && strv[i]; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, strv[i]);
+    gst_value_array_append_and_take_value (array, &v);
+  }
+}
+
 void
 mikey_secret_free (GBytes *b)
 {

@@ -24,6 +24,11 @@ G_GNUC_INTERNAL void mikey_config_init (MkyConfig *cfg, GstMikeyMode mode,
 /* A GBytes copy of @buf (NULL for NULL or empty) */
 G_GNUC_INTERNAL GBytes *mikey_bytes_from_buffer (const GstBuffer *buf);
 
+/* The strings of a GstValueArray (NULL when empty; other values skipped),
+ * and back */
+G_GNUC_INTERNAL gchar **mikey_strv_from_array (const GValue *array);
+G_GNUC_INTERNAL void mikey_strv_to_array (gchar **strv, GValue *array);
+
 /* Wipe and drop a secret */
 G_GNUC_INTERNAL void mikey_secret_free (GBytes *b);
 

@@ -65,8 +65,9 @@
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc psk=000102030405060708090a0b0c0d0e0f in-band=true announce-interval=2000 ! udpsink host=239.1.2.3 port=5004
  * ]| keys in the SRTP stream, every two seconds.
  * |[
- * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=rsa-r-group certificate=server.pem private-key=server.key ca-file=ca.pem ! udpsink host=239.1.2.3 port=5004
- * ]| a group key server on UDP port 2269 for receivers of a multicast stream.
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=rsa-r-group certificate=server.pem private-key=server.key ca-file=ca.pem 'allowed-identities=<"sip:alice@example.org", "sip:*@example.com">' ! udpsink host=239.1.2.3 port=5004
+ * ]| a group key server on UDP port 2269 for receivers of a multicast stream,
+ * admitting alice and anyone at example.com.
  *
  * Since: 0.1
  */
@@ -956,7 +957,7 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
       break;
     case PROP_ALLOWED_IDENTITIES:
       g_strfreev (self->allowed);
-      self->allowed = g_value_dup_boxed (value);
+      self->allowed = mikey_strv_from_array (value);
       break;
     default:
       if (prop_id >= PROP_PKI_FIRST
@@ -1002,7 +1003,7 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
       g_value_set_string (value, self->address);
       break;
     case PROP_ALLOWED_IDENTITIES:
-      g_value_set_boxed (value, self->allowed);
+      mikey_strv_to_array (self->allowed, value);
       break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_structure_new
@@ -1206,15 +1207,25 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * In rsa-r-group mode, the member identities admitted: exact, or
    * patterns with `*` and `?` (g_pattern_match_simple()). Empty: any
    * member whose certificate the CA issued (and the CRL does not revoke).
-   * gst-launch-1.0 of GStreamer 1.22 cannot parse a string list: set it
-   * from code there.
+   *
+   * An array of strings (#GstValueArray, not a #GStrv, which
+   * gst-launch-1.0 of GStreamer 1.22 cannot parse). On a launch line each
+   * identity is quoted, since GStreamer's parser takes `@` and `*` only
+   * inside quotes:
+   * `allowed-identities='<"sip:alice@example.org", "sip:*@example.com">'`.
+   * From code, the same text with gst_util_set_object_arg(), or a
+   * #GValue of #GST_TYPE_ARRAY holding strings with
+   * g_object_set_property().
    *
    * Since: 0.1
    */
-  properties[PROP_ALLOWED_IDENTITIES] = g_param_spec_boxed
+  properties[PROP_ALLOWED_IDENTITIES] = gst_param_spec_array
       ("allowed-identities", "Allowed identities",
       "Member identities (patterns with * and ?) the key server admits "
-      "(empty: any with a certificate from the CA)", G_TYPE_STRV,
+      "(empty: any with a certificate from the CA)",
+      g_param_spec_string ("identity", "Identity",
+          "A member identity or pattern", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS),
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   /**
    * GstMikeyEnc:stats:

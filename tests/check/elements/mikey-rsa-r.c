@@ -166,21 +166,41 @@ typedef struct {
   guint port;
 } Server;
 
-/* With @crl (may be NULL) and @allowed identities (NULL: any) */
-static void
-server_start (Server *sv, guint port, const char *const *allowed,
-    const char *crl)
+static GstElement *
+by_name (GstElement *pipe, const char *name)
 {
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipe), name);
+
+  fail_unless (e != NULL, "no element %s", name);
+  /* the pipeline holds it */
+  gst_object_unref (e);
+  return e;
+}
+
+/* The key server as a gst-launch-1.0 line would make it, with @crl (may
+ * be NULL) and @allowed identities as a launch line writes them (NULL:
+ * any) */
+static void
+server_start (Server *sv, guint port, const char *allowed, const char *crl)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
+      "caps=\"" RTP_CAPS "\" ! srtpenc name=enc ! mikeyenc name=me "
+      "mode=rsa-r-group port=%u address=127.0.0.1 certificate=\"%s\" "
+      "private-key=\"%s\" ca-file=\"%s\" %s%s%s%s%s "
+      "! appsink name=sink sync=false", port, files.server_cert,
+      files.server_key, files.ca, crl ? "crl-file=\"" : "", crl ? crl : "",
+      crl ? "\" " : "", allowed ? "allowed-identities=" : "",
+      allowed ? allowed : "");
+
   sv->port = port;
-  sv->pipe = pipeline_new ("server", RTP_CAPS, "srtpenc", "mikeyenc",
-      &sv->src, &sv->enc, &sv->me, &sv->sink);
-  set_pki (sv->me, files.server_cert, files.server_key);
-  g_object_set (sv->me, "port", port, "address", "127.0.0.1",
-      "allowed-identities", allowed, "crl-file", crl, NULL);
-  fail_unless (gst_element_link_pads (sv->src, "src", sv->enc, "rtp_sink_0"));
-  fail_unless (gst_element_link_pads (sv->enc, "rtp_src_0", sv->me,
-          "rtp_sink"));
-  fail_unless (gst_element_link_pads (sv->me, "rtp_src", sv->sink, "sink"));
+  sv->pipe = gst_parse_launch (line, &error);
+  fail_unless (sv->pipe != NULL && error == NULL, "%s: %s", line,
+      error ? error->message : "");
+  sv->src = by_name (sv->pipe, "src");
+  sv->enc = by_name (sv->pipe, "enc");
+  sv->me = by_name (sv->pipe, "me");
+  sv->sink = by_name (sv->pipe, "sink");
   fail_if (gst_element_set_state (sv->pipe, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE);
 }
@@ -509,8 +529,12 @@ relay_stop (Relay *r)
  * the server knows the SSRC. All allowed ones decrypt bit for bit. */
 GST_START_TEST (test_group_join_and_refusal)
 {
-  const char *const allowed[] = { "sip:alice@example.com",
-    "sip:bob@example.com", "sip:carol@example.com", "sip:dave@*", NULL
+  /* as on a gst-launch-1.0 line (GStrv cannot be given there) */
+  const char *allowed = "\"<\\\"sip:alice@example.com\\\", "
+      "\\\"sip:bob@example.com\\\", \\\"sip:carol@example.com\\\", "
+      "\\\"sip:dave@*\\\">\"";
+  const char *const want[] = { "sip:alice@example.com",
+    "sip:bob@example.com", "sip:carol@example.com", "sip:dave@*"
   };
   guint port = free_port ();
   Server sv;
@@ -524,6 +548,18 @@ GST_START_TEST (test_group_join_and_refusal)
   gchar *dbg = NULL, *state;
 
   server_start (&sv, port, allowed, NULL);
+  {
+    /* the launch line's array, read back */
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, GST_TYPE_ARRAY);
+    g_object_get_property (G_OBJECT (sv.me), "allowed-identities", &v);
+    fail_unless_equals_int (gst_value_array_get_size (&v),
+        G_N_ELEMENTS (want));
+    for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+      fail_unless_equals_string (g_value_get_string
+          (gst_value_array_get_value (&v, i)), want[i]);
+    g_value_unset (&v);
+  }
   for (guint i = 0; i < 3; i++)
     member_start (&m[i], member_names[i], port, 500, WAIT_MS);
   member_start (&mallory, "mallory", port, 500, WAIT_MS);
