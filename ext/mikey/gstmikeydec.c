@@ -33,7 +33,10 @@
  * buffer.
  *
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
- * `gst-launch-1.0 -v` prints them.
+ * `gst-launch-1.0 -v` prints them. Its counters (#GstMikeyDec:stats: packets
+ * passed with a key, dropped for lack of one, keys and re-keys received)
+ * are posted as the element message `mikey-stats` at EOS and when
+ * stopping, so `gst-launch-1.0 -m` shows the final ones.
  *
  * With #GstMikeyDec:mode `rsa-r-group` mikeydec is a member of a
  * MIKEY-RSA-R group (RFC 4738 §3.2) instead: going from READY to PAUSED it
@@ -201,7 +204,11 @@ struct _GstMikeyDec
   guint64 messages_accepted;
   guint64 messages_refused;
   guint64 messages_repeated;
-  guint64 packets_dropped;
+  guint64 packets_keyed;        /* passed on, after caps with their keys */
+  guint64 packets_dropped;      /* for lack of a key */
+  guint64 packets_invalid;      /* no RTP or RTCP packet */
+  guint64 keys_received;        /* new keys for an SSRC */
+  guint64 rekeys_followed;      /* ... that replaced keys it had */
 };
 
 #define gst_mikey_dec_parent_class parent_class
@@ -247,8 +254,8 @@ get_entry (GstMikeyDec *self, guint32 ssrc)
 /* Give @e the keying @keying (taken). Returns TRUE when it changed.
  * Call with the object lock. */
 static gboolean
-entry_set_keying (SsrcEntry *e, GstStructure *keying, guint32 csb_id,
-    guint32 roc)
+entry_set_keying (GstMikeyDec *self, SsrcEntry *e, GstStructure *keying,
+    guint32 csb_id, guint32 roc)
 {
   gst_structure_set (keying, "ssrc", G_TYPE_UINT, e->ssrc, NULL);
   e->csb_id = csb_id;
@@ -256,8 +263,11 @@ entry_set_keying (SsrcEntry *e, GstStructure *keying, guint32 csb_id,
     gst_structure_free (keying);
     return FALSE;
   }
-  if (e->keying)
+  self->keys_received++;
+  if (e->keying) {
+    self->rekeys_followed++;
     gst_structure_free (e->keying);
+  }
   e->keying = keying;
   e->roc = roc;
   e->generation++;
@@ -361,6 +371,7 @@ collect_ready (GstMikeyDec *self, guint path, GQueue *out)
       g_queue_delete_link (&e->pending, l);
       e->pending_path[path]--;
       e->passed++;
+      self->packets_keyed++;
       g_queue_push_tail (out, b);
     }
   }
@@ -472,7 +483,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   if (!packet_ssrc (buf, path == PATH_RTCP, &ssrc)) {
     GST_DEBUG_OBJECT (pad, "dropping a buffer that is no RTP or RTCP packet");
     GST_OBJECT_LOCK (self);
-    self->packets_dropped++;
+    self->packets_invalid++;
     GST_OBJECT_UNLOCK (self);
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
@@ -484,7 +495,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     Unbound *u = g_queue_pop_head (&self->unbound);
     GST_INFO_OBJECT (self, "SSRC %u takes the keys of a crypto session of "
         "SSRC 0 (CSB ID %08x)", ssrc, u->csb_id);
-    entry_set_keying (e, u->keying, u->csb_id, u->roc);
+    entry_set_keying (self, e, u->keying, u->csb_id, u->roc);
     g_free (u);
     bound = g_array_new (FALSE, FALSE, sizeof (guint32));
     g_array_append_val (bound, ssrc);
@@ -530,6 +541,9 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   return push_items (self, path, &items);
 }
 
+static void post_stats (GstMikeyDec *self);
+
+/* Call with the object lock */
 static void
 drop_pending (GstMikeyDec *self, guint path)
 {
@@ -544,6 +558,9 @@ drop_pending (GstMikeyDec *self, guint path)
         continue;
       gst_buffer_unref (l->data);
       g_queue_delete_link (&e->pending, l);
+      /* held for a key that did not come in time */
+      e->dropped++;
+      self->packets_dropped++;
     }
     e->pending_path[path] = 0;
   }
@@ -576,9 +593,12 @@ gst_mikey_dec_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
       GST_OBJECT_UNLOCK (self);
       break;
     case GST_EVENT_EOS:
-      /* the replies end with the media stream */
-      if (path == PATH_RTP)
+      /* the replies end with the media stream; the final counts go on the
+       * bus before the EOS does (gst-launch-1.0 -m stops at that) */
+      if (path == PATH_RTP) {
         mikey_out_pad_eos (&self->out);
+        post_stats (self);
+      }
       break;
     default:
       /* sticky events after caps wait (on the sink pad) for our first
@@ -749,7 +769,7 @@ apply_bundle (GstMikeyDec *self, MkyCsb *csb, GArray *keyed, GError **error)
     } else {
       e = get_entry (self, ssrc);
     }
-    if (entry_set_keying (e, ks[i], csb->csb_id, roc)) {
+    if (entry_set_keying (self, e, ks[i], csb->csb_id, roc)) {
       GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for SSRC %u, ROC %u",
           csb->csb_id, i + 1, e->ssrc, roc);
       g_array_append_val (keyed, e->ssrc);
@@ -1103,6 +1123,7 @@ gst_mikey_dec_mikey_event (GstPad *pad, GstObject *parent, GstEvent *event)
 
 /* GObject and element */
 
+/* call with the object lock */
 static GstStructure *
 make_stats (GstMikeyDec *self)
 {
@@ -1131,12 +1152,30 @@ make_stats (GstMikeyDec *self)
       "messages-accepted", G_TYPE_UINT64, self->messages_accepted,
       "messages-refused", G_TYPE_UINT64, self->messages_refused,
       "messages-repeated", G_TYPE_UINT64, self->messages_repeated,
+      "packets-keyed", G_TYPE_UINT64, self->packets_keyed,
       "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
+      "packets-invalid", G_TYPE_UINT64, self->packets_invalid,
+      "keys-received", G_TYPE_UINT64, self->keys_received,
+      "rekeys-followed", G_TYPE_UINT64, self->rekeys_followed,
       "unbound-sessions", G_TYPE_UINT, self->unbound.length,
       "join-state", G_TYPE_STRING, self->join_state,
       "requests-sent", G_TYPE_UINT64, self->requests_sent, NULL);
   gst_structure_take_value (s, "streams", &streams);
   return s;
+}
+
+/* #GstMikeyDec:stats as the element message `mikey-stats` */
+static void
+post_stats (GstMikeyDec *self)
+{
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  s = make_stats (self);
+  GST_OBJECT_UNLOCK (self);
+  gst_structure_set_name (s, "mikey-stats");
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
 }
 
 static void
@@ -1274,6 +1313,7 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
       e->warned = FALSE;
     }
     GST_OBJECT_UNLOCK (self);
+    post_stats (self);
   }
   return ret;
 }
@@ -1407,14 +1447,35 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   /**
    * GstMikeyDec:stats:
    *
-   * `application/x-mikey-decoder-stats` with `messages-accepted`,
-   * `messages-refused`, `messages-repeated` (byte-identical repeats
-   * skipped), `packets-dropped`, `unbound-sessions` and
-   * `streams`, an array of `application/x-mikey-stream` (`ssrc`, `state`,
-   * `packets-passed`, `packets-dropped`, `packets-pending`, and `csb-id`
-   * and `roc` once keyed), and for rsa-r-group mode `join-state` (none,
-   * joining, joined, refused, timed-out, failed) and `requests-sent`
-   * (the first request and its retransmissions). No keys.
+   * `application/x-mikey-decoder-stats`, no keys in it:
+   *
+   * - `messages-accepted`, `messages-refused`, `messages-repeated`
+   *   (byte-identical repeats skipped) (#guint64): MIKEY messages;
+   * - `packets-keyed` (#guint64): packets passed on to srtpdec, each after
+   *   the caps with its SSRC's keys;
+   * - `packets-dropped` (#guint64): packets dropped for lack of a key (at
+   *   once, past #GstMikeyDec:max-pending, or held when the stream
+   *   flushed or stopped);
+   * - `packets-invalid` (#guint64): buffers dropped as no RTP or RTCP
+   *   packet;
+   * - `keys-received` (#guint64): new keys taken for an SSRC (the first
+   *   ones and every change);
+   * - `rekeys-followed` (#guint64): of those, the ones that replaced keys
+   *   the SSRC had (a re-key; srtpdec gets them before that SSRC's next
+   *   packet);
+   * - `unbound-sessions` (#guint): crypto sessions of SSRC 0 still
+   *   waiting for an SSRC;
+   * - `streams`: an array of `application/x-mikey-stream` (`ssrc`,
+   *   `state`, `packets-passed`, `packets-dropped`, `packets-pending`, and
+   *   `csb-id` and `roc` once keyed);
+   * - for rsa-r-group mode `join-state` (none, joining, joined, refused,
+   *   timed-out, failed) and `requests-sent` (the first request and its
+   *   retransmissions).
+   *
+   * The same fields are posted as the element message `mikey-stats` when
+   * EOS reaches `rtp_sink` (before the EOS goes on, so
+   * `gst-launch-1.0 -m` shows the final counts) and when going from
+   * PAUSED to READY.
    *
    * Since: 0.1
    */

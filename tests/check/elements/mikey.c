@@ -1214,6 +1214,89 @@ GST_START_TEST (test_dec_in_band_malformed)
 
 GST_END_TEST;
 
+/* The `mikey-stats` messages @from posted on @bus: exactly one */
+static GstStructure *
+posted_stats (GstBus *bus, GstElement *from)
+{
+  GstStructure *stats = NULL;
+  GstMessage *m;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *s = gst_message_get_structure (m);
+    if (GST_MESSAGE_SRC (m) == GST_OBJECT (from)
+        && gst_structure_has_name (s, "mikey-stats")) {
+      fail_unless (stats == NULL, "two mikey-stats messages");
+      stats = gst_structure_copy (s);
+    }
+    gst_message_unref (m);
+  }
+  fail_unless (stats != NULL, "no mikey-stats message");
+  return stats;
+}
+
+/* (11) mikeydec's counters: packets dropped without a key, passed with
+ * one, keys and a re-key of the same SSRC; posted as `mikey-stats` at EOS
+ * (before the EOS goes on) and when stopping */
+GST_START_TEST (test_dec_stats_message)
+{
+  guint8 m1[30], m2[30];
+  const guint32 ssrcs[] = { SSRC_A };
+  const guint keyed1[] = { 2, 3, 4, 5 };
+  const guint keyed2[] = { 0, 1, 2, 3, 4, 5 };
+  GPtrArray *srtp1, *srtp2;
+  GstBuffer *msg1, *msg2;
+  GstStructure *stats;
+  GstEvent *ev;
+  Dec d;
+
+  fill_master (m1, sizeof m1, 8);
+  fill_master (m2, sizeof m2, 9);
+  srtp1 = protect (m1, ssrcs, 1);
+  srtp2 = protect (m2, ssrcs, 1);
+  msg1 = make_i_message (m1, ssrcs, 1);
+  msg2 = make_i_message (m2, ssrcs, 1);
+
+  dec_setup (&d, 0);
+  dec_feed (&d, srtp1, 0, 2, NULL, 0);
+  fail_unless (push_message (d.md, msg1));
+  dec_feed (&d, srtp1, 2, 0, keyed1, G_N_ELEMENTS (keyed1));
+  fail_unless (push_message (d.md, msg2));
+  dec_feed (&d, srtp2, 0, 0, keyed2, G_N_ELEMENTS (keyed2));
+  fail_unless_equals_string (d.into_srtpdec->str, "CPPPPCPPPPPP");
+
+  fail_unless (gst_harness_push_event (d.h, gst_event_new_eos ()));
+  /* the EOS went on after the counts */
+  while ((ev = gst_harness_try_pull_event (d.h))) {
+    gboolean eos = GST_EVENT_TYPE (ev) == GST_EVENT_EOS;
+    gst_event_unref (ev);
+    if (eos)
+      break;
+  }
+  stats = posted_stats (d.bus, d.md);
+  fail_unless_equals_int (stats_u64 (stats, "packets-keyed"), 10);
+  fail_unless_equals_int (stats_u64 (stats, "packets-dropped"), 2);
+  fail_unless_equals_int (stats_u64 (stats, "packets-invalid"), 0);
+  fail_unless_equals_int (stats_u64 (stats, "keys-received"), 2);
+  fail_unless_equals_int (stats_u64 (stats, "rekeys-followed"), 1);
+  fail_unless_equals_int (stats_u64 (stats, "messages-accepted"), 2);
+  fail_unless (gst_structure_has_field (stats, "streams"));
+  gst_structure_free (stats);
+
+  fail_unless_equals_int (gst_element_set_state (d.bin, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  stats = posted_stats (d.bus, d.md);
+  fail_unless_equals_int (stats_u64 (stats, "packets-keyed"), 10);
+  gst_structure_free (stats);
+
+  gst_buffer_unref (msg1);
+  gst_buffer_unref (msg2);
+  g_ptr_array_unref (srtp1);
+  g_ptr_array_unref (srtp2);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_suite (void)
 {
@@ -1234,6 +1317,7 @@ mikey_suite (void)
   tcase_add_test (tc, test_in_band_on_change);
   tcase_add_test (tc, test_dec_mikey_src_verification);
   tcase_add_test (tc, test_dec_in_band_malformed);
+  tcase_add_test (tc, test_dec_stats_message);
   return s;
 }
 
