@@ -32,6 +32,15 @@
  * does) and posted as an element message `mikey-message` with a `data`
  * buffer.
  *
+ * During a sender's re-key (#GstMikeyEnc::rekey) the keys of an SSRC
+ * overlap: the caps then carry both (`srtp-key` and `mki`, `srtp-key2` and
+ * `mki2`) and srtpdec picks the key by each packet's MKI, so nothing is
+ * lost at the switch. srtpdec 1.22 does not take new caps for a stream
+ * whose keys have MKIs, so mikeydec makes a srtpdec linked right after it
+ * drop that SSRC's stream (its `remove-key` action) just before such caps,
+ * and the caps make it anew with the ROC they carry: for re-keys with
+ * MKIs, link mikeydec to srtpdec directly.
+ *
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
  * `gst-launch-1.0 -v` prints them. Its counters (#GstMikeyDec:stats: packets
  * passed with a key, dropped for lack of one, keys and re-keys received)
@@ -84,6 +93,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 #define MAX_MAX_PENDING 65536
 #define DEFAULT_RETRANSMIT_TIMEOUT 500
 #define DEFAULT_JOIN_TIMEOUT 10000
+/* below mikeyenc's default rekey-lead (2000 ms): a member re-joins between
+ * a re-key's announcement and its switch */
+#define DEFAULT_REJOIN_INTERVAL 1500
 
 enum
 {
@@ -96,6 +108,7 @@ enum
   PROP_SERVER,
   PROP_RETRANSMIT_TIMEOUT,
   PROP_JOIN_TIMEOUT,
+  PROP_REJOIN_INTERVAL,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -178,6 +191,7 @@ struct _GstMikeyDec
   gchar *server_prop;
   guint retransmit_timeout;     /* ms */
   guint join_timeout;           /* ms */
+  guint rejoin_interval;        /* ms */
 
   /* joining the group (rsa-r-group), PAUSED and up; but for udp, used on
    * the UDP thread only */
@@ -187,12 +201,15 @@ struct _GstMikeyDec
   GBytes *request;
   GSocketAddress *server_addr;
   GSource *timer;
+  GSource *rejoin_timer;
+  gboolean joined;              /* once; later answers are re-joins */
   gint64 join_deadline;         /* monotonic */
   guint wait;                   /* ms, the current retransmission interval */
   gchar *refusal;               /* an Error message came: why */
   gboolean join_done;
   const gchar *join_state;      /* for stats, under the object lock */
   guint64 requests_sent;        /* under the object lock */
+  guint64 rejoins;              /* under the object lock */
 
   MkyPskResponder *responder;
   GHashTable *last_accepted;    /* CSB ID -> GBytes, its last message */
@@ -388,12 +405,41 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
   return TRUE;
 }
 
+/* srtpdec (1.22) keeps the stream of an SSRC whose keys have MKIs
+ * whatever new caps say (it compares only a key without MKI): so that the
+ * caps of a re-key (the next key added, the keys swapped at the switch,
+ * the old one dropped, a new ROC) take effect, it drops that stream
+ * first, and the caps make a new one. Only a srtpdec right after us. */
+static void
+srtpdec_forget_stream (GstMikeyDec *self, guint path, GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  GstPad *peer;
+  GstElement *srtpdec = NULL;
+  guint ssrc;
+
+  if (!gst_structure_has_field (s, "mki")
+      || !gst_structure_get_uint (s, "ssrc", &ssrc))
+    return;
+  peer = gst_pad_get_peer (self->srcpad[path]);
+  if (peer) {
+    srtpdec = gst_pad_get_parent_element (peer);
+    gst_object_unref (peer);
+  }
+  if (srtpdec && strcmp (G_OBJECT_TYPE_NAME (srtpdec), "GstSrtpDec") == 0)
+    g_signal_emit_by_name (srtpdec, "remove-key", ssrc);
+  if (srtpdec)
+    gst_object_unref (srtpdec);
+}
+
 static gboolean
 push_caps (GstMikeyDec *self, guint path, GstCaps *caps)
 {
   GstPad *src = self->srcpad[path];
   gboolean had_caps = gst_pad_has_current_caps (src);
   gboolean ok;
+
+  srtpdec_forget_stream (self, path, caps);
 
   GST_DEBUG_OBJECT (src, "keys for SSRC %u",
       g_value_get_uint (gst_structure_get_value (gst_caps_get_structure
@@ -872,6 +918,7 @@ cancel_timer (GstMikeyDec *self)
 }
 
 static gboolean join_timer (gpointer user_data);
+static void arm_rejoin (GstMikeyDec *self);
 
 /* Wait @ms, but not past the join deadline */
 static void
@@ -904,6 +951,51 @@ join_first (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A new request (a new timestamp: the server answers it with the group's
+ * keys as they are now, a re-key's next or old key included) */
+static gboolean
+rejoin (gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  GBytes *req;
+
+  g_clear_pointer (&self->rejoin_timer, g_source_unref);
+  req = mky_rsa_r_initiator_build (self->member, request, FALSE,
+      g_get_real_time (), &error);
+  if (req == NULL) {
+    GST_WARNING_OBJECT (self, "no re-join request: %s", error->message);
+    arm_rejoin (self);
+    return G_SOURCE_REMOVE;
+  }
+  g_bytes_unref (self->request);
+  self->request = req;
+  GST_OBJECT_LOCK (self);
+  self->wait = MAX (self->retransmit_timeout, 1);
+  self->join_deadline = g_get_monotonic_time ()
+      + self->join_timeout * (gint64) 1000;
+  GST_OBJECT_UNLOCK (self);
+  self->join_done = FALSE;
+  return join_first (self);
+}
+
+static void
+arm_rejoin (GstMikeyDec *self)
+{
+  guint ms;
+
+  GST_OBJECT_LOCK (self);
+  ms = self->rejoin_interval;
+  GST_OBJECT_UNLOCK (self);
+  if (self->rejoin_timer) {
+    g_source_destroy (self->rejoin_timer);
+    g_clear_pointer (&self->rejoin_timer, g_source_unref);
+  }
+  if (ms > 0)
+    self->rejoin_timer = mikey_udp_add_timeout (self->udp, ms, rejoin, self);
+}
+
 static gboolean
 join_timer (gpointer user_data)
 {
@@ -919,6 +1011,16 @@ join_timer (gpointer user_data)
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         (_("The MIKEY key server refused to admit this receiver to the "
                 "group.")), ("%s: %s", self->server, self->refusal));
+    return G_SOURCE_REMOVE;
+  }
+  if (g_get_monotonic_time () >= self->join_deadline && self->joined) {
+    /* the keys we have still serve until the group re-keys */
+    self->join_done = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+        (_("The MIKEY key server did not answer.")),
+        ("no answer from %s to a re-join in %u ms; trying again in %u ms",
+            self->server, self->join_timeout, self->rejoin_interval));
+    arm_rejoin (self);
     return G_SOURCE_REMOVE;
   }
   if (g_get_monotonic_time () >= self->join_deadline) {
@@ -980,6 +1082,8 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   GST_OBJECT_LOCK (self);
   ok = apply_bundle (self, csb, keyed, &error);
   self->join_state = ok ? "joined" : "failed";
+  if (ok && self->joined)
+    self->rejoins++;
   GST_OBJECT_UNLOCK (self);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, DECRYPT,
@@ -987,6 +1091,13 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
         ("%s: %s", address, error->message));
     return;
   }
+  arm_rejoin (self);
+  if (self->joined) {
+    GST_DEBUG_OBJECT (self, "re-joined the group at %s", address);
+    emit_keyed (self, keyed);
+    return;
+  }
+  self->joined = TRUE;
   GST_INFO_OBJECT (self, "joined the group of %s at %s (CSB ID %08x)",
       mky_peer_get_identity (server), address, csb->csb_id);
   gst_element_post_message (GST_ELEMENT (self),
@@ -1004,6 +1115,10 @@ stop_join (GstMikeyDec *self)
   if (self->udp)
     mikey_udp_stop (self->udp);
   cancel_timer (self);
+  if (self->rejoin_timer) {
+    g_source_destroy (self->rejoin_timer);
+    g_clear_pointer (&self->rejoin_timer, g_source_unref);
+  }
   g_clear_pointer (&self->udp, mikey_udp_free);
   g_clear_pointer (&self->member, mky_rsa_r_initiator_free);
   g_clear_pointer (&self->request, g_bytes_unref);
@@ -1044,8 +1159,10 @@ start_join (GstMikeyDec *self)
   self->join_deadline = g_get_monotonic_time ()
       + self->join_timeout * (gint64) 1000;
   self->join_done = FALSE;
+  self->joined = FALSE;
   self->join_state = "joining";
   self->requests_sent = 0;
+  self->rejoins = 0;
   GST_OBJECT_UNLOCK (self);
 
   if (self->server == NULL) {
@@ -1159,7 +1276,8 @@ make_stats (GstMikeyDec *self)
       "rekeys-followed", G_TYPE_UINT64, self->rekeys_followed,
       "unbound-sessions", G_TYPE_UINT, self->unbound.length,
       "join-state", G_TYPE_STRING, self->join_state,
-      "requests-sent", G_TYPE_UINT64, self->requests_sent, NULL);
+      "requests-sent", G_TYPE_UINT64, self->requests_sent,
+      "rejoins", G_TYPE_UINT64, self->rejoins, NULL);
   gst_structure_take_value (s, "streams", &streams);
   return s;
 }
@@ -1212,6 +1330,9 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
     case PROP_JOIN_TIMEOUT:
       self->join_timeout = g_value_get_uint (value);
       break;
+    case PROP_REJOIN_INTERVAL:
+      self->rejoin_interval = g_value_get_uint (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1251,6 +1372,9 @@ gst_mikey_dec_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_JOIN_TIMEOUT:
       g_value_set_uint (value, self->join_timeout);
+      break;
+    case PROP_REJOIN_INTERVAL:
+      g_value_set_uint (value, self->rejoin_interval);
       break;
     default:
       if (prop_id >= PROP_PKI_FIRST
@@ -1379,6 +1503,7 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->max_pending = DEFAULT_MAX_PENDING;
   self->retransmit_timeout = DEFAULT_RETRANSMIT_TIMEOUT;
   self->join_timeout = DEFAULT_JOIN_TIMEOUT;
+  self->rejoin_interval = DEFAULT_REJOIN_INTERVAL;
   self->join_state = "none";
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) ssrc_entry_free);
@@ -1469,8 +1594,9 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
    *   `state`, `packets-passed`, `packets-dropped`, `packets-pending`, and
    *   `csb-id` and `roc` once keyed);
    * - for rsa-r-group mode `join-state` (none, joining, joined, refused,
-   *   timed-out, failed) and `requests-sent` (the first request and its
-   *   retransmissions).
+   *   timed-out, failed), `requests-sent` (the first request, the
+   *   re-joins and their retransmissions) and `rejoins` (re-joins
+   *   answered).
    *
    * The same fields are posted as the element message `mikey-stats` when
    * EOS reaches `rtp_sink` (before the EOS goes on, so
@@ -1518,6 +1644,27 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   properties[PROP_JOIN_TIMEOUT] = g_param_spec_uint ("join-timeout",
       "Join timeout", "Milliseconds to wait for the key server's answer",
       1, G_MAXINT, DEFAULT_JOIN_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:rejoin-interval:
+   *
+   * In rsa-r-group mode, the milliseconds between two re-joins once in
+   * the group: a new request, answered with the group's keys as they are
+   * then. That is how a member learns of a re-key of the key server
+   * (#GstMikeyEnc::rekey): it must re-join within the server's
+   * #GstMikeyEnc:rekey-lead (2000 ms by default) to have the next key
+   * before the switch, and the old one is announced as long after it. A
+   * re-join that gets no answer is retransmitted like the first join;
+   * after #GstMikeyDec:join-timeout a warning, and the next re-join. Each
+   * re-join costs the server a signature and an encryption: 0 turns them
+   * off for a server that does not re-key.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REJOIN_INTERVAL] = g_param_spec_uint ("rejoin-interval",
+      "Re-join interval", "Milliseconds between re-joins to the group key "
+      "server, to follow its re-keys (0: never)", 0, G_MAXINT,
+      DEFAULT_REJOIN_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);

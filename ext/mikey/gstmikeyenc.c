@@ -57,6 +57,48 @@
  * most every 10 seconds; the server goes on serving. No message goes out
  * on `mikey_src` in this mode, and #GstMikeyEnc:in-band is ignored.
  *
+ * ## Re-keying
+ *
+ * A re-key starts on demand (#GstMikeyEnc::rekey), every
+ * #GstMikeyEnc:rekey-interval seconds, or when srtpenc's key reaches
+ * libsrtp's soft limit (srtpenc's `soft-limit` signal). It goes in three
+ * steps, each posted as an element message `mikey-rekey` (`mki`, the MKI of
+ * the new key or, for `retired`, of the old one; `phase`):
+ *
+ * 1. `distributed`: a new key is drawn (GnuTLS key generator) with the
+ *    next MKI (the current one plus one) and described alongside the
+ *    current one, which still protects the media: PSK and MIKEY-NULL
+ *    messages carry both keys (a new message at once, on `mikey_src` and
+ *    the bus, and in band before the next packet); in rsa-r-group mode the
+ *    key server answers with both, and members learn them when they
+ *    re-join (#GstMikeyDec:rejoin-interval).
+ * 2. `switched`, #GstMikeyEnc:rekey-lead later: srtpenc gets the new key and
+ *    MKI (its `key` and `mki` properties). Receivers have both keys and
+ *    srtpdec picks by the MKI of each packet, so no packet fails
+ *    authentication at the switch.
+ * 3. `retired`, another #GstMikeyEnc:rekey-lead later: the old key is no
+ *    longer described.
+ *
+ * Keys always carry an MKI while re-keying can happen: see
+ * #GstMikeyEnc:mki-length. #GstMikeyEnc:stats counts the switches as
+ * `rekeys`.
+ *
+ * srtpenc before GStreamer 1.30 starts the rollover counter (ROC, the
+ * count of sequence number wraps that enters the packet index and the
+ * authentication) at 0 again when its key changes, against RFC 3711 §3.3.1;
+ * receivers keep theirs. mikeyenc therefore never assumes a ROC: every
+ * message gives the ROC srtpenc reports in its `stats`, and right after the
+ * switch (srtpenc's caps with the new MKI, before its first packet under
+ * the new key) a new message goes out that lists the new key first with
+ * the ROC srtpenc now uses (0 on 1.22, the kept one on 1.30). In band that
+ * message comes before the first packet under the new key, so a re-key
+ * after a wrap loses nothing either. Out of band (`mikey_src`, rsa-r-group)
+ * it reaches receivers later: before the first wrap (the first 65536
+ * packets of an SSRC) the ROC is 0 either way, but after one, packets
+ * under the new key fail at receivers that do not have that message yet
+ * (in rsa-r-group mode until the next re-join). With srtpenc 1.22 there,
+ * re-key before the first wrap, or rarely, or carry the messages in band.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc name=me psk=000102030405060708090a0b0c0d0e0f ! udpsink host=127.0.0.1 port=5004  me.mikey_src ! udpsink host=127.0.0.1 port=2269
@@ -98,6 +140,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 /* anyone may send junk: one warning on the bus per this many seconds */
 #define MALFORMED_WARNING_INTERVAL (10 * G_USEC_PER_SEC)
 #define GROUP_RAND_LEN 16
+#define DEFAULT_REKEY_INTERVAL 0
+#define DEFAULT_REKEY_LEAD 2000
 
 enum
 {
@@ -113,6 +157,8 @@ enum
   PROP_ADDRESS,
   PROP_ALLOWED_IDENTITIES,
   PROP_STATS,
+  PROP_REKEY_INTERVAL,
+  PROP_REKEY_LEAD,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -123,10 +169,20 @@ static GParamSpec *properties[N_PROPERTIES];
 enum
 {
   SIGNAL_GET_MESSAGE,
+  SIGNAL_REKEY,
   LAST_SIGNAL
 };
 
 static guint signals[LAST_SIGNAL];
+
+/* Where a re-key stands: the next key distributed alongside the current
+ * one, or srtpenc switched to it and the old one still announced */
+typedef enum
+{
+  REKEY_IDLE,
+  REKEY_DISTRIBUTED,
+  REKEY_SWITCHED,
+} RekeyPhase;
 
 static GstStaticPadTemplate rtp_sink_template =
 GST_STATIC_PAD_TEMPLATE ("rtp_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -184,11 +240,25 @@ struct _GstMikeyEnc
   MkyRsaRResponder *responder;
   guint8 group_rand[GROUP_RAND_LEN];
   guint64 members_joined;
+  guint64 members_rejoined;
+  GHashTable *member_ids;       /* identities answered (UDP thread) */
   guint64 members_refused;
   guint64 requests_repeated;
   guint64 requests_dropped;
   guint64 datagrams_malformed;
   gint64 malformed_warned;      /* monotonic time of the last warning */
+
+  /* re-keying */
+  guint rekey_interval;         /* s */
+  guint rekey_lead;             /* ms */
+  RekeyPhase rekey_phase;
+  guint8 other_master[MAX_MASTER_LEN];  /* the next key, or the old one */
+  guint8 other_mki[MAX_MKI_LENGTH];
+  gboolean switch_seen;         /* srtpenc's caps have the new MKI */
+  GstClockID step_timer;        /* the next phase */
+  GstClockID interval_timer;    /* the next re-key */
+  gulong soft_limit_id;
+  guint64 rekeys;
 };
 
 #define gst_mikey_enc_parent_class parent_class
@@ -276,9 +346,17 @@ fill_bundle (GstMikeyEnc *self, MkyCsb *csb, GHashTable *rocs,
   if (self->ssrcs->len == 0 && placeholder)
     mky_csb_add_cs (csb, 0, 0, 0);
   mky_csb_set_policy (csb, 0, &self->policy, FALSE);
+  /* the key srtpenc uses first: srtpdec re-creates its stream (with the
+   * ROC given here) when it changes */
   mky_csb_add_key (csb, MKY_KD_TEK_SALT, self->master, self->policy.key_len,
       self->master + self->policy.key_len, self->policy.salt_len,
       self->mki_len ? self->mki : NULL, self->mki_len);
+  /* while a re-key overlaps, the next or the old key too: srtpdec picks by
+   * MKI */
+  if (self->rekey_phase != REKEY_IDLE)
+    mky_csb_add_key (csb, MKY_KD_TEK_SALT, self->other_master,
+        self->policy.key_len, self->other_master + self->policy.key_len,
+        self->policy.salt_len, self->other_mki, self->mki_len);
 }
 
 /* A new I_MESSAGE for the current key and SSRCs */
@@ -457,15 +535,29 @@ gst_mikey_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
     GstCaps *caps;
     guint ssrc;
 
+    const GstStructure *st;
+    const GValue *mki;
+
     gst_event_parse_caps (event, &caps);
+    st = gst_caps_get_structure (caps, 0);
     /* srtpenc's caps carry the key: never log them above TRACE */
     GST_TRACE_OBJECT (pad, "caps %" GST_PTR_FORMAT, caps);
-    if (gst_structure_get_uint (gst_caps_get_structure (caps, 0), "ssrc",
-            &ssrc)) {
-      GST_OBJECT_LOCK (self);
+    mki = gst_structure_get_value (st, "mki");
+    GST_OBJECT_LOCK (self);
+    if (gst_structure_get_uint (st, "ssrc", &ssrc))
       add_ssrc (self, ssrc);
-      GST_OBJECT_UNLOCK (self);
+    /* srtpenc sends new caps before its first packet under a new key, and
+     * has reset its ROC then (1.22): the message with the ROC it now uses
+     * goes out before that packet */
+    if (self->rekey_phase == REKEY_SWITCHED && !self->switch_seen && mki
+        && GST_VALUE_HOLDS_BUFFER (mki)
+        && gst_buffer_get_size (gst_value_get_buffer (mki)) == self->mki_len
+        && gst_buffer_memcmp (gst_value_get_buffer (mki), 0, self->mki,
+            self->mki_len) == 0) {
+      self->switch_seen = TRUE;
+      self->announce = TRUE;
     }
+    GST_OBJECT_UNLOCK (self);
   } else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT
       && pad == self->rtp_sink) {
     GST_OBJECT_LOCK (self);
@@ -526,6 +618,9 @@ set_enum_by_nick (GstElement *e, const char *prop, const char *type_name,
   return v != NULL;
 }
 
+static void on_soft_limit (GstElement *srtpenc, GstMikeyEnc *self);
+static void clear_timer (GstClockID *timer);
+
 static GstElement *
 find_srtpenc (GstMikeyEnc *self)
 {
@@ -566,6 +661,11 @@ provision (GstMikeyEnc *self)
   cipher = g_strdup (self->srtp_cipher);
   auth = g_strdup (self->srtp_auth);
   mki_length = self->mki_length;
+  /* two keys at once need MKIs to tell them apart: wherever a re-key may
+   * come without the application asking (interval, group, in band) */
+  if (mki_length == 0 && (self->rekey_interval > 0
+          || self->mode == GST_MIKEY_MODE_RSA_R_GROUP || self->in_band))
+    mki_length = 1;
   GST_OBJECT_UNLOCK (self);
   ok = mky_srtp_policy_from_nicks (cipher, auth, cipher, auth, &pol, &error);
   if (!ok) {
@@ -614,7 +714,10 @@ provision (GstMikeyEnc *self)
 
   GST_OBJECT_LOCK (self);
   gst_object_replace ((GstObject **) & self->srtpenc, GST_OBJECT (srtpenc));
+  self->soft_limit_id = g_signal_connect_object (srtpenc, "soft-limit",
+      G_CALLBACK (on_soft_limit), self, 0);
   self->policy = pol;
+  self->rekey_phase = REKEY_IDLE;
   memcpy (self->master, master, master_len);
   memcpy (self->mki, mki, mki_length);
   self->mki_len = mki_length;
@@ -638,11 +741,237 @@ out:
 static void
 forget_key (GstMikeyEnc *self)
 {
+  GstElement *srtpenc;
+  gulong id;
+
   GST_OBJECT_LOCK (self);
+  clear_timer (&self->step_timer);
+  clear_timer (&self->interval_timer);
   explicit_bzero (self->master, sizeof self->master);
   explicit_bzero (self->mki, sizeof self->mki);
+  explicit_bzero (self->other_master, sizeof self->other_master);
+  self->rekey_phase = REKEY_IDLE;
   self->keyed = FALSE;
-  gst_clear_object (&self->srtpenc);
+  srtpenc = g_steal_pointer (&self->srtpenc);
+  id = self->soft_limit_id;
+  self->soft_limit_id = 0;
+  GST_OBJECT_UNLOCK (self);
+  if (srtpenc) {
+    if (id)
+      g_signal_handler_disconnect (srtpenc, id);
+    gst_object_unref (srtpenc);
+  }
+}
+
+/* Re-keying: the next key (the next MKI) goes out with the current one,
+ * srtpenc switches to it rekey-lead later, the old one is dropped another
+ * rekey-lead later. Timers on the system clock's thread. */
+
+/* Call with the object lock */
+static void
+clear_timer (GstClockID *timer)
+{
+  if (*timer) {
+    gst_clock_id_unschedule (*timer);
+    gst_clock_id_unref (*timer);
+    *timer = NULL;
+  }
+}
+
+/* Run @func in @ms on the system clock's thread. Call with the object
+ * lock. */
+static void
+arm_timer (GstMikeyEnc *self, GstClockID *timer, guint64 ms,
+    GstClockCallback func)
+{
+  GstClock *clock = gst_system_clock_obtain ();
+
+  clear_timer (timer);
+  *timer = gst_clock_new_single_shot_id (clock, gst_clock_get_time (clock)
+      + ms * GST_MSECOND);
+  gst_clock_id_wait_async (*timer, func, gst_object_ref (self),
+      (GDestroyNotify) gst_object_unref);
+  gst_object_unref (clock);
+}
+
+/* Whether @id is still the timer in @timer (and forget it). Call with the
+ * object lock. */
+static gboolean
+timer_current (GstClockID *timer, GstClockID id)
+{
+  if (*timer != id)
+    return FALSE;
+  gst_clock_id_unref (*timer);
+  *timer = NULL;
+  return TRUE;
+}
+
+static void
+post_rekey (GstMikeyEnc *self, const guint8 *mki, gsize mki_len,
+    const gchar *phase)
+{
+  GstBuffer *b = gst_buffer_new_memdup (mki, mki_len);
+
+  GST_INFO_OBJECT (self, "re-key: %s", phase);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("mikey-rekey", "mki", GST_TYPE_BUFFER, b,
+              "phase", G_TYPE_STRING, phase, NULL)));
+  gst_buffer_unref (b);
+}
+
+/* A new message with the keys as they are now, where messages go */
+static void
+rekey_announce (GstMikeyEnc *self)
+{
+  gboolean psk;
+
+  GST_OBJECT_LOCK (self);
+  psk = self->mode != GST_MIKEY_MODE_RSA_R_GROUP;
+  GST_OBJECT_UNLOCK (self);
+  /* in group mode each answer is made from the keys as they are */
+  if (psk)
+    renew_message (self);
+}
+
+static gboolean
+retire_timer (GstClock *clock, GstClockTime t, GstClockID id, gpointer data)
+{
+  GstMikeyEnc *self = data;
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize mki_len;
+
+  GST_OBJECT_LOCK (self);
+  if (!timer_current (&self->step_timer, id)
+      || self->rekey_phase != REKEY_SWITCHED) {
+    GST_OBJECT_UNLOCK (self);
+    return TRUE;
+  }
+  explicit_bzero (self->other_master, sizeof self->other_master);
+  self->rekey_phase = REKEY_IDLE;
+  mki_len = self->mki_len;
+  memcpy (mki, self->other_mki, mki_len);
+  GST_OBJECT_UNLOCK (self);
+  rekey_announce (self);
+  post_rekey (self, mki, mki_len, "retired");
+  return TRUE;
+}
+
+static gboolean
+switch_timer (GstClock *clock, GstClockTime t, GstClockID id, gpointer data)
+{
+  GstMikeyEnc *self = data;
+  guint8 tmp[MAX_MASTER_LEN];
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize master_len, mki_len;
+  GstElement *srtpenc;
+  GstBuffer *kb, *mb;
+
+  GST_OBJECT_LOCK (self);
+  if (!timer_current (&self->step_timer, id)
+      || self->rekey_phase != REKEY_DISTRIBUTED || self->srtpenc == NULL) {
+    GST_OBJECT_UNLOCK (self);
+    return TRUE;
+  }
+  /* the next key becomes the current one, the current one the old */
+  master_len = mky_srtp_policy_master_len (&self->policy);
+  mki_len = self->mki_len;
+  memcpy (tmp, self->master, master_len);
+  memcpy (self->master, self->other_master, master_len);
+  memcpy (self->other_master, tmp, master_len);
+  explicit_bzero (tmp, sizeof tmp);
+  memcpy (mki, self->mki, mki_len);
+  memcpy (self->mki, self->other_mki, mki_len);
+  memcpy (self->other_mki, mki, mki_len);
+  memcpy (mki, self->mki, mki_len);
+  self->rekey_phase = REKEY_SWITCHED;
+  self->switch_seen = FALSE;
+  self->rekeys++;
+  kb = gst_buffer_new_memdup (self->master, master_len);
+  mb = gst_buffer_new_memdup (self->mki, mki_len);
+  srtpenc = gst_object_ref (self->srtpenc);
+  arm_timer (self, &self->step_timer, self->rekey_lead, retire_timer);
+  GST_OBJECT_UNLOCK (self);
+
+  /* srtpenc takes both with its next packet (and then, before 1.30,
+   * starts its ROC at 0 again) */
+  g_object_set (srtpenc, "key", kb, "mki", mb, NULL);
+  gst_object_unref (srtpenc);
+  gst_buffer_unref (kb);
+  gst_buffer_unref (mb);
+  post_rekey (self, mki, mki_len, "switched");
+  return TRUE;
+}
+
+static gboolean interval_timer (GstClock *clock, GstClockTime t,
+    GstClockID id, gpointer data);
+
+static gboolean
+gst_mikey_enc_rekey (GstMikeyEnc *self)
+{
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize mki_len;
+  const gchar *why = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (!self->keyed)
+    why = "no key yet (mikeyenc keys srtpenc when going to READY)";
+  else if (self->mki_len == 0)
+    why = "the key has no MKI (set mki-length, or rekey-interval before "
+        "READY)";
+  else if (self->rekey_phase != REKEY_IDLE)
+    why = "a re-key is under way";
+  else if (gnutls_rnd (GNUTLS_RND_KEY, self->other_master,
+          mky_srtp_policy_master_len (&self->policy)) < 0)
+    why = "gnutls_rnd failed";
+  if (why) {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "no re-key: %s", why);
+    return FALSE;
+  }
+  /* the next MKI: the current one plus one (big-endian, wrapping) */
+  mki_len = self->mki_len;
+  memcpy (self->other_mki, self->mki, mki_len);
+  for (gsize i = mki_len; i-- > 0;)
+    if (++self->other_mki[i] != 0)
+      break;
+  memcpy (mki, self->other_mki, mki_len);
+  self->rekey_phase = REKEY_DISTRIBUTED;
+  arm_timer (self, &self->step_timer, self->rekey_lead, switch_timer);
+  if (self->rekey_interval > 0)
+    arm_timer (self, &self->interval_timer,
+        self->rekey_interval * (guint64) 1000, interval_timer);
+  GST_OBJECT_UNLOCK (self);
+
+  rekey_announce (self);
+  post_rekey (self, mki, mki_len, "distributed");
+  return TRUE;
+}
+
+static gboolean
+interval_timer (GstClock *clock, GstClockTime t, GstClockID id,
+    gpointer data)
+{
+  GstMikeyEnc *self = data;
+  gboolean current;
+
+  GST_OBJECT_LOCK (self);
+  current = timer_current (&self->interval_timer, id);
+  GST_OBJECT_UNLOCK (self);
+  if (current)
+    gst_mikey_enc_rekey (self);
+  return TRUE;
+}
+
+/* srtpenc's key is near its end (libsrtp's soft limit): a re-key soon, not
+ * from srtpenc's streaming thread, which holds its lock */
+static void
+on_soft_limit (GstElement *srtpenc, GstMikeyEnc *self)
+{
+  GST_INFO_OBJECT (self, "srtpenc reached the soft limit of its key");
+  GST_OBJECT_LOCK (self);
+  if (self->rekey_phase == REKEY_IDLE)
+    arm_timer (self, &self->interval_timer, 0, interval_timer);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -731,11 +1060,20 @@ server_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
       g_get_real_time (), &reply, &member, &error);
   if (csb) {
     const gchar *identity = mky_peer_get_identity (member);
-    GST_INFO_OBJECT (self, "member %s at %s joined", identity, address);
+    /* members re-join to follow re-keys (mikeydec rejoin-interval): one
+     * message per member, not one per re-join */
+    gboolean again = !g_hash_table_add (self->member_ids,
+        g_strdup (identity));
+    GST_INFO_OBJECT (self, "member %s at %s %sjoined", identity, address,
+        again ? "re-" : "");
     GST_OBJECT_LOCK (self);
-    self->members_joined++;
+    if (again)
+      self->members_rejoined++;
+    else
+      self->members_joined++;
     GST_OBJECT_UNLOCK (self);
-    post_member (self, "mikey-member-joined", identity, address, NULL);
+    if (!again)
+      post_member (self, "mikey-member-joined", identity, address, NULL);
   } else if (is_dropped (error)) {
     /* a member that lost our answer gets it again (reply set) */
     GST_DEBUG_OBJECT (self, "request from %s %s: %s", address,
@@ -836,6 +1174,7 @@ static void
 stop_server (GstMikeyEnc *self)
 {
   g_clear_pointer (&self->udp, mikey_udp_free);
+  g_hash_table_remove_all (self->member_ids);
   g_clear_pointer (&self->responder, mky_rsa_r_responder_free);
 }
 
@@ -869,8 +1208,16 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      GST_OBJECT_LOCK (self);
+      if (self->rekey_interval > 0)
+        arm_timer (self, &self->interval_timer,
+            self->rekey_interval * (guint64) 1000, interval_timer);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       GST_OBJECT_LOCK (self);
+      clear_timer (&self->interval_timer);
       g_array_set_size (self->ssrcs, 0);
       self->announce = FALSE;
       g_clear_pointer (&self->message, g_bytes_unref);
@@ -959,6 +1306,18 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
       g_strfreev (self->allowed);
       self->allowed = mikey_strv_from_array (value);
       break;
+    case PROP_REKEY_INTERVAL:
+      self->rekey_interval = g_value_get_uint (value);
+      /* from now on (the first re-key while PAUSED or PLAYING) */
+      if (self->rekey_interval == 0)
+        clear_timer (&self->interval_timer);
+      else if (self->keyed && GST_STATE (self) >= GST_STATE_PAUSED)
+        arm_timer (self, &self->interval_timer,
+            self->rekey_interval * (guint64) 1000, interval_timer);
+      break;
+    case PROP_REKEY_LEAD:
+      self->rekey_lead = g_value_get_uint (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1005,15 +1364,23 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_ALLOWED_IDENTITIES:
       mikey_strv_to_array (self->allowed, value);
       break;
+    case PROP_REKEY_INTERVAL:
+      g_value_set_uint (value, self->rekey_interval);
+      break;
+    case PROP_REKEY_LEAD:
+      g_value_set_uint (value, self->rekey_lead);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_structure_new
           ("application/x-mikey-encoder-stats",
               "members-joined", G_TYPE_UINT64, self->members_joined,
+              "members-rejoined", G_TYPE_UINT64, self->members_rejoined,
               "members-refused", G_TYPE_UINT64, self->members_refused,
               "requests-repeated", G_TYPE_UINT64, self->requests_repeated,
               "requests-dropped", G_TYPE_UINT64, self->requests_dropped,
               "datagrams-malformed", G_TYPE_UINT64,
-              self->datagrams_malformed, NULL));
+              self->datagrams_malformed,
+              "rekeys", G_TYPE_UINT64, self->rekeys, NULL));
       break;
     default:
       if (prop_id >= PROP_PKI_FIRST
@@ -1040,6 +1407,7 @@ gst_mikey_enc_finalize (GObject *object)
   g_free (self->srtp_cipher);
   g_free (self->srtp_auth);
   g_array_free (self->ssrcs, TRUE);
+  g_hash_table_destroy (self->member_ids);
   g_clear_pointer (&self->message, g_bytes_unref);
   mikey_out_pad_clear (&self->out);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -1081,8 +1449,12 @@ gst_mikey_enc_init (GstMikeyEnc *self)
   self->port = DEFAULT_PORT;
   self->address = g_strdup (DEFAULT_ADDRESS);
   self->ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  self->member_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      NULL);
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   self->in_band_time = GST_CLOCK_TIME_NONE;
+  self->rekey_interval = DEFAULT_REKEY_INTERVAL;
+  self->rekey_lead = DEFAULT_REKEY_LEAD;
 }
 
 static void
@@ -1141,7 +1513,11 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
   /**
    * GstMikeyEnc:mki-length:
    *
-   * Bytes of the MKI to draw with the key (0: none).
+   * Bytes of the MKI to draw with the key (0: none). A re-key needs MKIs
+   * (receivers tell the two keys of the overlap apart by them): with
+   * #GstMikeyEnc:rekey-interval set, in rsa-r-group mode and with
+   * #GstMikeyEnc:in-band, 0 means 1. Each re-key's MKI is the one before
+   * plus one.
    *
    * Since: 0.1
    */
@@ -1231,15 +1607,48 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * GstMikeyEnc:stats:
    *
    * `application/x-mikey-encoder-stats` with the key server's counters:
-   * `members-joined`, `members-refused`, `requests-repeated` (a member's
+   * `members-joined` (identities answered), `members-rejoined` (later
+   * answers to one of them), `members-refused`, `requests-repeated` (a member's
    * retransmission answered with the same R_MESSAGE), `requests-dropped`
-   * (stale, future or replayed) and `datagrams-malformed`.
+   * (stale, future or replayed) and `datagrams-malformed`; and `rekeys`,
+   * the times srtpenc was switched to a new key (#guint64 all).
    *
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Key server counters", GST_TYPE_STRUCTURE,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  /**
+   * GstMikeyEnc:rekey-interval:
+   *
+   * Seconds between two re-keys (see #GstMikeyEnc::rekey), counted from
+   * going to PAUSED and then from the start of each re-key. 0: only on
+   * demand and at srtpenc's `soft-limit`. Set before READY, it makes the
+   * key carry an MKI even with #GstMikeyEnc:mki-length 0.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REKEY_INTERVAL] = g_param_spec_uint ("rekey-interval",
+      "Re-key interval", "Seconds between re-keys (0: on demand and at "
+      "srtpenc's soft limit only)", 0, G_MAXUINT / 1000,
+      DEFAULT_REKEY_INTERVAL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstMikeyEnc:rekey-lead:
+   *
+   * Milliseconds a re-key's next key is announced before srtpenc switches
+   * to it, and the old key still announced after. Receivers must have the
+   * message within it: in band the next announcement carries it at once,
+   * out of band it must cross the network, and in rsa-r-group mode
+   * members must re-join within it (#GstMikeyDec:rejoin-interval, whose
+   * default is below this one's).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REKEY_LEAD] = g_param_spec_uint ("rekey-lead",
+      "Re-key lead", "Milliseconds the next key is announced before the "
+      "switch, and the old one after it", 0, G_MAXINT, DEFAULT_REKEY_LEAD,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 
@@ -1259,6 +1668,23 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_mikey_enc_get_message), NULL, NULL, NULL,
       GST_TYPE_BUFFER, 0);
+  /**
+   * GstMikeyEnc::rekey:
+   * @mikeyenc: the element
+   *
+   * Start a re-key: a new key with the next MKI is distributed alongside
+   * the current one, srtpenc switches to it #GstMikeyEnc:rekey-lead later
+   * and the old key is dropped another #GstMikeyEnc:rekey-lead later. Each
+   * step posts `mikey-rekey`.
+   *
+   * Returns: %FALSE if no re-key could start (not READY, no MKI, or one
+   * under way)
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_REKEY] = g_signal_new_class_handler ("rekey",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_enc_rekey), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
 
   gst_element_class_add_static_pad_template (element_class,
       &rtp_sink_template);

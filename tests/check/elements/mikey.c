@@ -1297,6 +1297,180 @@ GST_START_TEST (test_dec_stats_message)
 
 GST_END_TEST;
 
+/* Packet @n of SSRC_A with sequence number @base + @n (wrapping) */
+static GstBuffer *
+seq_packet (guint n, guint base)
+{
+  GstBuffer *buf = rtp_packet (SSRC_A, n);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_seq (&rtp, (guint16) (base + n));
+  gst_rtp_buffer_unmap (&rtp);
+  return buf;
+}
+
+/* Packets @from .. @to - 1 through srtpenc ! mikeyenc (in band), and what
+ * comes out through mikeydec ! srtpdec: each packet back bit for bit */
+static void
+rekey_pump (Enc *e, Dec *d, guint from, guint to, guint base)
+{
+  GstBuffer *buf;
+
+  for (guint n = from; n < to; n++) {
+    fail_unless_equals_int (gst_harness_push (e->h, seq_packet (n, base)),
+        GST_FLOW_OK);
+    while ((buf = gst_harness_try_pull (e->h))) {
+      gboolean media = kind (buf) == 'P';
+      fail_unless_equals_int (gst_harness_push (d->h, buf), GST_FLOW_OK);
+      if (media) {
+        GstBuffer *out = gst_harness_try_pull (d->h);
+        GstBuffer *want = seq_packet (n, base);
+        fail_unless (out != NULL, "packet %u (seq %u) lost", n,
+            (guint16) (base + n));
+        fail_unless (same_bytes (out, want), "packet %u (seq %u) differs",
+            n, (guint16) (base + n));
+        gst_buffer_unref (out);
+        gst_buffer_unref (want);
+      }
+    }
+  }
+}
+
+/* The next `mikey-rekey` of @from on @bus within 5 s: its phase must be
+ * @phase; its MKI into @mki */
+static void
+wait_rekey (GstBus *bus, GstElement *from, const char *phase, guint8 *mki)
+{
+  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  for (;;) {
+    gint64 left = end - g_get_monotonic_time ();
+    GstMessage *m = left > 0 ? gst_bus_timed_pop_filtered (bus,
+        left * GST_USECOND, GST_MESSAGE_ELEMENT) : NULL;
+    const GstStructure *s;
+
+    fail_unless (m != NULL, "no mikey-rekey %s", phase);
+    s = gst_message_get_structure (m);
+    if (GST_MESSAGE_SRC (m) == GST_OBJECT (from)
+        && gst_structure_has_name (s, "mikey-rekey")) {
+      GstBuffer *b = gst_value_get_buffer (gst_structure_get_value (s,
+              "mki"));
+      fail_unless_equals_string (gst_structure_get_string (s, "phase"),
+          phase);
+      fail_unless_equals_int (gst_buffer_get_size (b), 1);
+      gst_buffer_extract (b, 0, mki, 1);
+      gst_message_unref (m);
+      return;
+    }
+    gst_message_unref (m);
+  }
+}
+
+static guint64
+srtpdec_drops (GstElement *sd)
+{
+  GstStructure *stats = NULL;
+  guint64 v = G_MAXUINT64;
+  guint u;
+
+  g_object_get (sd, "stats", &stats, NULL);
+  fail_unless (stats != NULL);
+  if (gst_structure_get_uint (stats, "recv-drop-count", &u))
+    v = u;
+  else
+    fail_unless (gst_structure_get_uint64 (stats, "recv-drop-count", &v));
+  gst_structure_free (stats);
+  return v;
+}
+
+/* (12) a re-key on demand, in band: the next key (MKI + 1) in an
+ * announcement before srtpenc switches, the old one after; every packet
+ * before, during and after decrypts bit for bit, none is dropped or fails
+ * authentication; with sequence numbers starting at @base, so that they
+ * wrap where the test wants (srtpenc 1.22 restarts its ROC at 0 with the
+ * new key: the announcement after the switch says so) */
+static void
+check_rekey_in_band (guint base)
+{
+  guint8 mki[3];
+  GstBuffer *b = NULL;
+  gboolean ok = FALSE;
+  Enc e;
+  Dec d;
+
+  enc_setup (&e, RTP_CAPS, 0, 0);
+  g_object_set (e.me, "rekey-lead", 100, NULL);
+  dec_setup (&d, 0);
+
+  rekey_pump (&e, &d, 0, 4, base);
+  g_signal_emit_by_name (e.me, "rekey", &ok);
+  fail_unless (ok);
+  wait_rekey (e.bus, e.me, "distributed", &mki[0]);
+  /* one at a time */
+  g_signal_emit_by_name (e.me, "rekey", &ok);
+  fail_if (ok);
+  rekey_pump (&e, &d, 4, 8, base);
+  wait_rekey (e.bus, e.me, "switched", &mki[1]);
+  fail_unless_equals_int (mki[1], mki[0]);
+  g_object_get (e.se, "mki", &b, NULL);
+  fail_unless (b != NULL && gst_buffer_memcmp (b, 0, &mki[0], 1) == 0);
+  gst_buffer_unref (b);
+  rekey_pump (&e, &d, 8, 12, base);
+  wait_rekey (e.bus, e.me, "retired", &mki[2]);
+  fail_unless_equals_int ((guint8) (mki[2] + 1), mki[0]);
+  rekey_pump (&e, &d, 12, 16, base);
+
+  fail_unless_equals_int (srtpdec_drops (d.sd), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-dropped"), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-keyed"), 16);
+  /* distributed, switched, retired: three new key sets for the SSRC */
+  fail_unless_equals_int (dec_stat (d.md, "rekeys-followed"), 3);
+  {
+    GstStructure *stats = NULL;
+    g_object_get (e.me, "stats", &stats, NULL);
+    fail_unless_equals_int (stats_u64 (stats, "rekeys"), 1);
+    gst_structure_free (stats);
+  }
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, NULL),
+      0);
+  dec_teardown (&d);
+  enc_teardown (&e);
+}
+
+GST_START_TEST (test_rekey_in_band)
+{
+  check_rekey_in_band (FIRST_SEQ);
+}
+
+GST_END_TEST;
+
+/* the wrap while both keys are out, before the switch (65534, 65535, 0,
+ * 1 under the old key): the old key's ROC is 1, the new key's 0 */
+GST_START_TEST (test_rekey_in_band_wrap_before_switch)
+{
+  check_rekey_in_band (65530);
+}
+
+GST_END_TEST;
+
+/* the wrap before the re-key starts: the announcements of the next key
+ * say ROC 1, the one after the switch ROC 0 (srtpenc 1.22 restarted it) */
+GST_START_TEST (test_rekey_in_band_wrap_before_rekey)
+{
+  check_rekey_in_band (65534);
+}
+
+GST_END_TEST;
+
+/* the wrap right after the switch, under the new key */
+GST_START_TEST (test_rekey_in_band_wrap_after_switch)
+{
+  check_rekey_in_band (65526);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_suite (void)
 {
@@ -1318,6 +1492,10 @@ mikey_suite (void)
   tcase_add_test (tc, test_dec_mikey_src_verification);
   tcase_add_test (tc, test_dec_in_band_malformed);
   tcase_add_test (tc, test_dec_stats_message);
+  tcase_add_test (tc, test_rekey_in_band);
+  tcase_add_test (tc, test_rekey_in_band_wrap_before_switch);
+  tcase_add_test (tc, test_rekey_in_band_wrap_before_rekey);
+  tcase_add_test (tc, test_rekey_in_band_wrap_after_switch);
   return s;
 }
 
