@@ -1,7 +1,9 @@
-/* bench-table.h: what the benchmark programs (mky-bench, gst-mikey-bench)
- * share: the statistics of their slices, the CPU they run on, and their
- * report, a table of rows (ours next to a reference measured in the same
- * run, the ratio, a target) or the same rows as JSON.
+/* bench-table.h: what the benchmark programs (mky-bench, gst-mikey-bench,
+ * gst-mikey-join-bench) share: the statistics of their slices, the CPU they
+ * run on, and their report, a table of rows (ours next to a reference
+ * measured in the same run, the ratio, a target) or the same rows as JSON;
+ * rates (operations per second) or latencies (median and p99 of many
+ * timed events).
  *
  * Header-only (static inline): two small programs, no library for it.
  */
@@ -225,6 +227,109 @@ print_json_rows (const Row *rows, guint n_rows)
     printf ("%s\n", i + 1 < n_rows ? "," : "");
   }
   printf ("  ]\n}\n");
+}
+
+/* ---- latencies: many timed events, median and p99 ---- */
+
+typedef struct {
+  guint n;
+  double median, p99, min, max; /* microseconds */
+} LatStat;
+
+/* Sorts @v (@n > 0 values, microseconds). p99: the value 99% of the
+ * events took at most (nearest rank; the largest of fewer than 100). */
+static inline void
+lat_stat_of (double *v, guint n, LatStat *st)
+{
+  qsort (v, n, sizeof *v, bench_cmp_double);
+  st->n = n;
+  st->median = v[n / 2];
+  st->p99 = v[MIN (n - 1, (guint) (0.99 * n + 0.999999) - 1)];
+  st->min = v[0];
+  st->max = v[n - 1];
+}
+
+typedef struct {
+  const char *key;              /* JSON name */
+  const char *what;             /* table label */
+  LatStat st;
+  const char *ref_what;
+  LatStat ref_st;               /* n 0: not measured */
+  double max_ratio;             /* target: our median <= this x the
+                                 * reference's; 0: none */
+  const char *note;
+} LatRow;
+
+static inline gboolean
+lat_row_target_met (const LatRow *r)
+{
+  return r->ref_st.n > 0 && r->st.median <= r->max_ratio * r->ref_st.median;
+}
+
+static inline void
+print_lat_table (const LatRow *rows, guint n_rows, const char *setup)
+{
+  printf ("%s\n\n", setup);
+  printf ("%-28s %6s %10s %10s   %-26s %10s %10s %7s   %s\n", "event", "n",
+      "median ms", "p99 ms", "reference", "median ms", "p99 ms", "ratio",
+      "target");
+  for (guint i = 0; i < n_rows; i++) {
+    const LatRow *r = &rows[i];
+    gboolean ref = r->ref_st.n > 0;
+    g_autofree char *ratio = ref ? g_strdup_printf ("%.2fx", r->st.median /
+        r->ref_st.median) : g_strdup ("-");
+    g_autofree char *target = r->max_ratio <= 0 ? g_strdup ("")
+        : ref ? g_strdup_printf ("median <= %gx: %s", r->max_ratio,
+        lat_row_target_met (r) ? "met" : "NOT MET")
+        : g_strdup_printf ("median <= %gx: no reference", r->max_ratio);
+
+    printf ("%-28s %6u %10.2f %10.2f   %-26s %10.2f %10.2f %7s   %s\n",
+        r->what, r->st.n, r->st.median / 1000, r->st.p99 / 1000,
+        r->ref_what ? r->ref_what : "-", ref ? r->ref_st.median / 1000 : 0,
+        ref ? r->ref_st.p99 / 1000 : 0, ratio, target);
+  }
+  printf ("\n");
+  for (guint i = 0; i < n_rows; i++)
+    if (rows[i].note)
+      printf ("  %-28s %s\n", rows[i].what, rows[i].note);
+  printf ("\n");
+}
+
+/* Its JSON members, without braces */
+static inline void
+print_json_lat_fields (const LatStat *st)
+{
+  printf ("\"n\": %u, \"median_us\": %.1f, \"p99_us\": %.1f, \"min_us\": "
+      "%.1f, \"max_us\": %.1f", st->n, st->median, st->p99, st->min,
+      st->max);
+}
+
+/* The "latency" member of a JSON object, followed by a comma (the
+ * "results" of print_json_rows come after it) */
+static inline void
+print_json_lat_rows (const LatRow *rows, guint n_rows)
+{
+  printf ("  \"latency\": [\n");
+  for (guint i = 0; i < n_rows; i++) {
+    const LatRow *r = &rows[i];
+    printf ("    {\"name\": \"%s\", ", r->key);
+    print_json_lat_fields (&r->st);
+    printf (",\n     \"reference\": ");
+    if (r->ref_st.n > 0) {
+      printf ("{\"name\": \"%s\", ", r->ref_what);
+      print_json_lat_fields (&r->ref_st);
+      printf ("}, \"ratio\": %.4f,\n", r->st.median / r->ref_st.median);
+    } else
+      printf ("null, \"ratio\": null,\n");
+    if (r->max_ratio > 0)
+      printf ("     \"target\": {\"max_median_ratio\": %g, \"met\": %s}}",
+          r->max_ratio, r->ref_st.n > 0 ? (lat_row_target_met (r) ? "true"
+              : "false") : "null");
+    else
+      printf ("     \"target\": null}");
+    printf ("%s\n", i + 1 < n_rows ? "," : "");
+  }
+  printf ("  ],\n");
 }
 
 static inline char *

@@ -74,6 +74,7 @@
 #include <gst/app/gstappsrc.h>
 
 #include "bench-table.h"
+#include "bench-gst.h"
 
 #define DEFAULT_PACKETS 200000
 #define MIN_RUN_PACKETS 100
@@ -82,11 +83,10 @@
 #define DEFAULT_SLICES 9
 #define MAX_SLICES 1001
 
-#define HDR_LEN 12
-#define PAYLOAD_LEN 160
-#define PKT_LEN (HDR_LEN + PAYLOAD_LEN)
-#define TAG_LEN 10              /* hmac-sha1-80 */
-#define PT_PCMA 8
+#define HDR_LEN BENCH_RTP_HDR_LEN
+#define PAYLOAD_LEN BENCH_RTP_PAYLOAD_LEN
+#define PKT_LEN BENCH_RTP_LEN
+#define TAG_LEN BENCH_SRTP_TAG_LEN
 #define SSRC 0x4d494b59u
 #define PACKET_TIME (20 * GST_MSECOND)
 
@@ -115,16 +115,7 @@ static const char mikey_desc[] =
     "! srtpdec name=sd ! fakesink name=sink sync=false silent=true "
     "me.rtp_src ! md.rtp_sink  me.mikey_src ! md.mikey_sink";
 
-static const char rtp_caps[] = "application/x-rtp, media=(string)audio, "
-    "clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8";
-
-G_GNUC_NORETURN static void
-die (const char *what, const GError *error)
-{
-  fprintf (stderr, "gst-mikey-bench: %s%s%s\n", what, error ? ": " : "",
-      error ? error->message : "");
-  exit (1);
-}
+static const char rtp_caps[] = BENCH_RTP_CAPS;
 
 /* ---- the packets ---- */
 
@@ -143,15 +134,7 @@ packets_make (Packets *pk, guint n)
   for (guint i = 0; i < n; i++) {
     guint8 *p = pk->data + i * (gsize) PKT_LEN;
 
-    p[0] = 0x80;
-    p[1] = PT_PCMA;
-    GST_WRITE_UINT16_BE (p + 2, i & 0xffff);
-    GST_WRITE_UINT32_BE (p + 4, i * 160u);
-    GST_WRITE_UINT32_BE (p + 8, SSRC);
-    /* distinct per packet, so a packet decrypted with the wrong keystream
-     * or out of place shows */
-    for (guint j = 0; j < PAYLOAD_LEN; j++)
-      p[HDR_LEN + j] = (guint8) (i * 7 + j);
+    bench_rtp_fill (p, i, SSRC);
     /* read-only: no element may write into what the next run sends */
     pk->bufs[i] = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY, p,
         PKT_LEN, 0, PKT_LEN, NULL, NULL);
@@ -311,30 +294,15 @@ add_probe (GstElement *pipeline, const char *name, const char *pad_name,
   gst_object_unref (e);
 }
 
-/* An error message of the bus (taken), for a failure message */
-static char *
-error_text (GstMessage *m)
-{
-  GError *err = NULL;
-  char *s;
-
-  gst_message_parse_error (m, &err, NULL);
-  s = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (m)),
-      err->message);
-  g_error_free (err);
-  gst_message_unref (m);
-  return s;
-}
-
 /* Exits, with the first error on @bus if there is one */
 G_GNUC_NORETURN static void
 die_run (const char *side, const char *what, GstBus *bus)
 {
   GstMessage *m = bus ? gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) : NULL;
-  g_autofree char *why = m ? error_text (m) : NULL;
+  g_autofree char *why = m ? bench_error_text (m) : NULL;
   g_autofree char *msg = g_strdup_printf ("%s pipeline: %s%s%s", side, what,
       why ? "; " : "", why ? why : "");
-  die (msg, NULL);
+  bench_die (msg, NULL);
 }
 
 /* @n packets through the pipeline of @mikey; exits on a failure */
@@ -415,7 +383,7 @@ run_once (gboolean mikey, const Packets *pk, guint n, RunResult *res)
   if (msg == NULL)
     die_run (side, "no EOS in time", bus);
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    g_autofree char *why = error_text (msg);
+    g_autofree char *why = bench_error_text (msg);
     die_run (side, why, NULL);
   }
   gst_message_unref (msg);
@@ -449,49 +417,13 @@ median_of (double *v, guint n)
   return st.median;
 }
 
-/* The stock elements are needed to run at all: 77 (a skip) without them;
- * ours are built here, so missing ones are a failure */
-static char *
-check_elements (void)
-{
-  static const char *const stock[] = {
-    "appsrc", "srtpenc", "srtpdec", "fakesink"
-  };
-  static const char *const ours[] = { "mikeyenc", "mikeydec" };
-  GstElementFactory *f;
-  GstPlugin *plugin;
-  char *file;
-
-  for (guint i = 0; i < G_N_ELEMENTS (stock); i++) {
-    f = gst_element_factory_find (stock[i]);
-    if (f == NULL) {
-      fprintf (stderr, "gst-mikey-bench: no %s element: cannot run\n",
-          stock[i]);
-      exit (77);
-    }
-    gst_object_unref (f);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (ours); i++) {
-    f = gst_element_factory_find (ours[i]);
-    if (f == NULL) {
-      g_autofree char *what = g_strdup_printf ("no %s element (the mikey "
-          "plugin)", ours[i]);
-      die (what, NULL);
-    }
-    gst_object_unref (f);
-  }
-  f = gst_element_factory_find ("mikeyenc");
-  plugin = gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE (f));
-  file = g_strdup (plugin ? gst_plugin_get_filename (plugin) : NULL);
-  if (plugin)
-    gst_object_unref (plugin);
-  gst_object_unref (f);
-  return file ? file : g_strdup ("?");
-}
-
 int
 main (int argc, char **argv)
 {
+  /* needed to run at all: 77 (a skip) without them */
+  static const char *const stock[] = {
+    "appsrc", "srtpenc", "srtpdec", "fakesink"
+  };
   gint opt_packets = DEFAULT_PACKETS, opt_slices = DEFAULT_SLICES;
   gboolean opt_json = FALSE;
   GOptionEntry entries[] = {
@@ -504,8 +436,6 @@ main (int argc, char **argv)
         "Print the results as JSON", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) octx = NULL;
-  GError *error = NULL;
   g_autofree char *cpu = cpu_model ();
   g_autofree char *plugin_file = NULL;
   g_autofree char *gst_ver = NULL;
@@ -520,17 +450,12 @@ main (int argc, char **argv)
   int cpu_no;
   guint per_run;
 
-  octx = g_option_context_new ("- packets per second through srtpenc ! "
-      "srtpdec, with and without mikeyenc / mikeydec");
-  g_option_context_set_description (octx, "Both pipelines in one run, "
-      "alternating, on one CPU. Exit status 0 whether or not the target is "
-      "met; 1 when packets are lost or wrong.");
-  g_option_context_add_main_entries (octx, entries, NULL);
-  g_option_context_add_group (octx, gst_init_get_option_group ());
-  if (!g_option_context_parse (octx, &argc, &argv, &error)) {
-    fprintf (stderr, "gst-mikey-bench: %s\n", error->message);
-    return 2;
-  }
+  bench_prog = "gst-mikey-bench";
+  bench_parse_options (&argc, &argv, "- packets per second through "
+      "srtpenc ! srtpdec, with and without mikeyenc / mikeydec", "Both "
+      "pipelines in one run, alternating, on one CPU. Exit status 0 whether "
+      "or not the target is met; 1 when packets are lost or wrong.",
+      entries);
   if (opt_slices < 1 || opt_slices > MAX_SLICES || opt_packets < 1
       || opt_packets > MAX_PACKETS || opt_packets / opt_slices <
       MIN_RUN_PACKETS || opt_packets / opt_slices > MAX_RUN_PACKETS) {
@@ -543,22 +468,8 @@ main (int argc, char **argv)
 
   /* before GStreamer makes threads: they inherit the CPU */
   cpu_no = pin_cpu ();
-  gst_init (NULL, NULL);
-#ifdef MIKEY_PLUGIN_FILE
-  /* this build tree's plugin, wherever the registry looks */
-  if (g_file_test (MIKEY_PLUGIN_FILE, G_FILE_TEST_EXISTS)) {
-    GstPlugin *p = gst_plugin_load_file (MIKEY_PLUGIN_FILE, &error);
-    if (p == NULL)
-      die ("loading " MIKEY_PLUGIN_FILE, error);
-    gst_object_unref (p);
-  }
-#endif
-  plugin_file = check_elements ();
-  {
-    guint major, minor, micro, nano;
-    gst_version (&major, &minor, &micro, &nano);
-    gst_ver = g_strdup_printf ("%u.%u.%u", major, minor, micro);
-  }
+  plugin_file = bench_gst_init (stock, G_N_ELEMENTS (stock));
+  gst_ver = bench_gst_version ();
 
   packets_make (&pk, per_run);
   setup = g_strdup_printf ("gst-mikey-bench: %u packets (RTP PCMA, %u-byte "
