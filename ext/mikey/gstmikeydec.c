@@ -216,6 +216,8 @@ struct _GstMikeyDec
   GHashTable *ssrcs;            /* SSRC -> SsrcEntry */
   GPtrArray *order;             /* SsrcEntry, in the order first seen */
   GQueue unbound;               /* Unbound */
+  guint pending_total[N_PATHS]; /* buffers held, all SSRCs */
+  SsrcEntry *last[N_PATHS];     /* of the last packet, a lookup saved */
   GstCaps *upstream_caps[N_PATHS];
 
   guint64 messages_accepted;
@@ -291,14 +293,13 @@ entry_set_keying (GstMikeyDec *self, SsrcEntry *e, GstStructure *keying,
   return TRUE;
 }
 
-/* The SSRC of a packet: the RTP header's, or for RTCP (the rtcp pad, or
- * payload types 64..80 on the rtp pad, as srtpdec does) that of the first
- * packet of the compound, which SRTCP leaves in the clear */
+/* The SSRC of a packet from its first @n (up to 12) bytes @head: the RTP
+ * header's, or for RTCP (the rtcp pad, or payload types 64..80 on the rtp
+ * pad, as srtpdec does) that of the first packet of the compound, which
+ * SRTCP leaves in the clear */
 static gboolean
-packet_ssrc (GstBuffer *buf, gboolean rtcp_pad, guint32 *ssrc)
+packet_ssrc (const guint8 *head, gsize n, gboolean rtcp_pad, guint32 *ssrc)
 {
-  guint8 head[12];
-  gsize n = gst_buffer_extract (buf, 0, head, sizeof head);
   guint pt;
 
   if (n < 8 || head[0] >> 6 != 2)
@@ -375,6 +376,7 @@ collect_ready (GstMikeyDec *self, guint path, GQueue *out)
 
     if (e->keying == NULL || e->pending_path[path] == 0)
       continue;
+    self->pending_total[path] -= e->pending_path[path];
     if (e->announced[path] != e->generation) {
       g_queue_push_tail (out, entry_caps (self, e, path));
       e->announced[path] = e->generation;
@@ -485,15 +487,15 @@ push_items (GstMikeyDec *self, guint path, GQueue *items)
 static gboolean gst_mikey_dec_push_message (GstMikeyDec *self,
     GstBuffer *buf);
 
-/* A MIKEY message in band: its version byte can never start an RTP or
- * RTCP packet (version 2, 0x80..0xBF) */
-static gboolean
-is_mikey (GstBuffer *buf)
+/* Hold @buf (taken) for @e on @path. Call with the object lock. */
+static void
+hold (GstMikeyDec *self, SsrcEntry *e, guint path, GstBuffer *buf)
 {
-  guint8 first;
-
-  return gst_buffer_extract (buf, 0, &first, 1) == 1
-      && first == MKY_VERSION_1;
+  gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), path_quark,
+      GUINT_TO_POINTER (path + 1), NULL);
+  g_queue_push_tail (&e->pending, buf);
+  e->pending_path[path]++;
+  self->pending_total[path]++;
 }
 
 static guint
@@ -514,8 +516,13 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   guint32 ssrc;
   gboolean warn = FALSE;
   guint max_pending = 0;
+  guint8 head[12];
+  /* the few header bytes, once: MIKEY or not, and the SSRC */
+  gsize n = gst_buffer_extract (buf, 0, head, sizeof head);
 
-  if (is_mikey (buf)) {
+  /* a MIKEY message in band: its version byte can never start an RTP or
+   * RTCP packet (version 2, 0x80..0xBF) */
+  if (n >= 1 && head[0] == MKY_VERSION_1) {
     /* taken like one on mikey_sink; on this thread, held packets of this
      * path that it keyed can go at once */
     gst_mikey_dec_push_message (self, buf);
@@ -526,7 +533,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     return push_items (self, path, &items);
   }
 
-  if (!packet_ssrc (buf, path == PATH_RTCP, &ssrc)) {
+  if (!packet_ssrc (head, n, path == PATH_RTCP, &ssrc)) {
     GST_DEBUG_OBJECT (pad, "dropping a buffer that is no RTP or RTCP packet");
     GST_OBJECT_LOCK (self);
     self->packets_invalid++;
@@ -536,7 +543,18 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
 
   GST_OBJECT_LOCK (self);
-  e = get_entry (self, ssrc);
+  e = self->last[path];
+  if (e == NULL || e->ssrc != ssrc)
+    e = self->last[path] = get_entry (self, ssrc);
+  /* the keyed path: keys announced, nothing held before it, so straight
+   * on (no queue, no qdata) */
+  if (e->keying && e->announced[path] == e->generation
+      && self->pending_total[path] == 0) {
+    e->passed++;
+    self->packets_keyed++;
+    GST_OBJECT_UNLOCK (self);
+    return gst_pad_push (self->srcpad[path], buf);
+  }
   if (e->keying == NULL && !g_queue_is_empty (&self->unbound)) {
     Unbound *u = g_queue_pop_head (&self->unbound);
     GST_INFO_OBJECT (self, "SSRC %u takes the keys of a crypto session of "
@@ -547,17 +565,11 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     g_array_append_val (bound, ssrc);
   }
   if (e->keying) {
-    gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), path_quark,
-        GUINT_TO_POINTER (path + 1), NULL);
-    g_queue_push_tail (&e->pending, buf);
-    e->pending_path[path]++;
+    hold (self, e, path, buf);
     collect_ready (self, path, &items);
   } else {
     if (e->pending.length < self->max_pending) {
-      gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), path_quark,
-          GUINT_TO_POINTER (path + 1), NULL);
-      g_queue_push_tail (&e->pending, buf);
-      e->pending_path[path]++;
+      hold (self, e, path, buf);
     } else {
       e->dropped++;
       self->packets_dropped++;
@@ -610,6 +622,7 @@ drop_pending (GstMikeyDec *self, guint path)
     }
     e->pending_path[path] = 0;
   }
+  self->pending_total[path] = 0;
 }
 
 static gboolean

@@ -226,7 +226,12 @@ struct _GstMikeyEnc
   guint32 csb_id;
   MkyT last_t;                  /* T of the last message */
   GArray *ssrcs;                /* guint32, in the order seen */
-  gboolean announce;            /* a new SSRC: make a new message */
+  gint announce;                /* a new SSRC: make a new message (atomic
+                                 * reads without the lock) */
+  /* the SSRC of the last RTP packet, known: set under the lock, read
+   * without it by rtp_sink's streaming thread */
+  guint32 last_ssrc;
+  gboolean last_ssrc_valid;
   GBytes *message;              /* the current one, repeated in band */
   guint message_seq;            /* bumped with every new one */
   gint64 message_time;          /* real time it was made */
@@ -276,7 +281,7 @@ add_ssrc (GstMikeyEnc *self, guint32 ssrc)
     if (g_array_index (self->ssrcs, guint32, i) == ssrc)
       return FALSE;
   g_array_append_val (self->ssrcs, ssrc);
-  self->announce = TRUE;
+  g_atomic_int_set (&self->announce, TRUE);
   GST_DEBUG_OBJECT (self, "new SSRC %u", ssrc);
   return TRUE;
 }
@@ -488,18 +493,26 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GstClockTime now = GST_CLOCK_TIME_NONE;
   gboolean group, in_band, repeat = FALSE, renew;
 
-  if (pad == self->rtp_sink) {
-    guint8 head[12];
-    /* RTP (not rtcp-mux SRTCP, payload types 64..80) */
-    if (gst_buffer_extract (buf, 0, head, sizeof head) == sizeof head
-        && head[0] >> 6 == 2 && !((head[1] & 0x7f) >= 64
-            && (head[1] & 0x7f) <= 80)) {
-      GST_OBJECT_LOCK (self);
-      add_ssrc (self, GST_READ_UINT32_BE (head + 8));
-      GST_OBJECT_UNLOCK (self);
-    }
-  }
+  guint8 head[12];
+  /* RTP (not rtcp-mux SRTCP, payload types 64..80) */
+  gboolean rtp = pad == self->rtp_sink
+      && gst_buffer_extract (buf, 0, head, sizeof head) == sizeof head
+      && head[0] >> 6 == 2 && !((head[1] & 0x7f) >= 64
+      && (head[1] & 0x7f) <= 80);
+
+  /* the keyed path: an SSRC already known, nothing to announce, no
+   * in-band timing (in-band is only changed in READY): straight on */
+  if (rtp && self->last_ssrc_valid && !self->in_band
+      && GST_READ_UINT32_BE (head + 8) == self->last_ssrc
+      && !g_atomic_int_get (&self->announce))
+    return gst_pad_push (self->rtp_src, buf);
+
   GST_OBJECT_LOCK (self);
+  if (rtp) {
+    self->last_ssrc = GST_READ_UINT32_BE (head + 8);
+    add_ssrc (self, self->last_ssrc);
+    self->last_ssrc_valid = TRUE;
+  }
   /* in rsa-r-group mode members ask the key server for the keys */
   group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
   in_band = self->in_band && pad == self->rtp_sink && !group;
@@ -509,7 +522,7 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
   renew = !group && (self->announce || (in_band && self->message == NULL)
       || (repeat && g_get_real_time () - self->message_time > REFRESH_AGE));
-  self->announce = FALSE;
+  g_atomic_int_set (&self->announce, FALSE);
   GST_OBJECT_UNLOCK (self);
   /* srtpenc pushes with its lock released: its stats can be read here */
   if (renew)
@@ -555,7 +568,7 @@ gst_mikey_enc_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
         && gst_buffer_memcmp (gst_value_get_buffer (mki), 0, self->mki,
             self->mki_len) == 0) {
       self->switch_seen = TRUE;
-      self->announce = TRUE;
+      g_atomic_int_set (&self->announce, TRUE);
     }
     GST_OBJECT_UNLOCK (self);
   } else if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT
@@ -1219,7 +1232,8 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
       GST_OBJECT_LOCK (self);
       clear_timer (&self->interval_timer);
       g_array_set_size (self->ssrcs, 0);
-      self->announce = FALSE;
+      self->last_ssrc_valid = FALSE;
+      g_atomic_int_set (&self->announce, FALSE);
       g_clear_pointer (&self->message, g_bytes_unref);
       gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
       self->in_band_seq = 0;
