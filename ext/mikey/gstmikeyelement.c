@@ -270,16 +270,21 @@ mikey_pki_install_properties (GObjectClass *klass, guint first_id)
   /**
    * GstMikeyEnc:certificate:
    *
-   * Our certificate chain (PEM, leaf first, or one DER certificate) for
-   * the public-key modes. The same property exists on mikeydec.
+   * Our certificate for the public-key modes: a chain file (PEM, leaf
+   * first, or one DER certificate), or a `pkcs11:` URI (RFC 7512) of the
+   * leaf certificate on a token, e.g.
+   * `pkcs11:token=mikey;object=server;type=cert` (then only the leaf is
+   * sent: its issuer must be a trust anchor of the peers). GnuTLS loads the
+   * PKCS#11 modules p11-kit has registered. The same property exists on
+   * mikeydec.
    *
    * Since: 0.1
    */
   g_object_class_install_property (klass,
       first_id + MIKEY_PKI_PROP_CERTIFICATE,
       g_param_spec_string ("certificate", "Certificate",
-          "Our certificate chain file (PEM, leaf first, or DER) for the "
-          "public-key modes", NULL, flags));
+          "Our certificate for the public-key modes: chain file (PEM, leaf "
+          "first, or DER) or pkcs11: URI", NULL, flags));
   /**
    * GstMikeyEnc:private-key:
    *
@@ -398,15 +403,6 @@ mikey_pki_load (GstElement *element, MikeyPki *pki,
         (_("A certificate, its private key and a CA file are needed for "
                 "MIKEY-RSA-R.")),
         ("set the certificate, private-key and ca-file properties"));
-    goto out;
-  }
-  /* the certificate itself comes from a file: MkyCredentials takes only
-   * the key from a token */
-  if (g_str_has_prefix (s.certificate, "pkcs11:")) {
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
-        (_("Could not read the certificate.")),
-        ("a certificate from a PKCS#11 URI is not supported yet; export it "
-            "to a file (the private key may stay on the token)"));
     goto out;
   }
   creds = mky_credentials_new_from_files (s.certificate, s.private_key, NULL,

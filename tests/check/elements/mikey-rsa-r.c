@@ -7,10 +7,12 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gnutls/pkcs11.h>
 #include "test-pki.h"
 #include "rtp-media.h"
 
@@ -181,15 +183,15 @@ by_name (GstElement *pipe, const char *name)
  * be NULL) and @allowed identities as a launch line writes them (NULL:
  * any) */
 static void
-server_start (Server *sv, guint port, const char *allowed, const char *crl)
+server_start_with (Server *sv, guint port, const char *allowed,
+    const char *crl, const char *cert, const char *key)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
       "caps=\"" RTP_CAPS "\" ! srtpenc name=enc ! mikeyenc name=me "
       "mode=rsa-r-group port=%u address=127.0.0.1 certificate=\"%s\" "
       "private-key=\"%s\" ca-file=\"%s\" %s%s%s%s%s "
-      "! appsink name=sink sync=false", port, files.server_cert,
-      files.server_key, files.ca, crl ? "crl-file=\"" : "", crl ? crl : "",
+      "! appsink name=sink sync=false", port, cert, key, files.ca, crl ? "crl-file=\"" : "", crl ? crl : "",
       crl ? "\" " : "", allowed ? "allowed-identities=" : "",
       allowed ? allowed : "");
 
@@ -203,6 +205,13 @@ server_start (Server *sv, guint port, const char *allowed, const char *crl)
   sv->sink = by_name (sv->pipe, "sink");
   fail_if (gst_element_set_state (sv->pipe, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE);
+}
+
+static void
+server_start (Server *sv, guint port, const char *allowed, const char *crl)
+{
+  server_start_with (sv, port, allowed, crl, files.server_cert,
+      files.server_key);
 }
 
 /* Packets 0..N_PACKETS-1 through srtpenc: the SRTP members get */
@@ -883,6 +892,89 @@ GST_START_TEST (test_group_rekey)
 
 GST_END_TEST;
 
+/* Run a command line; the test fails unless it succeeds */
+static void
+run_tool (const char *const *argv)
+{
+  g_autofree gchar *out = NULL, *errout = NULL;
+  GError *err = NULL;
+  gint status = 0;
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+          G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &errout, &status, &err),
+      "%s: %s", argv[0], err ? err->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL), "%s: %s%s",
+      argv[1], out, errout);
+}
+
+/* The key server's certificate and private key on a SoftHSM2 token
+ * (certificate and private-key both pkcs11: URIs): a member joins and
+ * decodes. GnuTLS finds SoftHSM2 through its p11-kit registration; skipped
+ * without it. Check forks each test, so the token configuration and
+ * GnuTLS's PKCS#11 state stay in this one. */
+GST_START_TEST (test_group_pkcs11)
+{
+  g_autofree gchar *util = g_find_program_in_path ("softhsm2-util");
+  g_autofree gchar *dir = NULL, *tokens = NULL, *conf = NULL, *text = NULL;
+  g_autofree gchar *pem = NULL;
+  const char *init[] = { "softhsm2-util", "--init-token", "--free",
+    "--label", "mikey-test", "--pin", "1234", "--so-pin", "123456", NULL
+  };
+  const char *import[] = { "softhsm2-util", "--import", files.server_key,
+    "--token", "mikey-test", "--label", "keys", "--id", "01", "--pin",
+    "1234", NULL
+  };
+  gnutls_datum_t d, id = { (unsigned char *) "\x01", 1 };
+  gnutls_x509_crt_t crt;
+  gsize len;
+  guint port = free_port ();
+  Server sv;
+  Member alice;
+  g_autoptr (GPtrArray) srtp = NULL;
+
+  if (util == NULL || !g_file_test ("/usr/share/p11-kit/modules/"
+          "softhsm2.module", G_FILE_TEST_EXISTS)) {
+    GST_WARNING ("SoftHSM2 not installed (apt-get install softhsm2): "
+        "PKCS#11 test skipped");
+    return;
+  }
+  dir = g_strdup_printf ("%s/p11-%d", test_pki_tmpdir (), (int) getpid ());
+  tokens = g_build_filename (dir, "tokens", NULL);
+  conf = g_build_filename (dir, "softhsm2.conf", NULL);
+  text = g_strdup_printf ("directories.tokendir = %s\n"
+      "objectstore.backend = file\nlog.level = ERROR\n", tokens);
+  fail_unless_equals_int (g_mkdir_with_parents (tokens, 0700), 0);
+  fail_unless (g_file_set_contents (conf, text, -1, NULL));
+  g_setenv ("SOFTHSM2_CONF", conf, TRUE);
+  run_tool (init);
+  run_tool (import);
+  /* the certificate on the token too */
+  fail_unless (g_file_get_contents (files.server_cert, &pem, &len, NULL));
+  d.data = (unsigned char *) pem;
+  d.size = len;
+  fail_unless_equals_int (gnutls_x509_crt_init (&crt), 0);
+  fail_unless_equals_int (gnutls_x509_crt_import (crt, &d,
+          GNUTLS_X509_FMT_PEM), 0);
+  fail_unless_equals_int (gnutls_pkcs11_copy_x509_crt2
+      ("pkcs11:token=mikey-test;pin-value=1234", crt, "keys", &id,
+          GNUTLS_PKCS11_OBJ_FLAG_LOGIN), 0);
+  gnutls_x509_crt_deinit (crt);
+
+  server_start_with (&sv, port, NULL, NULL,
+      "pkcs11:token=mikey-test;object=keys;type=cert",
+      "pkcs11:token=mikey-test;object=keys;type=private;pin-value=1234");
+  member_start (&alice, "alice", port, 500, WAIT_MS);
+  member_wait_joined (&alice);
+  srtp = server_media (&sv);
+  member_decodes (&alice, srtp);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 1);
+  member_stop (&alice);
+  pipe_stop (&sv.pipe);
+  gnutls_pkcs11_deinit ();
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rsa_r_suite (void)
 {
@@ -897,6 +989,7 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_group_join_timeout);
   tcase_add_test (tc, test_group_malformed);
   tcase_add_test (tc, test_group_rekey);
+  tcase_add_test (tc, test_group_pkcs11);
   return s;
 }
 
