@@ -219,6 +219,11 @@ struct _GstMikeyDec
   guint pending_total[N_PATHS]; /* buffers held, all SSRCs */
   SsrcEntry *last[N_PATHS];     /* of the last packet, a lookup saved */
   GstCaps *upstream_caps[N_PATHS];
+  /* held packets to release now, by the task of that path's src pad
+   * (keys may come on any thread); under the object lock */
+  gboolean release[N_PATHS];
+  gboolean release_stop[N_PATHS];
+  GCond release_cond;
 
   guint64 messages_accepted;
   guint64 messages_refused;
@@ -482,6 +487,73 @@ push_items (GstMikeyDec *self, guint path, GQueue *items)
     }
   }
   return ret;
+}
+
+/* Keys came: the packets held on a path go out at once, not with its
+ * next packet (there may be none for a while). Call with the object
+ * lock. */
+static void
+wake_release (GstMikeyDec *self)
+{
+  for (guint p = 0; p < N_PATHS; p++)
+    if (self->pending_total[p] > 0)
+      self->release[p] = TRUE;
+  g_cond_broadcast (&self->release_cond);
+}
+
+/* The task of a src pad: pushes what wake_release asked for. It takes the
+ * sink pad's stream lock, so it pushes as that pad's streaming thread
+ * would, in order with the chain and serialized events, whatever thread
+ * the keys came on (the UDP thread, mikey_sink's, the application's). */
+static void
+release_loop (gpointer user_data)
+{
+  GstPad *src = user_data;
+  GstMikeyDec *self = GST_MIKEY_DEC (GST_PAD_PARENT (src));
+  guint path = src == self->srcpad[PATH_RTCP] ? PATH_RTCP : PATH_RTP;
+  GQueue items = G_QUEUE_INIT;
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (self);
+  while (!self->release[path] && !self->release_stop[path])
+    g_cond_wait (&self->release_cond, GST_OBJECT_GET_LOCK (self));
+  if (self->release_stop[path]) {
+    GST_OBJECT_UNLOCK (self);
+    gst_pad_pause_task (src);
+    return;
+  }
+  self->release[path] = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  GST_PAD_STREAM_LOCK (self->sinkpad[path]);
+  GST_OBJECT_LOCK (self);
+  collect_ready (self, path, &items);
+  GST_OBJECT_UNLOCK (self);
+  ret = push_items (self, path, &items);
+  GST_PAD_STREAM_UNLOCK (self->sinkpad[path]);
+  /* the chain returns the same to upstream with the next packet */
+  if (ret != GST_FLOW_OK)
+    GST_DEBUG_OBJECT (src, "held packets not taken: %s",
+        gst_flow_get_name (ret));
+}
+
+static gboolean
+gst_mikey_dec_src_activate_mode (GstPad *pad, GstObject *parent,
+    GstPadMode mode, gboolean active)
+{
+  GstMikeyDec *self = GST_MIKEY_DEC (parent);
+  guint path = pad == self->srcpad[PATH_RTCP] ? PATH_RTCP : PATH_RTP;
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  self->release_stop[path] = !active;
+  self->release[path] = FALSE;
+  g_cond_broadcast (&self->release_cond);
+  GST_OBJECT_UNLOCK (self);
+  if (active)
+    return gst_pad_start_task (pad, release_loop, pad, NULL);
+  return gst_pad_stop_task (pad);
 }
 
 static gboolean gst_mikey_dec_push_message (GstMikeyDec *self,
@@ -885,6 +957,7 @@ handle_message (GstMikeyDec *self, GBytes *message)
 
 done:
   if (ok) {
+    wake_release (self);
     self->messages_accepted++;
     g_hash_table_insert (self->last_accepted, GUINT_TO_POINTER (csb->csb_id),
         g_bytes_ref (message));
@@ -1094,6 +1167,8 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   cancel_timer (self);
   GST_OBJECT_LOCK (self);
   ok = apply_bundle (self, csb, keyed, &error);
+  if (ok)
+    wake_release (self);
   self->join_state = ok ? "joined" : "failed";
   if (ok && self->joined)
     self->rejoins++;
@@ -1472,6 +1547,7 @@ gst_mikey_dec_finalize (GObject *object)
   g_queue_clear_full (&self->unbound, (GDestroyNotify) unbound_free);
   for (guint p = 0; p < N_PATHS; p++)
     gst_caps_replace (&self->upstream_caps[p], NULL);
+  g_cond_clear (&self->release_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1503,6 +1579,8 @@ gst_mikey_dec_init (GstMikeyDec *self)
     GST_PAD_SET_PROXY_CAPS (self->sinkpad[p]);
     GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad[p]);
     GST_PAD_SET_PROXY_CAPS (self->srcpad[p]);
+    gst_pad_set_activatemode_function (self->srcpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_src_activate_mode));
   }
   self->mikey_sink = add_pad (self, &mikey_sink_template);
   gst_pad_set_chain_function (self->mikey_sink,
@@ -1524,6 +1602,7 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->last_accepted = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) g_bytes_unref);
   g_queue_init (&self->unbound);
+  g_cond_init (&self->release_cond);
 }
 
 static void
@@ -1574,7 +1653,10 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   /**
    * GstMikeyDec:max-pending:
    *
-   * Packets held per SSRC while it has no key (0: drop them).
+   * Packets held per SSRC while it has no key (0: drop them). They go on
+   * to srtpdec as soon as the keys come, in order, whichever thread brings
+   * the keys (`mikey_sink`, #GstMikeyDec::push-message, the join over
+   * UDP): a task of each src pad pushes them, not the next packet.
    *
    * Since: 0.1
    */

@@ -496,6 +496,66 @@ GST_START_TEST (test_dec_no_key_hold)
 
 GST_END_TEST;
 
+static guint64 dec_stat (GstElement *md, const char *field);
+
+/* Packets held under max-pending go out as soon as the keys come, with no
+ * packet after them: keys of SSRC_A through push-message (the test's
+ * thread), of SSRC_B on mikey_sink (another harness's thread) */
+GST_START_TEST (test_dec_hold_released_at_once)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A, SSRC_B };
+  GPtrArray *srtp;
+  GstBuffer *msg_a, *msg_b;
+  GstHarness *dm;
+  Dec d;
+
+  fill_master (master, sizeof master, 4);
+  srtp = protect (master, ssrcs, 2);
+  msg_a = make_i_message (master, ssrcs, 1);
+  msg_b = make_i_message (master, ssrcs + 1, 1);
+
+  dec_setup (&d, 3);
+  dm = harness_on (d.bin, "mikey_sink", NULL);
+  /* packets 0..2 of each, interleaved (srtp holds A0 B0 A1 B1 ...) */
+  for (guint i = 0; i < 6; i++)
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[i])), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_buffers_received (d.h), 0);
+
+  fail_unless (push_message (d.md, msg_a));
+  for (guint n = 0; n < 3; n++) {
+    GstBuffer *out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_A, n);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (gst_harness_push (dm, gst_buffer_ref (msg_b)),
+      GST_FLOW_OK);
+  for (guint n = 0; n < 3; n++) {
+    GstBuffer *out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_B, n);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (gst_harness_buffers_in_queue (d.h), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-keyed"), 6);
+  fail_unless_equals_int (dec_stat (d.md, "packets-dropped"), 0);
+  /* and on as usual */
+  fail_unless_equals_int (gst_harness_push (d.h,
+          gst_buffer_copy (srtp->pdata[6])), GST_FLOW_OK);
+  {
+    GstBuffer *out = gst_harness_pull (d.h);
+    assert_is_packet (out, SSRC_A, 3);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (dm);
+  gst_buffer_unref (msg_a);
+  gst_buffer_unref (msg_b);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
 /* (3) a malformed MIKEY message on mikey_sink: a warning, and on */
 GST_START_TEST (test_dec_malformed_message)
 {
@@ -1481,6 +1541,7 @@ mikey_suite (void)
   tcase_add_test (tc, test_dec_keys_srtpdec);
   tcase_add_test (tc, test_dec_no_key_drop);
   tcase_add_test (tc, test_dec_no_key_hold);
+  tcase_add_test (tc, test_dec_hold_released_at_once);
   tcase_add_test (tc, test_dec_malformed_message);
   tcase_add_test (tc, test_enc_provisions_srtpenc);
   tcase_add_test (tc, test_enc_provisions_srtpenc_mki);
