@@ -42,7 +42,8 @@
  * MKIs, link mikeydec to srtpdec directly.
  *
  * Like srtpdec's own caps, the caps mikeydec pushes carry the master keys:
- * `gst-launch-1.0 -v` prints them. Its counters (#GstMikeyDec:stats: packets
+ * `gst-launch-1.0 -v` prints them, unless #GstMikeyDec:keys-in-caps is
+ * off, and srtpdec asks for them by its `request-key` signal instead. Its counters (#GstMikeyDec:stats: packets
  * passed with a key, dropped for lack of one, keys and re-keys received)
  * are posted as the element message `mikey-stats` at EOS and when
  * stopping, so `gst-launch-1.0 -m` shows the final ones.
@@ -96,6 +97,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 /* below mikeyenc's default rekey-lead (2000 ms): a member re-joins between
  * a re-key's announcement and its switch */
 #define DEFAULT_REJOIN_INTERVAL 1500
+#define DEFAULT_KEYS_IN_CAPS TRUE
 
 enum
 {
@@ -109,6 +111,7 @@ enum
   PROP_RETRANSMIT_TIMEOUT,
   PROP_JOIN_TIMEOUT,
   PROP_REJOIN_INTERVAL,
+  PROP_KEYS_IN_CAPS,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -120,6 +123,7 @@ enum
 {
   SIGNAL_PUSH_MESSAGE,
   SIGNAL_ON_KEY_RECEIVED,
+  SIGNAL_GET_KEYS,
   LAST_SIGNAL
 };
 
@@ -192,6 +196,12 @@ struct _GstMikeyDec
   guint retransmit_timeout;     /* ms */
   guint join_timeout;           /* ms */
   guint rejoin_interval;        /* ms */
+  gboolean keys_in_caps;
+
+  /* the srtpdec after us whose request-key we answer (keys-in-caps off),
+   * PAUSED and up */
+  GstElement *srtpdec;
+  gulong request_key_id;
 
   /* joining the group (rsa-r-group), PAUSED and up; but for udp, used on
    * the UDP thread only */
@@ -364,7 +374,8 @@ entry_caps (GstMikeyDec *self, SsrcEntry *e, guint path)
   caps = gst_caps_truncate (caps);
   s = gst_caps_get_structure (caps, 0);
   gst_structure_filter_and_map_in_place (s, strip_key_field, NULL);
-  gst_structure_foreach (e->keying, copy_field, s);
+  if (self->keys_in_caps)
+    gst_structure_foreach (e->keying, copy_field, s);
   gst_structure_set (s, "ssrc", G_TYPE_UINT, e->ssrc, NULL);
   return caps;
 }
@@ -412,31 +423,103 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
   return TRUE;
 }
 
-/* srtpdec (1.22) keeps the stream of an SSRC whose keys have MKIs
- * whatever new caps say (it compares only a key without MKI): so that the
- * caps of a re-key (the next key added, the keys swapped at the switch,
- * the old one dropped, a new ROC) take effect, it drops that stream
- * first, and the caps make a new one. Only a srtpdec right after us. */
-static void
-srtpdec_forget_stream (GstMikeyDec *self, guint path, GstCaps *caps)
+/* The srtpdec linked right after @path's src pad, or NULL */
+static GstElement *
+next_srtpdec (GstMikeyDec *self, guint path)
 {
-  const GstStructure *s = gst_caps_get_structure (caps, 0);
-  GstPad *peer;
+  GstPad *peer = gst_pad_get_peer (self->srcpad[path]);
   GstElement *srtpdec = NULL;
-  guint ssrc;
 
-  if (!gst_structure_has_field (s, "mki")
-      || !gst_structure_get_uint (s, "ssrc", &ssrc))
-    return;
-  peer = gst_pad_get_peer (self->srcpad[path]);
   if (peer) {
     srtpdec = gst_pad_get_parent_element (peer);
     gst_object_unref (peer);
   }
-  if (srtpdec && strcmp (G_OBJECT_TYPE_NAME (srtpdec), "GstSrtpDec") == 0)
+  if (srtpdec && strcmp (G_OBJECT_TYPE_NAME (srtpdec), "GstSrtpDec") != 0)
+    gst_clear_object (&srtpdec);
+  return srtpdec;
+}
+
+/* srtpdec (1.22) keeps the stream of an SSRC whose keys have MKIs
+ * whatever new caps say (it compares only a key without MKI), and asks by
+ * request-key only for an SSRC it has no stream of: so that the keys of a
+ * re-key (the next key added, the keys swapped at the switch, the old one
+ * dropped, a new ROC) take effect, it drops that stream first, and the
+ * caps, or its next request-key, make a new one. Only a srtpdec right
+ * after us. */
+static void
+srtpdec_forget_stream (GstMikeyDec *self, guint path, GstCaps *caps)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  GstElement *srtpdec;
+  guint ssrc;
+
+  if ((!gst_structure_has_field (s, "mki")
+          && gst_structure_has_field (s, "srtp-key"))
+      || !gst_structure_get_uint (s, "ssrc", &ssrc))
+    return;
+  srtpdec = next_srtpdec (self, path);
+  if (srtpdec) {
     g_signal_emit_by_name (srtpdec, "remove-key", ssrc);
-  if (srtpdec)
     gst_object_unref (srtpdec);
+  }
+}
+
+/* The srtpdec caps of @ssrc's keys (NULL if none), for srtpdec's
+ * request-key: on srtpdec's streaming thread with its object lock held,
+ * so only ours is taken here */
+static GstCaps *
+gst_mikey_dec_get_keys (GstMikeyDec *self, guint ssrc)
+{
+  SsrcEntry *e;
+  GstCaps *caps = NULL;
+
+  GST_OBJECT_LOCK (self);
+  e = g_hash_table_lookup (self->ssrcs, GUINT_TO_POINTER (ssrc));
+  if (e && e->keying) {
+    GstStructure *s = gst_structure_copy (e->keying);
+    gst_structure_set_name (s, "application/x-srtp");
+    caps = gst_caps_new_full (s, NULL);
+  }
+  GST_OBJECT_UNLOCK (self);
+  GST_DEBUG_OBJECT (self, "keys for SSRC %u asked: %s", ssrc,
+      caps ? "given" : "none");
+  return caps;
+}
+
+static GstCaps *
+on_request_key (GstElement *srtpdec, guint ssrc, GstMikeyDec *self)
+{
+  return gst_mikey_dec_get_keys (self, ssrc);
+}
+
+/* With keys-in-caps off, answer the request-key of a srtpdec right after
+ * us (the application connects any other srtpdec to get-keys) */
+static void
+connect_srtpdec (GstMikeyDec *self)
+{
+  GstElement *srtpdec;
+  gboolean keys_in_caps;
+
+  GST_OBJECT_LOCK (self);
+  keys_in_caps = self->keys_in_caps;
+  GST_OBJECT_UNLOCK (self);
+  if (keys_in_caps || (srtpdec = next_srtpdec (self, PATH_RTP)) == NULL)
+    return;
+  self->request_key_id = g_signal_connect_object (srtpdec, "request-key",
+      G_CALLBACK (on_request_key), self, 0);
+  self->srtpdec = srtpdec;
+  GST_DEBUG_OBJECT (self, "answering request-key of %" GST_PTR_FORMAT,
+      srtpdec);
+}
+
+static void
+disconnect_srtpdec (GstMikeyDec *self)
+{
+  if (self->srtpdec == NULL)
+    return;
+  g_signal_handler_disconnect (self->srtpdec, self->request_key_id);
+  self->request_key_id = 0;
+  gst_clear_object (&self->srtpdec);
 }
 
 static gboolean
@@ -1421,6 +1504,9 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
     case PROP_REJOIN_INTERVAL:
       self->rejoin_interval = g_value_get_uint (value);
       break;
+    case PROP_KEYS_IN_CAPS:
+      self->keys_in_caps = g_value_get_boolean (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1464,6 +1550,9 @@ gst_mikey_dec_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_REJOIN_INTERVAL:
       g_value_set_uint (value, self->rejoin_interval);
       break;
+    case PROP_KEYS_IN_CAPS:
+      g_value_set_boolean (value, self->keys_in_caps);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1503,15 +1592,19 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
       stop_join (self);
       return GST_STATE_CHANGE_FAILURE;
     }
+    connect_srtpdec (self);
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   if (ret == GST_STATE_CHANGE_FAILURE
-      && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      && transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     stop_join (self);
+    disconnect_srtpdec (self);
+  }
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     stop_join (self);
+    disconnect_srtpdec (self);
     /* a new stream: announce again; the keys stay (they may have come
      * out of band before the pipeline started) */
     GST_OBJECT_LOCK (self);
@@ -1536,6 +1629,7 @@ gst_mikey_dec_finalize (GObject *object)
   GstMikeyDec *self = GST_MIKEY_DEC (object);
 
   stop_join (self);
+  disconnect_srtpdec (self);
   mikey_pki_clear (&self->pki);
   g_free (self->server_prop);
   g_clear_pointer (&self->responder, mky_psk_responder_free);
@@ -1595,6 +1689,7 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->retransmit_timeout = DEFAULT_RETRANSMIT_TIMEOUT;
   self->join_timeout = DEFAULT_JOIN_TIMEOUT;
   self->rejoin_interval = DEFAULT_REJOIN_INTERVAL;
+  self->keys_in_caps = DEFAULT_KEYS_IN_CAPS;
   self->join_state = "none";
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) ssrc_entry_free);
@@ -1761,6 +1856,30 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
       "server, to follow its re-keys (0: never)", 0, G_MAXINT,
       DEFAULT_REJOIN_INTERVAL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:keys-in-caps:
+   *
+   * Whether the caps pushed to srtpdec carry the keys. %FALSE keeps the
+   * master keys out of caps (and so out of `gst-launch-1.0 -v` output,
+   * caps queries and logs): the caps then carry the upstream fields and
+   * `ssrc` only, which srtpdec passes on without making a stream (it makes
+   * one only from caps with all four cipher and auth fields, and 1.22.0
+   * reads an uninitialised key from such caps without `srtp-key`), and
+   * srtpdec gets the keys from its `request-key` signal instead, emitted
+   * for the first packet of an SSRC it has no stream of. A srtpdec linked
+   * right after `rtp_src` is answered by mikeydec itself (connected from
+   * READY to PAUSED); for any other srtpdec (e.g. one made by rtpbin's
+   * `request-rtp-decoder`) the application connects its `request-key` to
+   * a handler that returns #GstMikeyDec::get-keys. On a re-key mikeydec
+   * makes a srtpdec right after it drop the SSRC's stream (`remove-key`),
+   * so that it asks again.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_KEYS_IN_CAPS] = g_param_spec_boolean ("keys-in-caps",
+      "Keys in caps", "Put the keys in the caps pushed to srtpdec (FALSE: "
+      "answer srtpdec's request-key instead)", DEFAULT_KEYS_IN_CAPS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 
@@ -1790,6 +1909,26 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   signals[SIGNAL_ON_KEY_RECEIVED] = g_signal_new ("on-key-received",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
       G_TYPE_NONE, 1, G_TYPE_UINT);
+  /**
+   * GstMikeyDec::get-keys:
+   * @mikeydec: the element
+   * @ssrc: an SSRC
+   *
+   * The keys of @ssrc as srtpdec's `request-key` signal returns them
+   * (`application/x-srtp` with `srtp-key`, the cipher and auth nicks,
+   * `roc`, `mki`...), for a srtpdec that is not right after mikeydec (see
+   * #GstMikeyDec:keys-in-caps). It takes only mikeydec's own lock, so it
+   * may be called from srtpdec's `request-key` handler.
+   *
+   * Returns: (transfer full) (nullable): the caps, or %NULL when @ssrc has
+   * no keys (yet)
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_GET_KEYS] = g_signal_new_class_handler ("get-keys",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
+      G_CALLBACK (gst_mikey_dec_get_keys), NULL, NULL, NULL,
+      GST_TYPE_CAPS, 1, G_TYPE_UINT);
 
   gst_element_class_add_static_pad_template (element_class,
       &rtp_sink_template);

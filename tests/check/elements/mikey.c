@@ -231,6 +231,27 @@ ghost (GstElement *bin, GstElement *e, const char *name)
   gst_object_unref (p);
 }
 
+/* mikeydec's keys-in-caps for the Decs set up next */
+static gboolean dec_keys_in_caps = TRUE;
+
+static GstPadProbeReturn
+no_keys_in_caps (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+    const GstStructure *s;
+    gst_event_parse_caps (ev, &caps);
+    s = gst_caps_get_structure (caps, 0);
+    fail_if (gst_structure_has_field (s, "srtp-key")
+        || gst_structure_has_field (s, "srtp-cipher")
+        || gst_structure_has_field (s, "mki"), "keys in caps: %"
+        GST_PTR_FORMAT, caps);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static void
 dec_setup (Dec *d, guint max_pending)
 {
@@ -241,7 +262,8 @@ dec_setup (Dec *d, guint max_pending)
   d->md = gst_element_factory_make ("mikeydec", NULL);
   d->sd = gst_element_factory_make ("srtpdec", NULL);
   fail_unless (d->md && d->sd);
-  g_object_set (d->md, "max-pending", max_pending, NULL);
+  g_object_set (d->md, "max-pending", max_pending, "keys-in-caps",
+      dec_keys_in_caps, NULL);
   {
     GstBuffer *k = psk_buffer ();
     g_object_set (d->md, "psk", k, NULL);
@@ -266,6 +288,10 @@ dec_setup (Dec *d, guint max_pending)
   gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER |
       GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       (GstPadProbeCallback) record_into_srtpdec, d, NULL);
+  /* without keys in caps, srtpdec never sees one there */
+  if (!dec_keys_in_caps)
+    gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        no_keys_in_caps, NULL, NULL);
   gst_object_unref (p);
   d->bus = gst_bus_new ();
   gst_element_set_bus (bin, d->bus);
@@ -403,6 +429,65 @@ GST_START_TEST (test_dec_keys_srtpdec)
 
 GST_END_TEST;
 
+static guint64 srtpdec_drops (GstElement *sd);
+
+/* keys-in-caps=false: srtpdec sees caps without keys (checked on every
+ * caps event) and decrypts with the keys of its request-key, which
+ * mikeydec answers; get-keys gives them to an application */
+GST_START_TEST (test_dec_keys_request_key)
+{
+  guint8 master[30];
+  const guint32 ssrcs[] = { SSRC_A, SSRC_B };
+  GPtrArray *srtp;
+  GstBuffer *msg;
+  GstCaps *caps = NULL;
+  Dec d;
+
+  fill_master (master, sizeof master, 5);
+  srtp = protect (master, ssrcs, 2);
+  msg = make_i_message (master, ssrcs, 2);
+
+  dec_keys_in_caps = FALSE;
+  dec_setup (&d, 0);
+  dec_keys_in_caps = TRUE;
+  fail_unless (push_message (d.md, msg));
+  for (guint i = 0; i < srtp->len; i++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (d.h,
+            gst_buffer_copy (srtp->pdata[i])), GST_FLOW_OK);
+    out = gst_harness_pull (d.h);
+    assert_is_packet (out, ssrcs[i % 2], i / 2);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (srtpdec_drops (d.sd), 0);
+  /* caps per SSRC still, so that srtpdec's output says which */
+  fail_unless (strstr (d.into_srtpdec->str, "C") != NULL);
+
+  g_signal_emit_by_name (d.md, "get-keys", SSRC_A, &caps);
+  fail_unless (caps != NULL);
+  {
+    const GstStructure *s = gst_caps_get_structure (caps, 0);
+    const GValue *v = gst_structure_get_value (s, "srtp-key");
+    fail_unless (gst_structure_has_name (s, "application/x-srtp"));
+    fail_unless (v != NULL && gst_buffer_memcmp (gst_value_get_buffer (v), 0,
+            master, sizeof master) == 0);
+    fail_unless_equals_string (gst_structure_get_string (s, "srtp-cipher"),
+        "aes-128-icm");
+  }
+  gst_caps_unref (caps);
+  caps = NULL;
+  g_signal_emit_by_name (d.md, "get-keys", 0x12345678u, &caps);
+  fail_unless (caps == NULL);
+  fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, NULL),
+      0);
+
+  gst_buffer_unref (msg);
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
+}
+
+GST_END_TEST;
+
 /* (2) packets without a key: dropped and counted, or held */
 GST_START_TEST (test_dec_no_key_drop)
 {
@@ -495,6 +580,7 @@ GST_START_TEST (test_dec_no_key_hold)
 }
 
 GST_END_TEST;
+
 
 static guint64 dec_stat (GstElement *md, const char *field);
 
@@ -1531,6 +1617,16 @@ GST_START_TEST (test_rekey_in_band_wrap_after_switch)
 
 GST_END_TEST;
 
+/* the same without keys in caps: srtpdec asks again after each change */
+GST_START_TEST (test_rekey_in_band_request_key)
+{
+  dec_keys_in_caps = FALSE;
+  check_rekey_in_band (65526);
+  dec_keys_in_caps = TRUE;
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_suite (void)
 {
@@ -1539,6 +1635,7 @@ mikey_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dec_keys_srtpdec);
+  tcase_add_test (tc, test_dec_keys_request_key);
   tcase_add_test (tc, test_dec_no_key_drop);
   tcase_add_test (tc, test_dec_no_key_hold);
   tcase_add_test (tc, test_dec_hold_released_at_once);
@@ -1557,6 +1654,7 @@ mikey_suite (void)
   tcase_add_test (tc, test_rekey_in_band_wrap_before_switch);
   tcase_add_test (tc, test_rekey_in_band_wrap_before_rekey);
   tcase_add_test (tc, test_rekey_in_band_wrap_after_switch);
+  tcase_add_test (tc, test_rekey_in_band_request_key);
   return s;
 }
 
