@@ -66,6 +66,14 @@
  * no answer by the join timeout is a RESOURCE / OPEN_READ error. Either
  * way no keys, so no media.
  *
+ * With #GstMikeyDec:mode `pk` mikeydec is the Responder of RFC 3830
+ * public-key mode (messages from mikeyenc in the same mode, by any of the
+ * ways above): #GstMikeyDec:private-key opens the envelope key encrypted
+ * to #GstMikeyDec:certificate, and the sender's certificate chain must
+ * lead to #GstMikeyDec:ca-file (not revoked by #GstMikeyDec:crl-file).
+ * A message for another receiver's certificate, or from a sender that is
+ * not trusted, is refused with a RESOURCE / NOT_AUTHORIZED warning.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink  md.mikey_src ! udpsink host=127.0.0.1 port=2270
@@ -222,6 +230,7 @@ struct _GstMikeyDec
   guint64 rejoins;              /* under the object lock */
 
   MkyPskResponder *responder;
+  MkyPkResponder *pk_responder; /* pk mode */
   GHashTable *last_accepted;    /* CSB ID -> GBytes, its last message */
   GHashTable *ssrcs;            /* SSRC -> SsrcEntry */
   GPtrArray *order;             /* SsrcEntry, in the order first seen */
@@ -858,6 +867,7 @@ static void
 reset_responder (GstMikeyDec *self)
 {
   g_clear_pointer (&self->responder, mky_psk_responder_free);
+  g_clear_pointer (&self->pk_responder, mky_pk_responder_free);
   g_hash_table_remove_all (self->last_accepted);
 }
 
@@ -1000,6 +1010,38 @@ emit_keyed (GstMikeyDec *self, GArray *keyed)
         g_array_index (keyed, guint32, i));
 }
 
+/* The pk-mode Responder: our certificate's key opens the envelope,
+ * ca-file verifies the senders. Not under the object lock (the
+ * certificates are read with it). On failure the error is posted. */
+static gboolean
+ensure_pk_responder (GstMikeyDec *self)
+{
+  MkyPkResponder *r;
+  gboolean allow_null;
+  MkyConfig cfg;
+
+  GST_OBJECT_LOCK (self);
+  r = self->pk_responder;
+  allow_null = self->allow_null;
+  GST_OBJECT_UNLOCK (self);
+  if (r)
+    return TRUE;
+  mikey_config_init (&cfg, GST_MIKEY_MODE_PK, NULL, allow_null);
+  if (!mikey_pki_load (GST_ELEMENT (self), &self->pki, NULL, TRUE, &cfg)) {
+    mky_config_clear (&cfg);
+    return FALSE;
+  }
+  r = mky_pk_responder_new (&cfg, g_get_real_time (), FALSE);
+  mky_config_clear (&cfg);
+  GST_OBJECT_LOCK (self);
+  if (self->pk_responder == NULL)
+    self->pk_responder = g_steal_pointer (&r);
+  GST_OBJECT_UNLOCK (self);
+  if (r)
+    mky_pk_responder_free (r);
+  return TRUE;
+}
+
 /* Process one MIKEY message; FALSE when it was refused */
 static gboolean
 handle_message (GstMikeyDec *self, GBytes *message)
@@ -1009,7 +1051,17 @@ handle_message (GstMikeyDec *self, GBytes *message)
   g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
   MkyCsb *csb = NULL;
   gint64 now = g_get_real_time ();
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, pk;
+
+  GST_OBJECT_LOCK (self);
+  pk = self->mode == GST_MIKEY_MODE_PK;
+  GST_OBJECT_UNLOCK (self);
+  if (pk && !ensure_pk_responder (self)) {
+    GST_OBJECT_LOCK (self);
+    self->messages_refused++;
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
 
   GST_OBJECT_LOCK (self);
   if (is_repeat (self, message)) {
@@ -1028,14 +1080,22 @@ handle_message (GstMikeyDec *self, GBytes *message)
     g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "no PSK set");
     goto done;
   }
-  if (self->responder == NULL) {
-    MkyConfig cfg;
-    mikey_config_init (&cfg, self->mode, self->psk, self->allow_null);
-    self->responder = mky_psk_responder_new (&cfg, now, FALSE);
-    mky_config_clear (&cfg);
+  if (pk && self->pk_responder) {
+    csb = mky_pk_responder_handle (self->pk_responder, message, now, &reply,
+        &error);
+  } else if (pk) {
+    /* the settings changed meanwhile */
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "settings changed");
+  } else {
+    if (self->responder == NULL) {
+      MkyConfig cfg;
+      mikey_config_init (&cfg, self->mode, self->psk, self->allow_null);
+      self->responder = mky_psk_responder_new (&cfg, now, FALSE);
+      mky_config_clear (&cfg);
+    }
+    csb = mky_psk_responder_handle (self->responder, message, now, &reply,
+        &error);
   }
-  csb = mky_psk_responder_handle (self->responder, message, now, &reply,
-      &error);
   ok = csb && apply_bundle (self, csb, keyed, &error);
 
 done:
@@ -1051,7 +1111,12 @@ done:
     mky_csb_unref (csb);
 
   if (!ok) {
-    if (is_auth_error (error))
+    if (pk && is_auth_error (error))
+      GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
+          (_("A MIKEY message was refused: it is not encrypted to this "
+                  "receiver's certificate, or its sender is not trusted.")),
+          ("MIKEY message refused: %s", error->message));
+    else if (is_auth_error (error))
       GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
           (_("A MIKEY message failed authentication.")),
           ("MIKEY message refused: %s", error->message));
@@ -1509,9 +1574,10 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
       break;
     default:
       if (prop_id >= PROP_PKI_FIRST
-          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
+          && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS) {
         mikey_pki_set_property (&self->pki, prop_id - PROP_PKI_FIRST, value);
-      else
+        reset_responder (self);
+      } else
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
@@ -1571,10 +1637,14 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    gboolean no_psk;
+    gboolean no_psk, pk;
     GST_OBJECT_LOCK (self);
     no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
+    pk = self->mode == GST_MIKEY_MODE_PK;
     GST_OBJECT_UNLOCK (self);
+    /* settings errors now, not with the first message */
+    if (pk && !ensure_pk_responder (self))
+      return GST_STATE_CHANGE_FAILURE;
     if (no_psk) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
           (_("No pre-shared key set for MIKEY.")),
@@ -1633,6 +1703,7 @@ gst_mikey_dec_finalize (GObject *object)
   mikey_pki_clear (&self->pki);
   g_free (self->server_prop);
   g_clear_pointer (&self->responder, mky_psk_responder_free);
+  g_clear_pointer (&self->pk_responder, mky_pk_responder_free);
   g_hash_table_destroy (self->last_accepted);
   g_clear_pointer (&self->psk, mikey_secret_free);
   g_ptr_array_free (self->order, TRUE);

@@ -4,6 +4,7 @@
 #include "gstmikeyelements.h"
 
 #include <string.h>
+#include <gnutls/x509.h>
 #include <glib/gi18n-lib.h>
 
 GST_DEBUG_CATEGORY_STATIC (mikey_debug);
@@ -401,7 +402,7 @@ mikey_pki_load (GstElement *element, MikeyPki *pki,
   if (s.certificate == NULL || s.private_key == NULL || s.ca_file == NULL) {
     GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
         (_("A certificate, its private key and a CA file are needed for "
-                "MIKEY-RSA-R.")),
+                "the public-key MIKEY modes.")),
         ("set the certificate, private-key and ca-file properties"));
     goto out;
   }
@@ -436,6 +437,59 @@ mikey_pki_load (GstElement *element, MikeyPki *pki,
 out:
   mikey_pki_clear (&s);
   return ok;
+}
+
+MkyPeer *
+mikey_peer_load (GstElement *element, const gchar *file, MkyTrust *trust)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) chain = mky_cert_chain_new ();
+  g_autofree gchar *data = NULL;
+  gnutls_x509_crt_t *crts = NULL;
+  unsigned int n = 0;
+  gnutls_datum_t d;
+  gsize len;
+  MkyPeer *peer;
+
+  if (file == NULL) {
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        (_("The receiver's certificate is needed for MIKEY public-key "
+                "mode.")), ("set the peer-certificate property"));
+    return NULL;
+  }
+  if (!g_file_get_contents (file, &data, &len, &error)) {
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+        (_("Could not read the receiver's certificate.")),
+        ("%s", error->message));
+    return NULL;
+  }
+  d.data = (unsigned char *) data;
+  d.size = len;
+  if (gnutls_x509_crt_list_import2 (&crts, &n, &d, GNUTLS_X509_FMT_PEM,
+          0) < 0 && gnutls_x509_crt_list_import2 (&crts, &n, &d,
+          GNUTLS_X509_FMT_DER, 0) < 0)
+    n = 0;
+  for (unsigned int i = 0; i < n; i++) {
+    gnutls_datum_t der = { NULL, 0 };
+    if (gnutls_x509_crt_export2 (crts[i], GNUTLS_X509_FMT_DER, &der) >= 0)
+      mky_cert_chain_add (chain, MKY_CERT_X509V3, der.data, der.size);
+    gnutls_free (der.data);
+    gnutls_x509_crt_deinit (crts[i]);
+  }
+  gnutls_free (crts);
+  if (chain->len == 0) {
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ,
+        (_("Could not read the receiver's certificate.")),
+        ("%s: no PEM or DER certificate", file));
+    return NULL;
+  }
+  peer = mky_trust_verify (trust, chain, MKY_ID_URI, NULL,
+      MKY_KEY_USAGE_ENCRYPT, g_get_real_time (), &error);
+  if (peer == NULL)
+    GST_ELEMENT_ERROR (element, RESOURCE, NOT_AUTHORIZED,
+        (_("The receiver's certificate is not trusted.")),
+        ("%s: %s", file, error->message));
+  return peer;
 }
 
 /* MIKEY over UDP */

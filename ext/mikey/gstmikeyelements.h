@@ -98,6 +98,12 @@ G_GNUC_INTERNAL void mikey_pki_clear (MikeyPki *pki);
 G_GNUC_INTERNAL gboolean mikey_pki_load (GstElement *element, MikeyPki *pki,
     const gchar *const *allowed, gboolean server, MkyConfig *cfg);
 
+/* The peer certificate (chain) file @file (PEM, leaf first, or DER)
+ * verified with @trust for encryption (the PK-mode Responder's). On
+ * failure posts the error and returns NULL. */
+G_GNUC_INTERNAL MkyPeer *mikey_peer_load (GstElement *element,
+    const gchar *file, MkyTrust *trust);
+
 /* MIKEY over UDP (port 2269, RFC 3830 §10 / IANA): one socket served by a
  * thread of its own with its own GMainContext, so that neither the
  * streaming threads nor the application's main loop wait for the network

@@ -57,6 +57,18 @@
  * most every 10 seconds; the server goes on serving. No message goes out
  * on `mikey_src` in this mode, and #GstMikeyEnc:in-band is ignored.
  *
+ * With #GstMikeyEnc:mode `pk` (RFC 3830 §3.2, public-key mode) the
+ * messages are PK I_MESSAGEs to one receiver, delivered the same ways as
+ * PSK ones (`mikey_src`, the bus, in band, #GstMikeyEnc::get-message): each
+ * carries a new envelope key encrypted to #GstMikeyEnc:peer-certificate
+ * (checked against #GstMikeyEnc:ca-file when going to READY), the key
+ * srtpenc got under it, our certificate chain (#GstMikeyEnc:certificate) and
+ * our signature (#GstMikeyEnc:private-key), and the hash of the receiver's
+ * certificate (CHASH), so that a receiver with another certificate tells
+ * at once that the message is not for it. mikeydec in the same mode
+ * decrypts it with its certificate's private key and verifies our chain
+ * with its #GstMikeyDec:ca-file.
+ *
  * ## Re-keying
  *
  * A re-key starts on demand (#GstMikeyEnc::rekey), every
@@ -110,6 +122,9 @@
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=rsa-r-group certificate=server.pem private-key=server.key ca-file=ca.pem 'allowed-identities=<"sip:alice@example.org", "sip:*@example.com">' ! udpsink host=239.1.2.3 port=5004
  * ]| a group key server on UDP port 2269 for receivers of a multicast stream,
  * admitting alice and anyone at example.com.
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=pk certificate=sender.pem private-key=sender.key ca-file=ca.pem peer-certificate=receiver.pem in-band=true ! udpsink host=192.0.2.7 port=5004
+ * ]| keys in band for one receiver, in public-key mode.
  *
  * Since: 0.1
  */
@@ -159,6 +174,7 @@ enum
   PROP_STATS,
   PROP_REKEY_INTERVAL,
   PROP_REKEY_LEAD,
+  PROP_PEER_CERTIFICATE,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -216,6 +232,7 @@ struct _GstMikeyEnc
   guint port;
   gchar *address;
   gchar **allowed;
+  gchar *peer_certificate;
 
   GstElement *srtpenc;          /* provisioned, READY and up */
   gboolean keyed;
@@ -232,6 +249,7 @@ struct _GstMikeyEnc
    * without it by rtp_sink's streaming thread */
   guint32 last_ssrc;
   gboolean last_ssrc_valid;
+  MkyPkInitiator *pk;           /* pk mode, READY and up */
   GBytes *message;              /* the current one, repeated in band */
   guint message_seq;            /* bumped with every new one */
   gint64 message_time;          /* real time it was made */
@@ -388,10 +406,17 @@ build_message (GstMikeyEnc *self, GError **error)
   csb = mky_csb_new (self->csb_id);
   csb->t = self->last_t;
   fill_bundle (self, csb, rocs, FALSE);
-  mikey_config_init (&cfg, self->mode, self->psk, FALSE);
-  ini = mky_psk_initiator_new (&cfg);
-  mky_config_clear (&cfg);
-  msg = mky_psk_initiator_build (ini, csb, FALSE, g_get_real_time (), error);
+  if (self->pk) {
+    /* a new envelope key, encrypted to the receiver, and our signature */
+    msg = mky_pk_initiator_build (self->pk, csb, FALSE, g_get_real_time (),
+        error);
+  } else {
+    mikey_config_init (&cfg, self->mode, self->psk, FALSE);
+    ini = mky_psk_initiator_new (&cfg);
+    mky_config_clear (&cfg);
+    msg = mky_psk_initiator_build (ini, csb, FALSE, g_get_real_time (),
+        error);
+  }
   if (msg)
     self->last_t = csb->t;
   GST_OBJECT_UNLOCK (self);
@@ -1191,6 +1216,53 @@ stop_server (GstMikeyEnc *self)
   g_clear_pointer (&self->responder, mky_rsa_r_responder_free);
 }
 
+/* PK mode: the Initiator, with our credentials to sign and the
+ * receiver's certificate (verified with ca-file) to encrypt to */
+static gboolean
+start_pk (GstMikeyEnc *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MkyPeer) peer = NULL;
+  g_autofree gchar *peer_file = NULL;
+  MkyPkInitiator *pk;
+  MkyConfig cfg;
+
+  GST_OBJECT_LOCK (self);
+  peer_file = g_strdup (self->peer_certificate);
+  GST_OBJECT_UNLOCK (self);
+  mikey_config_init (&cfg, GST_MIKEY_MODE_PK, NULL, FALSE);
+  if (!mikey_pki_load (GST_ELEMENT (self), &self->pki, NULL, FALSE, &cfg)
+      || !(peer = mikey_peer_load (GST_ELEMENT (self), peer_file,
+              cfg.trust))) {
+    mky_config_clear (&cfg);
+    return FALSE;
+  }
+  pk = mky_pk_initiator_new (&cfg, peer, &error);
+  mky_config_clear (&cfg);
+  if (pk == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Could not make a MIKEY request.")), ("%s", error->message));
+    return FALSE;
+  }
+  /* CHASH names the receiver's certificate: a receiver with another one
+   * refuses the message as not for it (Invalid Cert), not as a bad MAC */
+  mky_pk_initiator_set_chash (pk, TRUE, MKY_HASH_SHA_256);
+  GST_OBJECT_LOCK (self);
+  self->pk = pk;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "PK mode, messages for %s",
+      mky_peer_get_identity (peer));
+  return TRUE;
+}
+
+static void
+stop_pk (GstMikeyEnc *self)
+{
+  GST_OBJECT_LOCK (self);
+  g_clear_pointer (&self->pk, mky_pk_initiator_free);
+  GST_OBJECT_UNLOCK (self);
+}
+
 static GstStateChangeReturn
 gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
 {
@@ -1198,10 +1270,11 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    gboolean no_psk, group;
+    gboolean no_psk, group, pk;
     GST_OBJECT_LOCK (self);
     no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
     group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+    pk = self->mode == GST_MIKEY_MODE_PK;
     GST_OBJECT_UNLOCK (self);
     if (no_psk) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1211,7 +1284,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
     }
     if (!provision (self))
       return GST_STATE_CHANGE_FAILURE;
-    if (group && !start_server (self)) {
+    if ((group && !start_server (self)) || (pk && !start_pk (self))) {
       stop_server (self);
       forget_key (self);
       return GST_STATE_CHANGE_FAILURE;
@@ -1242,6 +1315,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
       stop_server (self);
+      stop_pk (self);
       forget_key (self);
       break;
     default:
@@ -1250,6 +1324,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   if (ret == GST_STATE_CHANGE_FAILURE
       && transition == GST_STATE_CHANGE_NULL_TO_READY) {
     stop_server (self);
+    stop_pk (self);
     forget_key (self);
   }
   return ret;
@@ -1332,6 +1407,10 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
     case PROP_REKEY_LEAD:
       self->rekey_lead = g_value_get_uint (value);
       break;
+    case PROP_PEER_CERTIFICATE:
+      g_free (self->peer_certificate);
+      self->peer_certificate = g_value_dup_string (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1384,6 +1463,9 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_REKEY_LEAD:
       g_value_set_uint (value, self->rekey_lead);
       break;
+    case PROP_PEER_CERTIFICATE:
+      g_value_set_string (value, self->peer_certificate);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_structure_new
           ("application/x-mikey-encoder-stats",
@@ -1413,8 +1495,10 @@ gst_mikey_enc_finalize (GObject *object)
   GstMikeyEnc *self = GST_MIKEY_ENC (object);
 
   stop_server (self);
+  stop_pk (self);
   forget_key (self);
   mikey_pki_clear (&self->pki);
+  g_free (self->peer_certificate);
   g_free (self->address);
   g_strfreev (self->allowed);
   g_clear_pointer (&self->psk, mikey_secret_free);
@@ -1663,6 +1747,19 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       "Re-key lead", "Milliseconds the next key is announced before the "
       "switch, and the old one after it", 0, G_MAXINT, DEFAULT_REKEY_LEAD,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstMikeyEnc:peer-certificate:
+   *
+   * In pk mode, the receiver's certificate (a file: PEM, leaf first, or
+   * one DER certificate), which must chain to #GstMikeyEnc:ca-file and
+   * allow key encipherment: the envelope key is encrypted to it.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PEER_CERTIFICATE] = g_param_spec_string
+      ("peer-certificate", "Peer certificate",
+      "pk mode: the receiver's certificate file (PEM or DER)", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 

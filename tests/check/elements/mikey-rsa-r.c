@@ -975,6 +975,194 @@ GST_START_TEST (test_group_pkcs11)
 
 GST_END_TEST;
 
+/* PK mode (RFC 3830 §3.2) */
+
+/* A pipeline of a launch line; its elements by name */
+static GstElement *
+launch (const char *line)
+{
+  g_autoptr (GError) error = NULL;
+  GstElement *pipe = gst_parse_launch (line, &error);
+
+  fail_unless (pipe != NULL && error == NULL, "%s: %s", line,
+      error ? error->message : "");
+  return pipe;
+}
+
+/* The sender (mikeyenc mode=pk, keys in band) for @peer's certificate and
+ * a receiver (mikeydec mode=pk ! srtpdec) with @name's certificate */
+static GstElement *
+pk_sender (const char *peer)
+{
+  g_autofree gchar *peer_cert = member_file (peer, "pem");
+  g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
+      "caps=\"" RTP_CAPS "\" ! srtpenc name=enc ! mikeyenc name=me mode=pk "
+      "in-band=true certificate=\"%s\" private-key=\"%s\" ca-file=\"%s\" "
+      "peer-certificate=\"%s\" ! appsink name=sink sync=false",
+      files.server_cert, files.server_key, files.ca, peer_cert);
+  GstElement *pipe = launch (line);
+
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+  return pipe;
+}
+
+static GstElement *
+pk_receiver (const char *cert, const char *key)
+{
+  g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
+      "caps=\"" SRTP_CAPS "\" ! mikeydec name=md mode=pk certificate=\"%s\" "
+      "private-key=\"%s\" ca-file=\"%s\" max-pending=16 ! srtpdec name=sd "
+      "! appsink name=sink sync=false", cert, key, files.ca);
+  GstElement *pipe = launch (line);
+
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+  return pipe;
+}
+
+/* mikeyenc mode=pk for alice, in band: alice's mikeydec takes the keys of
+ * the message before the first packet (the key srtpenc got, bit for bit)
+ * and decrypts every packet as sent; get-message gives a PK message too */
+GST_START_TEST (test_pk_in_band)
+{
+  g_autofree gchar *cert = member_file ("alice", "pem");
+  g_autofree gchar *key = member_file ("alice", "key");
+  GstElement *tx = pk_sender ("alice");
+  GstElement *rx = pk_receiver (cert, key);
+  GstBuffer *b, *srtp_key = NULL, *msg = NULL;
+  GstCaps *caps = NULL;
+  guint messages = 0;
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), packet (n));
+  /* the message, then the packets, into the receiver */
+  while ((b = pull (by_name (tx, "sink"), 500))) {
+    guint8 first = 0;
+    gst_buffer_extract (b, 0, &first, 1);
+    if (first == 0x01)
+      messages++;
+    /* a copy of its own, for srtpdec to decrypt in place (appsink keeps
+     * its last sample) */
+    push (by_name (rx, "src"), gst_buffer_copy_deep (b));
+    gst_buffer_unref (b);
+  }
+  fail_unless (messages >= 1);
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *out = pull (by_name (rx, "sink"), WAIT_MS), *want = packet (n);
+    fail_unless (out != NULL, "no packet %u", n);
+    fail_unless (same_bytes (out, want), "packet %u differs", n);
+    gst_buffer_unref (out);
+    gst_buffer_unref (want);
+  }
+  /* the receiver has srtpenc's key */
+  g_object_get (by_name (tx, "enc"), "key", &srtp_key, NULL);
+  g_signal_emit_by_name (by_name (rx, "md"), "get-keys", SSRC_A, &caps);
+  fail_unless (srtp_key != NULL && caps != NULL);
+  fail_unless (same_bytes (gst_value_get_buffer (gst_structure_get_value
+              (gst_caps_get_structure (caps, 0), "srtp-key")), srtp_key));
+  gst_caps_unref (caps);
+  gst_buffer_unref (srtp_key);
+  fail_unless_equals_int (stat_u64 (by_name (rx, "md"), "messages-refused"),
+      0);
+
+  /* out of band: a PK I_MESSAGE (data type 2) */
+  g_signal_emit_by_name (by_name (tx, "me"), "get-message", &msg);
+  fail_unless (msg != NULL);
+  {
+    guint8 hdr[2];
+    fail_unless_equals_int (gst_buffer_extract (msg, 0, hdr, 2), 2);
+    fail_unless_equals_int (hdr[1], 2);
+  }
+  gst_buffer_unref (msg);
+  pipe_stop (&rx);
+  pipe_stop (&tx);
+}
+
+GST_END_TEST;
+
+/* A receiver whose certificate is not the one the message is for (the
+ * key server's, another key): refused with RESOURCE / NOT_AUTHORIZED, no
+ * keys, no media */
+GST_START_TEST (test_pk_wrong_receiver)
+{
+  GstElement *tx = pk_sender ("alice");
+  GstElement *rx = pk_receiver (files.server_cert, files.server_key);
+  GstBuffer *msg = NULL;
+  GstMessage *m;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+  gboolean ok = TRUE;
+
+  push (by_name (tx, "src"), packet (0));
+  gst_buffer_unref (pull (by_name (tx, "sink"), WAIT_MS));
+  g_signal_emit_by_name (by_name (tx, "me"), "get-message", &msg);
+  fail_unless (msg != NULL);
+  g_signal_emit_by_name (by_name (rx, "md"), "push-message", msg, &ok);
+  fail_if (ok);
+  gst_buffer_unref (msg);
+  {
+    GstBus *bus = gst_element_get_bus (rx);
+    m = gst_bus_timed_pop_filtered (bus, WAIT_MS * GST_MSECOND,
+        GST_MESSAGE_WARNING);
+    gst_object_unref (bus);
+  }
+  fail_unless (m != NULL);
+  gst_message_parse_warning (m, &err, &dbg);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  GST_INFO ("wrong receiver: %s (%s)", err->message, dbg);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (m);
+  fail_unless_equals_int (stat_u64 (by_name (rx, "md"), "messages-refused"),
+      1);
+  fail_unless_equals_int (stat_u64 (by_name (rx, "md"), "keys-received"), 0);
+  pipe_stop (&rx);
+  pipe_stop (&tx);
+}
+
+GST_END_TEST;
+
+/* @pipe fails to go to READY, with a RESOURCE error of @code */
+static void
+assert_ready_fails (GstElement *pipe, gint code)
+{
+  GstBus *bus = gst_element_get_bus (pipe);
+  GstMessage *m;
+  GError *err = NULL;
+
+  fail_unless (gst_element_set_state (pipe, GST_STATE_READY)
+      == GST_STATE_CHANGE_FAILURE);
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code), "%s",
+      err->message);
+  g_clear_error (&err);
+  gst_message_unref (m);
+  gst_object_unref (bus);
+}
+
+/* mikeyenc mode=pk without the receiver's certificate, or with a file
+ * that is none, does not start */
+GST_START_TEST (test_pk_settings)
+{
+  GstElement *pipe = launch ("appsrc caps=\"" RTP_CAPS "\" ! srtpenc "
+      "! mikeyenc name=me mode=pk ! fakesink");
+
+  g_object_set (by_name (pipe, "me"), "certificate", files.server_cert,
+      "private-key", files.server_key, "ca-file", files.ca, NULL);
+  assert_ready_fails (pipe, GST_RESOURCE_ERROR_SETTINGS);
+  /* a file that holds no certificate (a CRL) */
+  g_object_set (by_name (pipe, "me"), "peer-certificate", files.crl, NULL);
+  assert_ready_fails (pipe, GST_RESOURCE_ERROR_OPEN_READ);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rsa_r_suite (void)
 {
@@ -990,6 +1178,9 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_group_malformed);
   tcase_add_test (tc, test_group_rekey);
   tcase_add_test (tc, test_group_pkcs11);
+  tcase_add_test (tc, test_pk_in_band);
+  tcase_add_test (tc, test_pk_wrong_receiver);
+  tcase_add_test (tc, test_pk_settings);
   return s;
 }
 
