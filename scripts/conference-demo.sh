@@ -44,6 +44,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib.sh
+source "$here/scripts/lib.sh"
 build=${1:-${MIKEY_BUILD_DIR:-$here/build}}
 build=$(cd "$build" && pwd)
 plugin_dir=$build/ext/mikey
@@ -149,63 +151,19 @@ names=("${names[@]:0:2}" "$refused_name" "${names[@]:2}")
 
 identity_of () { echo "sip:$1@$domain"; }
 
-openssl_quiet () {
-  local out
-  out=$(openssl "$@" 2>&1) || { echo "$out" >&2; die "openssl $1 failed"; }
-}
-
-serial=1
-make_cert () { # name: $tmp/name.{key,pem}, identity as subjectAltName URI
-  local name=$1
-  openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$tmp/$name.key" \
-    -out "$tmp/$name.csr" -subj "/CN=$name"
-  printf '%s\n' "subjectAltName=URI:$(identity_of "$name")" \
-    "basicConstraints=critical,CA:FALSE" \
-    "keyUsage=critical,digitalSignature,keyEncipherment" >"$tmp/$name.ext"
-  serial=$((serial + 1))
-  openssl_quiet x509 -req -in "$tmp/$name.csr" -CA "$tmp/ca.pem" \
-    -CAkey "$tmp/ca.key" -set_serial "$serial" -days 1 \
-    -extfile "$tmp/$name.ext" -out "$tmp/$name.pem"
-}
-
-openssl_quiet req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" \
-  -out "$tmp/ca.pem" -days 1 -subj "/CN=Conference demo CA" \
-  -addext "basicConstraints=critical,CA:TRUE" \
-  -addext "keyUsage=critical,keyCertSign,cRLSign"
-make_cert keys
+mikey_make_ca "$tmp" "Conference demo CA"
+mikey_make_cert "$tmp" keys "$(identity_of keys)"
 for name in "${names[@]}"; do
-  make_cert "$name"
+  mikey_make_cert "$tmp" "$name" "$(identity_of "$name")"
 done
 
 # --- free UDP ports ---------------------------------------------------------
 
-# Ports below the ephemeral range (so no socket bound to port 0 takes one
-# meanwhile) that no UDP socket uses now.
-read -r eph_low _ </proc/sys/net/ipv4/ip_local_port_range
-used_ports () {
-  local _sl local_addr _rest
-  cat /proc/net/udp /proc/net/udp6 2>/dev/null \
-    | while read -r _sl local_addr _rest; do
-        case $local_addr in
-          *:*) echo $((16#${local_addr##*:})) ;;
-        esac
-      done
-}
-port_low=20000
-port_high=$((eph_low > 21000 ? eph_low - 1 : 29999))
-used=" $(used_ports | tr '\n' ' ') "
 ports=()
 pick_port () {
-  local p tries=0
-  while :; do
-    p=$((port_low + (RANDOM * 32768 + RANDOM) % (port_high - port_low + 1)))
-    case "$used ${ports[*]} " in
-      *" $p "*) ;;
-      *) ports+=("$p"); return ;;
-    esac
-    tries=$((tries + 1))
-    [ "$tries" -lt 1000 ] || die "no free UDP port"
-  done
+  local p
+  mikey_free_port p
+  ports+=("$p")
 }
 pick_port
 key_port=${ports[0]}

@@ -76,6 +76,8 @@ failures=()
 note () { printf '%s\n' "$*"; }
 die () { echo "check-launch-lines: $*" >&2; exit 1; }
 skip () { echo "SKIP: $*"; exit 77; }
+# shellcheck source=../../scripts/lib.sh
+source "$src/scripts/lib.sh"
 
 # --- extraction -------------------------------------------------------------
 
@@ -249,70 +251,16 @@ done
 
 # --- certificates -------------------------------------------------------------
 
-openssl_quiet () {
-  local out
-  out=$(openssl "$@" 2>&1) || { echo "$out" >&2; die "openssl $1 failed"; }
-}
-serial=1
-make_cert () { # name identity: $CERTS/name.{key,pem}
-  local name=$1 identity=$2
-  openssl_quiet req -new -newkey rsa:2048 -nodes -keyout "$CERTS/$name.key" \
-    -out "$CERTS/$name.csr" -subj "/CN=$name"
-  printf '%s\n' "subjectAltName=URI:$identity" \
-    "basicConstraints=critical,CA:FALSE" \
-    "keyUsage=critical,digitalSignature,keyEncipherment" >"$CERTS/$name.ext"
-  serial=$((serial + 1))
-  openssl_quiet x509 -req -in "$CERTS/$name.csr" -CA "$CERTS/ca.pem" \
-    -CAkey "$CERTS/ca.key" -set_serial "$serial" -days 1 \
-    -extfile "$CERTS/$name.ext" -out "$CERTS/$name.pem"
-  rm -f "$CERTS/$name.csr" "$CERTS/$name.ext"
-}
 if grep -q 'certificate=' <<<"$records"; then
-  openssl_quiet req -x509 -newkey rsa:2048 -nodes -keyout "$CERTS/ca.key" \
-    -out "$CERTS/ca.pem" -days 1 -subj "/CN=Launch line test CA" \
-    -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign"
-  make_cert server sip:keys@example.com
-  make_cert alice sip:alice@example.org
-  make_cert member sip:member@example.com
-  make_cert sender sip:sender@example.com
-  make_cert receiver sip:receiver@example.com
+  mikey_make_ca "$CERTS" "Launch line test CA"
+  mikey_make_cert "$CERTS" server sip:keys@example.com
+  mikey_make_cert "$CERTS" alice sip:alice@example.org
+  mikey_make_cert "$CERTS" member sip:member@example.com
+  mikey_make_cert "$CERTS" sender sip:sender@example.com
+  mikey_make_cert "$CERTS" receiver sip:receiver@example.com
 fi
 
 # --- ports --------------------------------------------------------------------
-
-# Below the ephemeral range (no socket bound to port 0 takes one meanwhile)
-# and used by no UDP socket now; never the same twice in one run.
-read -r eph_low _ </proc/sys/net/ipv4/ip_local_port_range
-port_low=20000
-port_high=$((eph_low > 21000 ? eph_low - 1 : 29999))
-given_ports=" "
-used_ports () {
-  local _sl local_addr _rest
-  cat /proc/net/udp /proc/net/udp6 2>/dev/null \
-    | while read -r _sl local_addr _rest; do
-        case $local_addr in
-          *:*) echo $((16#${local_addr##*:})) ;;
-        esac
-      done
-}
-port_in_use () {
-  case " $(used_ports | tr '\n' ' ') " in *" $1 "*) return 0 ;; esac
-  return 1
-}
-free_port () {
-  local p tries=0 used
-  used=" $(used_ports | tr '\n' ' ') "
-  while :; do
-    p=$((port_low + (RANDOM * 32768 + RANDOM) % (port_high - port_low + 1)))
-    case "$used$given_ports" in
-      *" $p "*) ;;
-      *) given_ports+="$p "; echo "$p"; return ;;
-    esac
-    tries=$((tries + 1))
-    [ "$tries" -lt 1000 ] || die "no free UDP port"
-  done
-}
 
 # substitute COMMAND PORTMAP... (PORTMAP: placeholder=port)
 substitute () {
@@ -482,9 +430,10 @@ check_receiver () {
 
 placeholders=(5004 5005 2269 2270)
 portmap () {
-  local p out=()
+  local p port out=()
   for p in "${placeholders[@]}"; do
-    out+=("$p=$(free_port)")
+    mikey_free_port port
+    out+=("$p=$port")
   done
   printf '%s\n' "${out[@]}"
 }
@@ -532,7 +481,7 @@ for pair in $(cut -f2 <<<"$records" | grep -v '^-$' | sort -u); do
   IFS=$'\t' read -r swhere _ _ scmd <<<"$send"
   mapfile -t pm < <(portmap)
   if [[ $rwhere == ext/* ]] && [[ "$scmd $rcmd" == *mode=rsa-r-group* ]] \
-      && port_in_use 2269; then
+      && mikey_port_in_use 2269; then
     record_failure "pair $pair: UDP port 2269 (the default key server port its lines use) is in use"
     continue
   fi
