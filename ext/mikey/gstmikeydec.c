@@ -74,6 +74,22 @@
  * A message for another receiver's certificate, or from a sender that is
  * not trusted, is refused with a RESOURCE / NOT_AUTHORIZED warning.
  *
+ * With #GstMikeyDec:mode `dh` (RFC 3830 §3.3: #GstMikeyDec:certificate
+ * signs, the sender's chain must lead to #GstMikeyDec:ca-file) or `dhhmac`
+ * (RFC 4650: #GstMikeyDec:psk, and #GstMikeyDec:identity, which the
+ * sender's `peer-identity` must equal) mikeydec is the Responder of a
+ * Diffie-Hellman exchange: from PAUSED on it waits on UDP
+ * #GstMikeyDec:port for mikeyenc's I_MESSAGE and answers it (the same
+ * answer again, at most 3 times, when the sender repeats a request whose
+ * answer it lost). The keys of crypto session 1 (of SSRC 0) go to every
+ * SSRC that comes, since the sender's srtpenc protects all with that one
+ * key; the exchange is posted as `mikey-exchange-done` (`peer-address`,
+ * `csb-id`, in dh mode `peer-identity`). A request that fails
+ * authentication (a wrong PSK, an untrusted certificate, a bad signature)
+ * is answered with an Error message and posted once as a RESOURCE /
+ * NOT_AUTHORIZED error: the exchange of a configured sender that cannot
+ * authenticate will not succeed, and no media can be decrypted.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec name=md psk=000102030405060708090a0b0c0d0e0f ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink  udpsrc port=2269 caps=application/mikey ! md.mikey_sink  md.mikey_src ! udpsink host=127.0.0.1 port=2270
@@ -84,6 +100,9 @@
  * |[
  * gst-launch-1.0 udpsrc address=239.1.2.3 port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=rsa-r-group server=keys.example.com certificate=member.pem private-key=member.key ca-file=ca.pem max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
  * ]| a group member, keyed by the key server on keys.example.com:2269.
+ * |[
+ * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=dhhmac psk=000102030405060708090a0b0c0d0e0f identity='"sip:bob@example.org"' port=2269 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
+ * ]| the receiver of a DH-HMAC exchange (mikeyenc `peer=HOST:2269`).
  *
  * Since: 0.1
  */
@@ -106,6 +125,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
  * a re-key's announcement and its switch */
 #define DEFAULT_REJOIN_INTERVAL 1500
 #define DEFAULT_KEYS_IN_CAPS TRUE
+#define DEFAULT_PORT MIKEY_UDP_PORT
+/* the same R_MESSAGE again, at most this many times, to an Initiator
+ * that lost it and sends its I_MESSAGE again */
+#define DH_MAX_REPEATS 3
 
 enum
 {
@@ -120,6 +143,7 @@ enum
   PROP_JOIN_TIMEOUT,
   PROP_REJOIN_INTERVAL,
   PROP_KEYS_IN_CAPS,
+  PROP_PORT,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -228,6 +252,19 @@ struct _GstMikeyDec
   const gchar *join_state;      /* for stats, under the object lock */
   guint64 requests_sent;        /* under the object lock */
   guint64 rejoins;              /* under the object lock */
+
+  /* dh, dhhmac: the Responder on UDP port @port, PAUSED and up (udp;
+   * used on the UDP thread only) */
+  guint port;
+  MkyDhResponder *dh;
+  GBytes *dh_last_request;
+  GBytes *dh_last_reply;
+  guint dh_repeats;
+  gboolean dh_refusal_posted;
+  /* CS 1 of an exchange whose CS map has SSRC 0: the keys of every SSRC
+   * that has none of its own (srtpenc protects all with one key) */
+  GstStructure *any_keying;
+  guint32 any_csb_id;
 
   MkyPskResponder *responder;
   MkyPkResponder *pk_responder; /* pk mode */
@@ -727,6 +764,15 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     g_free (u);
     bound = g_array_new (FALSE, FALSE, sizeof (guint32));
     g_array_append_val (bound, ssrc);
+  } else if (e->keying == NULL && self->any_keying) {
+    guint roc = 0;
+    gst_structure_get_uint (self->any_keying, "roc", &roc);
+    GST_INFO_OBJECT (self, "SSRC %u takes the keys of the exchange (CSB ID "
+        "%08x)", ssrc, self->any_csb_id);
+    entry_set_keying (self, e, gst_structure_copy (self->any_keying),
+        self->any_csb_id, roc);
+    bound = g_array_new (FALSE, FALSE, sizeof (guint32));
+    g_array_append_val (bound, ssrc);
   }
   if (e->keying) {
     hold (self, e, path, buf);
@@ -888,26 +934,6 @@ is_repeat (GstMikeyDec *self, GBytes *message)
   return last && g_bytes_equal (last, message);
 }
 
-static gboolean
-is_auth_error (const GError *error)
-{
-  if (error->domain != MKY_ERROR)
-    return FALSE;
-  switch (error->code) {
-    case MKY_ERROR_BAD_MAC:
-    case MKY_ERROR_BAD_SIGNATURE:
-    case MKY_ERROR_BAD_ID:
-    case MKY_ERROR_NOT_AUTHORIZED:
-    case MKY_ERROR_CERT_UNTRUSTED:
-    case MKY_ERROR_CERT_EXPIRED:
-    case MKY_ERROR_CERT_REVOKED:
-    case MKY_ERROR_CERT_USAGE:
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
-
 /* srtpdec's fields for crypto session @k, checked */
 static GstStructure *
 keying_structure (const MkySrtpKeying *k, GError **error)
@@ -940,10 +966,13 @@ keying_structure (const MkySrtpKeying *k, GError **error)
 }
 
 /* Hand the keys of every crypto session of @csb to its SSRC (all or
- * nothing), appending the SSRCs whose keys changed to @keyed. Call with the
- * object lock. */
+ * nothing), appending the SSRCs whose keys changed to @keyed. With
+ * @all_ssrcs a crypto session of SSRC 0 keys every SSRC that has no keys
+ * of another bundle, now and to come (the sender's srtpenc has one key for
+ * all). Call with the object lock. */
 static gboolean
-apply_bundle (GstMikeyDec *self, MkyCsb *csb, GArray *keyed, GError **error)
+apply_bundle (GstMikeyDec *self, MkyCsb *csb, gboolean all_ssrcs,
+    GArray *keyed, GError **error)
 {
   guint n;
   GstStructure *ks[256];
@@ -975,6 +1004,22 @@ apply_bundle (GstMikeyDec *self, MkyCsb *csb, GArray *keyed, GError **error)
 
     gst_structure_get_uint (ks[i], "ssrc", &ssrc);
     gst_structure_get_uint (ks[i], "roc", &roc);
+    if (ssrc == 0 && all_ssrcs) {
+      for (guint j = 0; j < self->order->len; j++) {
+        e = self->order->pdata[j];
+        if ((e->keying == NULL || e->csb_id == csb->csb_id)
+            && entry_set_keying (self, e, gst_structure_copy (ks[i]),
+                csb->csb_id, roc))
+          g_array_append_val (keyed, e->ssrc);
+      }
+      if (self->any_keying)
+        gst_structure_free (self->any_keying);
+      self->any_keying = ks[i];
+      self->any_csb_id = csb->csb_id;
+      GST_INFO_OBJECT (self, "CSB %08x CS %u: keys for every SSRC",
+          csb->csb_id, i + 1);
+      continue;
+    }
     if (ssrc == 0) {
       /* RFC 3830 §6.1.1: the first SSRC seen that has no key */
       for (guint j = 0; j < self->order->len && !e; j++)
@@ -1076,6 +1121,11 @@ handle_message (GstMikeyDec *self, GBytes *message)
         "the keys come from the key server (server property) only");
     goto done;
   }
+  if (MIKEY_MODE_IS_DH (self->mode)) {
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "in dh and dhhmac "
+        "mode the keys come from the exchange on UDP (port property) only");
+    goto done;
+  }
   if (self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL) {
     g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "no PSK set");
     goto done;
@@ -1096,7 +1146,7 @@ handle_message (GstMikeyDec *self, GBytes *message)
     csb = mky_psk_responder_handle (self->responder, message, now, &reply,
         &error);
   }
-  ok = csb && apply_bundle (self, csb, keyed, &error);
+  ok = csb && apply_bundle (self, csb, FALSE, keyed, &error);
 
 done:
   if (ok) {
@@ -1111,12 +1161,12 @@ done:
     mky_csb_unref (csb);
 
   if (!ok) {
-    if (pk && is_auth_error (error))
+    if (pk && mikey_error_is_auth (error))
       GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
           (_("A MIKEY message was refused: it is not encrypted to this "
                   "receiver's certificate, or its sender is not trusted.")),
           ("MIKEY message refused: %s", error->message));
-    else if (is_auth_error (error))
+    else if (mikey_error_is_auth (error))
       GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
           (_("A MIKEY message failed authentication.")),
           ("MIKEY message refused: %s", error->message));
@@ -1314,7 +1364,7 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   self->join_done = TRUE;
   cancel_timer (self);
   GST_OBJECT_LOCK (self);
-  ok = apply_bundle (self, csb, keyed, &error);
+  ok = apply_bundle (self, csb, FALSE, keyed, &error);
   if (ok)
     wake_release (self);
   self->join_state = ok ? "joined" : "failed";
@@ -1345,6 +1395,8 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   emit_keyed (self, keyed);
 }
 
+/* Stop the UDP side of either mode: the join (rsa-r-group) or the
+ * Responder (dh, dhhmac) */
 static void
 stop_join (GstMikeyDec *self)
 {
@@ -1361,25 +1413,9 @@ stop_join (GstMikeyDec *self)
   g_clear_object (&self->server_addr);
   g_clear_pointer (&self->refusal, g_free);
   g_clear_pointer (&self->server, g_free);
-}
-
-/* The key server's address: "host" or "host:port" (default port 2269).
- * Resolved here, as udpsink does when it starts. */
-static GSocketAddress *
-resolve_server (const gchar *server, GError **error)
-{
-  g_autoptr (GSocketConnectable) c = g_network_address_parse (server,
-      MIKEY_UDP_PORT, error);
-  g_autoptr (GSocketAddressEnumerator) en = NULL;
-  GSocketAddress *sa;
-
-  if (c == NULL)
-    return NULL;
-  en = g_socket_connectable_enumerate (c);
-  sa = g_socket_address_enumerator_next (en, NULL, error);
-  if (sa == NULL && error && *error == NULL)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no address");
-  return sa;
+  g_clear_pointer (&self->dh, mky_dh_responder_free);
+  g_clear_pointer (&self->dh_last_request, g_bytes_unref);
+  g_clear_pointer (&self->dh_last_reply, g_bytes_unref);
 }
 
 static gboolean
@@ -1407,7 +1443,8 @@ start_join (GstMikeyDec *self)
         ("rsa-r-group mode needs the server property"));
     return FALSE;
   }
-  self->server_addr = resolve_server (self->server, &error);
+  self->server_addr = mikey_resolve_address (self->server, MIKEY_UDP_PORT,
+      &error);
   if (self->server_addr == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         (_("Could not find the MIKEY key server.")),
@@ -1440,6 +1477,157 @@ start_join (GstMikeyDec *self)
   }
   mikey_udp_start (self->udp, join_first, self);
   return TRUE;
+}
+
+/* The Diffie-Hellman exchanges (dh, dhhmac): we are the Responder, on UDP
+ * port @port from PAUSED on (UDP thread) */
+
+static void
+responder_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
+    gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (MkyCsb) csb = NULL;
+  g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
+  g_autofree gchar *address = mikey_address_to_string (from);
+  MkyPeer *initiator;
+  GstStructure *s;
+  gboolean ok, post;
+
+  /* the Initiator lost our answer and sends the same I_MESSAGE again: the
+   * replay cache refuses it, but it gets the same answer, a few times */
+  if (self->dh_last_request && g_bytes_equal (datagram,
+          self->dh_last_request)) {
+    if (self->dh_repeats < DH_MAX_REPEATS) {
+      self->dh_repeats++;
+      GST_DEBUG_OBJECT (self, "I_MESSAGE from %s again: answered again",
+          address);
+      mikey_udp_send (udp, self->dh_last_reply, from);
+    }
+    return;
+  }
+  csb = mky_dh_responder_handle (self->dh, datagram, NULL,
+      g_get_real_time (), &reply, &error);
+  if (csb == NULL) {
+    GST_OBJECT_LOCK (self);
+    self->messages_refused++;
+    post = mikey_error_is_auth (error) && !self->dh_refusal_posted;
+    if (post)
+      self->dh_refusal_posted = TRUE;
+    GST_OBJECT_UNLOCK (self);
+    GST_INFO_OBJECT (self, "I_MESSAGE from %s refused: %s", address,
+        error ? error->message : "dropped");
+    /* once: the Initiator sends its request again until answered */
+    if (post)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          (_("A MIKEY key exchange failed authentication.")),
+          ("from %s: %s", address, error->message));
+    /* the Error message the RFC asks for, if any */
+    if (reply)
+      mikey_udp_send (udp, reply, from);
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  ok = apply_bundle (self, csb, TRUE, keyed, &error);
+  if (ok) {
+    wake_release (self);
+    self->messages_accepted++;
+  } else {
+    self->messages_refused++;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (!ok) {
+    /* no answer: the Initiator must not take keys we cannot use */
+    GST_ELEMENT_ERROR (self, STREAM, DECRYPT,
+        (_("Could not use the keys of the MIKEY key exchange.")),
+        ("from %s: %s", address, error->message));
+    return;
+  }
+  g_clear_pointer (&self->dh_last_request, g_bytes_unref);
+  g_clear_pointer (&self->dh_last_reply, g_bytes_unref);
+  self->dh_last_request = g_bytes_ref (datagram);
+  self->dh_last_reply = g_bytes_ref (reply);
+  self->dh_repeats = 0;
+  mikey_udp_send (udp, reply, from);
+
+  initiator = mky_dh_responder_get_peer (self->dh, csb->csb_id);
+  GST_INFO_OBJECT (self, "keys agreed with %s at %s (CSB ID %08x)",
+      initiator ? mky_peer_get_identity (initiator) : "the PSK holder",
+      address, csb->csb_id);
+  s = gst_structure_new ("mikey-exchange-done", "peer-address",
+      G_TYPE_STRING, address, "csb-id", G_TYPE_UINT, csb->csb_id, NULL);
+  if (initiator)
+    gst_structure_set (s, "peer-identity", G_TYPE_STRING,
+        mky_peer_get_identity (initiator), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+  emit_keyed (self, keyed);
+}
+
+static gboolean
+start_dh_responder (GstMikeyDec *self)
+{
+  g_autoptr (GError) error = NULL;
+  GstMikeyMode mode;
+  GBytes *psk;
+  gboolean allow_null;
+  guint port;
+  MkyConfig cfg;
+
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  psk = self->psk ? g_bytes_ref (self->psk) : NULL;
+  allow_null = self->allow_null;
+  port = self->port;
+  self->dh_refusal_posted = FALSE;
+  GST_OBJECT_UNLOCK (self);
+
+  mikey_config_init (&cfg, mode, psk, allow_null);
+  g_clear_pointer (&psk, g_bytes_unref);
+  if (mode == GST_MIKEY_MODE_DH) {
+    /* our certificate signs the answer, ca-file checks the sender's */
+    if (!mikey_pki_load (GST_ELEMENT (self), &self->pki, NULL, TRUE, &cfg))
+      goto fail;
+  } else {
+    if (cfg.psk == NULL) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+          (_("No pre-shared key set for MIKEY.")),
+          ("mode=dhhmac needs the psk property"));
+      goto fail;
+    }
+    GST_OBJECT_LOCK (self);
+    cfg.id_r = g_strdup (self->pki.identity);
+    GST_OBJECT_UNLOCK (self);
+    if (cfg.id_r == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          (_("The receiver's MIKEY identity is needed for DH-HMAC.")),
+          ("RFC 4650 §3: IDr SHALL be sent; set identity to the sending "
+              "mikeyenc's peer-identity"));
+      goto fail;
+    }
+  }
+  self->dh = mky_dh_responder_new (&cfg, mode == GST_MIKEY_MODE_DH ?
+      MKY_DH_MODE_SIGN : MKY_DH_MODE_HMAC, g_get_real_time (), FALSE);
+  mky_config_clear (&cfg);
+  self->udp = mikey_udp_new (GST_ELEMENT (self), NULL, G_SOCKET_FAMILY_IPV4,
+      port, responder_datagram, self, &error);
+  if (self->udp == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        (_("Could not open the MIKEY UDP port.")), ("port %u: %s", port,
+            error->message));
+    return FALSE;
+  }
+  mikey_udp_start (self->udp, NULL, NULL);
+  GST_INFO_OBJECT (self, "waiting for a DH exchange on UDP port %u",
+      mikey_udp_get_port (self->udp));
+  return TRUE;
+
+fail:
+  mky_config_clear (&cfg);
+  return FALSE;
 }
 
 static gboolean
@@ -1569,6 +1757,9 @@ gst_mikey_dec_set_property (GObject *object, guint prop_id,
     case PROP_REJOIN_INTERVAL:
       self->rejoin_interval = g_value_get_uint (value);
       break;
+    case PROP_PORT:
+      self->port = g_value_get_uint (value);
+      break;
     case PROP_KEYS_IN_CAPS:
       self->keys_in_caps = g_value_get_boolean (value);
       break;
@@ -1619,6 +1810,9 @@ gst_mikey_dec_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_KEYS_IN_CAPS:
       g_value_set_boolean (value, self->keys_in_caps);
       break;
+    case PROP_PORT:
+      g_value_set_uint (value, self->port);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1654,11 +1848,12 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
   }
 
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    gboolean group;
+    gboolean group, dh;
     GST_OBJECT_LOCK (self);
     group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+    dh = MIKEY_MODE_IS_DH (self->mode);
     GST_OBJECT_UNLOCK (self);
-    if (group && !start_join (self)) {
+    if ((group && !start_join (self)) || (dh && !start_dh_responder (self))) {
       stop_join (self);
       return GST_STATE_CHANGE_FAILURE;
     }
@@ -1710,6 +1905,7 @@ gst_mikey_dec_finalize (GObject *object)
   g_hash_table_destroy (self->ssrcs);
   mikey_out_pad_clear (&self->out);
   g_queue_clear_full (&self->unbound, (GDestroyNotify) unbound_free);
+  g_clear_pointer (&self->any_keying, gst_structure_free);
   for (guint p = 0; p < N_PATHS; p++)
     gst_caps_replace (&self->upstream_caps[p], NULL);
   g_cond_clear (&self->release_cond);
@@ -1761,6 +1957,7 @@ gst_mikey_dec_init (GstMikeyDec *self)
   self->join_timeout = DEFAULT_JOIN_TIMEOUT;
   self->rejoin_interval = DEFAULT_REJOIN_INTERVAL;
   self->keys_in_caps = DEFAULT_KEYS_IN_CAPS;
+  self->port = DEFAULT_PORT;
   self->join_state = "none";
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL,
       (GDestroyNotify) ssrc_entry_free);
@@ -1950,6 +2147,20 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   properties[PROP_KEYS_IN_CAPS] = g_param_spec_boolean ("keys-in-caps",
       "Keys in caps", "Put the keys in the caps pushed to srtpdec (FALSE: "
       "answer srtpdec's request-key instead)", DEFAULT_KEYS_IN_CAPS,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyDec:port:
+   *
+   * In dh and dhhmac mode, the UDP port (any IPv4 address) where mikeydec,
+   * the Responder, waits from PAUSED on for the sender's I_MESSAGE
+   * (mikeyenc's #GstMikeyEnc:peer) and answers it. 2269 is the IANA MIKEY
+   * port; 0: any free port (see the debug log).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PORT] = g_param_spec_uint ("port", "Port",
+      "dh/dhhmac: UDP port to wait on for the sender's key exchange", 0,
+      G_MAXUINT16, DEFAULT_PORT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);

@@ -21,6 +21,7 @@ mikey_element_init (GstPlugin *plugin)
     bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 #endif
     gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_MODE, 0);
+    gst_type_mark_as_plugin_api (GST_TYPE_MIKEY_DH_GROUP, 0);
     GST_DEBUG_CATEGORY_INIT (mikey_debug, "mikey", 0,
         "MIKEY plugin, what mikeyenc and mikeydec share");
     g_once_init_leave (&done, TRUE);
@@ -92,6 +93,26 @@ mikey_strv_to_array (gchar **strv, GValue *array)
     g_value_init (&v, G_TYPE_STRING);
     g_value_set_string (&v, strv[i]);
     gst_value_array_append_and_take_value (array, &v);
+  }
+}
+
+gboolean
+mikey_error_is_auth (const GError *error)
+{
+  if (error == NULL || error->domain != MKY_ERROR)
+    return FALSE;
+  switch (error->code) {
+    case MKY_ERROR_BAD_MAC:
+    case MKY_ERROR_BAD_SIGNATURE:
+    case MKY_ERROR_BAD_ID:
+    case MKY_ERROR_NOT_AUTHORIZED:
+    case MKY_ERROR_CERT_UNTRUSTED:
+    case MKY_ERROR_CERT_EXPIRED:
+    case MKY_ERROR_CERT_REVOKED:
+    case MKY_ERROR_CERT_USAGE:
+      return TRUE;
+    default:
+      return FALSE;
   }
 }
 
@@ -677,6 +698,23 @@ mikey_udp_free (MikeyUdp *udp)
   g_object_unref (udp->socket);
   g_free (udp->buf);
   g_free (udp);
+}
+
+GSocketAddress *
+mikey_resolve_address (const gchar *str, guint default_port, GError **error)
+{
+  g_autoptr (GSocketConnectable) c = g_network_address_parse (str,
+      default_port, error);
+  g_autoptr (GSocketAddressEnumerator) en = NULL;
+  GSocketAddress *sa;
+
+  if (c == NULL)
+    return NULL;
+  en = g_socket_connectable_enumerate (c);
+  sa = g_socket_address_enumerator_next (en, NULL, error);
+  if (sa == NULL && error && *error == NULL)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no address");
+  return sa;
 }
 
 gchar *

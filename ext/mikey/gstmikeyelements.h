@@ -29,6 +29,14 @@ G_GNUC_INTERNAL GBytes *mikey_bytes_from_buffer (const GstBuffer *buf);
 G_GNUC_INTERNAL gchar **mikey_strv_from_array (const GValue *array);
 G_GNUC_INTERNAL void mikey_strv_to_array (gchar **strv, GValue *array);
 
+/* Whether @mode is one of the Diffie-Hellman exchanges (dh, dhhmac) */
+#define MIKEY_MODE_IS_DH(mode) ((mode) == GST_MIKEY_MODE_DH \
+    || (mode) == GST_MIKEY_MODE_DHHMAC)
+
+/* Whether @error is a refusal for authentication: MAC, signature,
+ * certificate, identity */
+G_GNUC_INTERNAL gboolean mikey_error_is_auth (const GError *error);
+
 /* Wipe and drop a secret */
 G_GNUC_INTERNAL void mikey_secret_free (GBytes *b);
 
@@ -135,6 +143,10 @@ G_GNUC_INTERNAL GSource *mikey_udp_add_timeout (MikeyUdp *udp, guint ms,
 G_GNUC_INTERNAL void mikey_udp_stop (MikeyUdp *udp);
 /* Stop the thread and close the socket */
 G_GNUC_INTERNAL void mikey_udp_free (MikeyUdp *udp);
+/* "host" or "host:port" (default @default_port), resolved now, as udpsink
+ * does when it starts */
+G_GNUC_INTERNAL GSocketAddress *mikey_resolve_address (const gchar *str,
+    guint default_port, GError **error);
 /* "host:port" ("[host]:port" for IPv6) */
 G_GNUC_INTERNAL gchar *mikey_address_to_string (GSocketAddress *address);
 

@@ -69,6 +69,47 @@
  * decrypts it with its certificate's private key and verifies our chain
  * with its #GstMikeyDec:ca-file.
  *
+ * With #GstMikeyEnc:mode `dh` (RFC 3830 §3.3, signed with
+ * #GstMikeyEnc:certificate and checked with #GstMikeyEnc:ca-file) or
+ * `dhhmac` (RFC 4650, a MAC keyed from #GstMikeyEnc:psk;
+ * #GstMikeyEnc:peer-identity required) mikeyenc and the receiving mikeydec
+ * agree on the keys in a two-way exchange over UDP, the built-in transport
+ * that works from gst-launch-1.0 as well: from READY on, mikeyenc (the
+ * Initiator) sends its I_MESSAGE (DHi in #GstMikeyEnc:dh-group) to
+ * #GstMikeyEnc:peer, again after 0.5, 1, 2, 4, 8, 8... s until mikeydec (the
+ * Responder, listening on its #GstMikeyDec:port) answers with its
+ * R_MESSAGE (DHr). Both derive the TGK and, from it, the TEK and salt of
+ * crypto session 1, which becomes srtpenc's key (no MKI). Nothing goes out
+ * on `mikey_src`, in band or through #GstMikeyEnc::get-message in these
+ * modes.
+ *
+ * srtpenc refuses READY without a key, so it first gets a random stand-in
+ * that never protects a packet: until the exchange is done, RTP packets
+ * wait before srtpenc (up to #GstMikeyEnc:max-pending of them, then they
+ * are dropped; SRTCP is dropped) and go through it the moment srtpenc has
+ * the agreed key. #GstMikeyEnc:stats counts them (`packets-held`,
+ * `packets-dropped`) and tells the `exchange-state` (`exchanging`, `done`,
+ * `refused`, `failed`) and `requests-sent`. The exchange done is posted as
+ * the element message `mikey-exchange-done` (`peer-address`, `csb-id`, and
+ * in dh mode `peer-identity`). A receiver that refuses us (its Error
+ * message) or that we refuse (its certificate, signature or MAC) fails
+ * the exchange with RESOURCE / NOT_AUTHORIZED, unless a valid answer comes
+ * within the retransmission interval (an Error message in these modes is
+ * not authenticated, so it alone must not end an exchange at once).
+ *
+ * The I_MESSAGE has one crypto session, of SSRC 0 (RFC 3830 §6.1.1), and
+ * stock srtpenc (1.22) holds one key for all the SSRCs it protects: every
+ * SSRC of the stream, the first and any that comes later, is protected
+ * with crypto session 1's key, and mikeydec gives that key to every SSRC
+ * it sees. RFC 3830 derives a TEK per crypto session so that two SSRCs
+ * never share a keystream; here they share the master key and rely on
+ * SRTP itself, whose session keys and IVs take the SSRC in (RFC 3711
+ * §4.1.1), so distinct SSRCs still get distinct keystreams. It also means
+ * that whoever can decrypt one SSRC of this mikeyenc can decrypt all.
+ * Re-keying needs a new exchange, which mikeyenc does not make yet
+ * (#GstMikeyEnc::rekey and #GstMikeyEnc:rekey-interval do nothing in these
+ * modes).
+ *
  * ## Re-keying
  *
  * A re-key starts on demand (#GstMikeyEnc::rekey), every
@@ -125,6 +166,11 @@
  * |[
  * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=pk certificate=sender.pem private-key=sender.key ca-file=ca.pem peer-certificate=receiver.pem in-band=true ! udpsink host=192.0.2.7 port=5004
  * ]| keys in band for one receiver, in public-key mode.
+ * |[
+ * gst-launch-1.0 audiotestsrc is-live=true ! alawenc ! rtppcmapay ! srtpenc ! mikeyenc mode=dhhmac psk=000102030405060708090a0b0c0d0e0f peer=192.0.2.7:2269 peer-identity='"sip:bob@example.org"' max-pending=100 ! udpsink host=192.0.2.7 port=5004
+ * ]| DH-HMAC with the receiver at 192.0.2.7 (`mikeydec mode=dhhmac
+ * psk=... identity='"sip:bob@example.org"'` there); the first 100 packets
+ * wait for the exchange.
  *
  * Since: 0.1
  */
@@ -157,6 +203,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define GROUP_RAND_LEN 16
 #define DEFAULT_REKEY_INTERVAL 0
 #define DEFAULT_REKEY_LEAD 2000
+#define DEFAULT_DH_GROUP GST_MIKEY_DH_GROUP_OAKLEY_5
+#define DEFAULT_MAX_PENDING 0
+/* the I_MESSAGE of a DH exchange again after this many ms without an
+ * answer, the wait doubling up to DH_RETRANSMIT_MAX */
+#define DH_RETRANSMIT_FIRST 500
+#define DH_RETRANSMIT_MAX 8000
 
 enum
 {
@@ -175,6 +227,10 @@ enum
   PROP_REKEY_INTERVAL,
   PROP_REKEY_LEAD,
   PROP_PEER_CERTIFICATE,
+  PROP_DH_GROUP,
+  PROP_PEER,
+  PROP_PEER_IDENTITY,
+  PROP_MAX_PENDING,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -282,6 +338,29 @@ struct _GstMikeyEnc
   GstClockID interval_timer;    /* the next re-key */
   gulong soft_limit_id;
   guint64 rekeys;
+
+  /* dh, dhhmac: we are the Initiator, READY and up; the exchange runs on
+   * the UDP thread (udp) */
+  GstMikeyDhGroup dh_group;
+  gchar *peer;
+  gchar *peer_identity;
+  guint max_pending;
+  gboolean srtp_ready;          /* srtpenc has the key receivers get */
+  GstPad *hold_pad;             /* srtpenc's rtp_sink_N, probed */
+  gulong hold_probe;
+  GQueue held;                  /* GstBuffer for srtpenc, until it is keyed */
+  guint64 packets_held;
+  guint64 packets_dropped;
+  MkyDhInitiator *dh;
+  MkyCsb *dh_csb;
+  GBytes *dh_request;
+  GSocketAddress *peer_addr;
+  GSource *dh_timer;
+  guint dh_wait;                /* ms */
+  gchar *dh_refusal;            /* refused (hint or authenticated): why */
+  gboolean dh_done;
+  const gchar *exchange_state;  /* for stats, under the object lock */
+  guint64 requests_sent;
 };
 
 #define gst_mikey_enc_parent_class parent_class
@@ -393,11 +472,15 @@ build_message (GstMikeyEnc *self, GError **error)
   GBytes *msg;
 
   GST_OBJECT_LOCK (self);
-  if (!self->keyed || self->mode == GST_MIKEY_MODE_RSA_R_GROUP) {
+  if (!self->keyed || self->mode == GST_MIKEY_MODE_RSA_R_GROUP
+      || MIKEY_MODE_IS_DH (self->mode)) {
     GST_OBJECT_UNLOCK (self);
-    g_set_error (error, MKY_ERROR, MKY_ERROR_STATE, self->keyed ?
+    g_set_error (error, MKY_ERROR, MKY_ERROR_STATE, !self->keyed ?
+        "no key yet (mikeyenc sets one on srtpenc when going to READY)" :
+        self->mode == GST_MIKEY_MODE_RSA_R_GROUP ?
         "no I_MESSAGE in rsa-r-group mode (members ask the key server)" :
-        "no key yet (mikeyenc sets one on srtpenc when going to READY)");
+        "no I_MESSAGE to hand out in dh and dhhmac mode (the exchange with "
+        "the peer makes the keys)");
     return NULL;
   }
   /* an initial message every time (a new RAND), so that a receiver that
@@ -533,13 +616,23 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     return gst_pad_push (self->rtp_src, buf);
 
   GST_OBJECT_LOCK (self);
+  if (!self->srtp_ready) {
+    /* dh, dhhmac: srtpenc still has the stand-in key of READY (RTP waits
+     * before srtpenc, see hold_probe; this is SRTCP) */
+    self->packets_dropped++;
+    GST_OBJECT_UNLOCK (self);
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
   if (rtp) {
     self->last_ssrc = GST_READ_UINT32_BE (head + 8);
     add_ssrc (self, self->last_ssrc);
     self->last_ssrc_valid = TRUE;
   }
-  /* in rsa-r-group mode members ask the key server for the keys */
-  group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+  /* in rsa-r-group mode members ask the key server for the keys, in dh
+   * modes the exchange makes them: no messages to announce */
+  group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP
+      || MIKEY_MODE_IS_DH (self->mode);
   in_band = self->in_band && pad == self->rtp_sink && !group;
   if (in_band) {
     now = running_time (self, buf);
@@ -699,9 +792,13 @@ provision (GstMikeyEnc *self)
   cipher = g_strdup (self->srtp_cipher);
   auth = g_strdup (self->srtp_auth);
   mki_length = self->mki_length;
+  /* dh modes: a stand-in key until the exchange gives the TEK, which has
+   * no MKI */
+  if (MIKEY_MODE_IS_DH (self->mode))
+    mki_length = 0;
   /* two keys at once need MKIs to tell them apart: wherever a re-key may
    * come without the application asking (interval, group, in band) */
-  if (mki_length == 0 && (self->rekey_interval > 0
+  else if (mki_length == 0 && (self->rekey_interval > 0
           || self->mode == GST_MIKEY_MODE_RSA_R_GROUP || self->in_band))
     mki_length = 1;
   GST_OBJECT_UNLOCK (self);
@@ -764,6 +861,9 @@ provision (GstMikeyEnc *self)
     self->csb_id = 1;
   memset (&self->last_t, 0, sizeof self->last_t);
   self->keyed = TRUE;
+  /* dh modes: the key drawn here is a stand-in (srtpenc refuses READY
+   * without one) that protects no packet: media waits for the exchange */
+  self->srtp_ready = !MIKEY_MODE_IS_DH (self->mode);
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "provisioned %" GST_PTR_FORMAT " with a %s/%s key"
       "%s", srtpenc, cipher, auth, mki_length ? " and an MKI" : "");
@@ -790,6 +890,7 @@ forget_key (GstMikeyEnc *self)
   explicit_bzero (self->other_master, sizeof self->other_master);
   self->rekey_phase = REKEY_IDLE;
   self->keyed = FALSE;
+  self->srtp_ready = FALSE;
   srtpenc = g_steal_pointer (&self->srtpenc);
   id = self->soft_limit_id;
   self->soft_limit_id = 0;
@@ -954,6 +1055,9 @@ gst_mikey_enc_rekey (GstMikeyEnc *self)
   GST_OBJECT_LOCK (self);
   if (!self->keyed)
     why = "no key yet (mikeyenc keys srtpenc when going to READY)";
+  else if (MIKEY_MODE_IS_DH (self->mode))
+    why = "in dh and dhhmac mode a new key needs a new exchange, which "
+        "mikeyenc does not make yet";
   else if (self->mki_len == 0)
     why = "the key has no MKI (set mki-length, or rekey-interval before "
         "READY)";
@@ -1263,6 +1367,380 @@ stop_pk (GstMikeyEnc *self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The Diffie-Hellman exchanges (dh, dhhmac): we are the Initiator. The
+ * I_MESSAGE goes to the peer from READY on, again until it is answered;
+ * the TEK and salt of crypto session 1 then become srtpenc's key. Until
+ * then the RTP packets wait before srtpenc (a probe on its sink pad), as
+ * anything it encrypted with the stand-in key would be useless. */
+
+/* srtpenc's rtp_sink_N: the pad linked inside it to the rtp_src_N we
+ * follow */
+static GstPad *
+srtpenc_rtp_sink (GstMikeyEnc *self)
+{
+  GstPad *peer = gst_pad_get_peer (self->rtp_sink);
+  GstPad *sink = NULL;
+  GstIterator *it;
+  GValue v = G_VALUE_INIT;
+
+  if (peer == NULL)
+    return NULL;
+  it = gst_pad_iterate_internal_links (peer);
+  if (it && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    sink = g_value_dup_object (&v);
+    g_value_unset (&v);
+  }
+  if (it)
+    gst_iterator_free (it);
+  gst_object_unref (peer);
+  return sink;
+}
+
+/* Before srtpenc: hold (up to max-pending) or drop the packets while it
+ * has no key from the exchange. Runs under the pad's stream lock, which
+ * dh_key_srtpenc() takes to key srtpenc and release them in order. */
+static GstPadProbeReturn
+hold_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+  GstBufferList *list = NULL;
+  guint n;
+
+  GST_OBJECT_LOCK (self);
+  if (self->srtp_ready) {
+    GST_OBJECT_UNLOCK (self);
+    return GST_PAD_PROBE_OK;
+  }
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+  n = list ? gst_buffer_list_length (list) : 1;
+  for (guint i = 0; i < n; i++) {
+    GstBuffer *b = list ? gst_buffer_list_get (list, i) :
+        GST_PAD_PROBE_INFO_BUFFER (info);
+    if (self->held.length < self->max_pending) {
+      g_queue_push_tail (&self->held, gst_buffer_ref (b));
+      self->packets_held++;
+    } else {
+      self->packets_dropped++;
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+  GST_LOG_OBJECT (self, "no key from the exchange yet: %u packet(s) %s", n,
+      self->max_pending ? "held or dropped" : "dropped");
+  return GST_PAD_PROBE_DROP;
+}
+
+/* The exchange's keying @k: srtpenc's key from now on, and the packets
+ * held go through it (UDP thread) */
+static void
+dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
+{
+  const MkySrtpMasterKey *mk = &k->keys[0];
+  GstElement *srtpenc;
+  GstPad *pad = NULL;
+  GstBuffer *kb;
+  GQueue held = G_QUEUE_INIT;
+  GstBuffer *buf;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  GST_OBJECT_LOCK (self);
+  if (self->srtpenc == NULL || mk->key_len + mk->salt_len > MAX_MASTER_LEN) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  memcpy (self->master, mk->key, mk->key_len);
+  memcpy (self->master + mk->key_len, mk->salt, mk->salt_len);
+  self->mki_len = 0;
+  kb = gst_buffer_new_memdup (self->master, mk->key_len + mk->salt_len);
+  srtpenc = gst_object_ref (self->srtpenc);
+  if (self->hold_pad)
+    pad = gst_object_ref (self->hold_pad);
+  GST_OBJECT_UNLOCK (self);
+
+  /* no packet passes the probe meanwhile: the held ones go first */
+  if (pad)
+    GST_PAD_STREAM_LOCK (pad);
+  g_object_set (srtpenc, "key", kb, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (srtpenc), "mki"))
+    g_object_set (srtpenc, "mki", NULL, NULL);
+  GST_OBJECT_LOCK (self);
+  self->srtp_ready = TRUE;
+  held = self->held;
+  g_queue_init (&self->held);
+  GST_OBJECT_UNLOCK (self);
+  while ((buf = g_queue_pop_head (&held))) {
+    if (pad && ret == GST_FLOW_OK)
+      ret = gst_pad_chain (pad, buf);
+    else
+      gst_buffer_unref (buf);
+  }
+  if (pad) {
+    GST_PAD_STREAM_UNLOCK (pad);
+    gst_object_unref (pad);
+  }
+  gst_buffer_unref (kb);
+  gst_object_unref (srtpenc);
+}
+
+static void dh_arm_timer (GstMikeyEnc *self, guint ms);
+
+static void
+set_exchange_state (GstMikeyEnc *self, const gchar *state)
+{
+  GST_OBJECT_LOCK (self);
+  self->exchange_state = state;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+dh_send_request (GstMikeyEnc *self)
+{
+  mikey_udp_send (self->udp, self->dh_request, self->peer_addr);
+  GST_OBJECT_LOCK (self);
+  self->requests_sent++;
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+dh_timer (gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+
+  g_clear_pointer (&self->dh_timer, g_source_unref);
+  if (self->dh_done)
+    return G_SOURCE_REMOVE;
+  if (self->dh_refusal) {
+    /* no answer that authenticates came meanwhile */
+    self->dh_done = TRUE;
+    set_exchange_state (self, "refused");
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        (_("The MIKEY key exchange with the receiver failed "
+                "authentication.")), ("%s: %s", self->peer, self->dh_refusal));
+    return G_SOURCE_REMOVE;
+  }
+  /* the same bytes: a receiver that answered already answers again */
+  GST_DEBUG_OBJECT (self, "no answer in %u ms: sending again", self->dh_wait);
+  dh_send_request (self);
+  self->dh_wait = MIN (self->dh_wait * 2, DH_RETRANSMIT_MAX);
+  dh_arm_timer (self, self->dh_wait);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the UDP thread */
+static void
+dh_arm_timer (GstMikeyEnc *self, guint ms)
+{
+  if (self->dh_timer) {
+    g_source_destroy (self->dh_timer);
+    g_clear_pointer (&self->dh_timer, g_source_unref);
+  }
+  self->dh_timer = mikey_udp_add_timeout (self->udp, ms, dh_timer, self);
+}
+
+static gboolean
+dh_first (gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+
+  GST_DEBUG_OBJECT (self, "DH exchange with %s", self->peer);
+  dh_send_request (self);
+  dh_arm_timer (self, self->dh_wait);
+  return G_SOURCE_REMOVE;
+}
+
+/* The answer (UDP thread) */
+static void
+peer_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
+    gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *address = mikey_address_to_string (from);
+  MkyPeer *responder;
+  GstStructure *s;
+  MkySrtpKeying k;
+
+  if (self->dh_done)
+    return;
+  if (!mky_dh_initiator_handle_response (self->dh, self->dh_csb, datagram,
+          g_get_real_time (), &error)) {
+    if ((g_error_matches (error, MKY_ERROR, MKY_ERROR_PEER_ERROR)
+            || mikey_error_is_auth (error)) && self->dh_refusal == NULL) {
+      /* maybe not the receiver's (an Error message is not signed in DH
+       * mode): a real answer may still come while the current interval
+       * runs, after which it fails */
+      GST_INFO_OBJECT (self, "%s: %s", address, error->message);
+      self->dh_refusal = g_strdup (error->message);
+      dh_arm_timer (self, MIN (self->dh_wait, DH_RETRANSMIT_FIRST));
+    } else {
+      GST_DEBUG_OBJECT (self, "answer from %s discarded: %s", address,
+          error->message);
+    }
+    return;
+  }
+  self->dh_done = TRUE;
+  if (self->dh_timer) {
+    g_source_destroy (self->dh_timer);
+    g_clear_pointer (&self->dh_timer, g_source_unref);
+  }
+  /* CS 1's TEK and salt: srtpenc has one key for every SSRC */
+  if (!mky_csb_get_srtp (self->dh_csb, 0, MKY_SP_COMPAT_STRICT, &k, &error)) {
+    set_exchange_state (self, "failed");
+    GST_ELEMENT_ERROR (self, STREAM, ENCODE,
+        (_("Could not use the keys of the MIKEY key exchange.")),
+        ("%s: %s", address, error->message));
+    return;
+  }
+  dh_key_srtpenc (self, &k);
+  mky_srtp_keying_clear (&k);
+  set_exchange_state (self, "done");
+  responder = mky_dh_initiator_get_peer (self->dh, self->dh_csb->csb_id);
+  GST_INFO_OBJECT (self, "keys agreed with %s at %s (CSB ID %08x)",
+      responder ? mky_peer_get_identity (responder) : "the PSK holder",
+      address, self->dh_csb->csb_id);
+  s = gst_structure_new ("mikey-exchange-done", "peer-address",
+      G_TYPE_STRING, address, "csb-id", G_TYPE_UINT, self->dh_csb->csb_id,
+      NULL);
+  if (responder)
+    gst_structure_set (s, "peer-identity", G_TYPE_STRING,
+        mky_peer_get_identity (responder), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static gboolean
+start_dh (GstMikeyEnc *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *peer_identity = NULL;
+  GstMikeyMode mode;
+  GBytes *psk;
+  MkyConfig cfg;
+
+  GST_OBJECT_LOCK (self);
+  mode = self->mode;
+  psk = self->psk ? g_bytes_ref (self->psk) : NULL;
+  g_free (self->dh_refusal);
+  self->dh_refusal = NULL;
+  self->dh_done = FALSE;
+  self->dh_wait = DH_RETRANSMIT_FIRST;
+  self->exchange_state = "exchanging";
+  self->requests_sent = 0;
+  peer_identity = g_strdup (self->peer_identity);
+  GST_OBJECT_UNLOCK (self);
+
+  if (self->peer == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        (_("No MIKEY receiver set for the key exchange.")),
+        ("dh and dhhmac mode need the peer property (host:port)"));
+    goto fail;
+  }
+  if (mode == GST_MIKEY_MODE_DHHMAC && psk == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("No pre-shared key set for MIKEY.")),
+        ("mode=dhhmac needs the psk property"));
+    goto fail;
+  }
+  if (mode == GST_MIKEY_MODE_DHHMAC && peer_identity == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        (_("The receiver's MIKEY identity is needed for DH-HMAC.")),
+        ("RFC 4650 §3: IDr SHALL be sent; set peer-identity to the "
+            "identity of the receiving mikeydec"));
+    goto fail;
+  }
+  self->peer_addr = mikey_resolve_address (self->peer, MIKEY_UDP_PORT,
+      &error);
+  if (self->peer_addr == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        (_("Could not find the MIKEY receiver.")),
+        ("%s: %s", self->peer, error->message));
+    goto fail;
+  }
+  mikey_config_init (&cfg, mode, psk, FALSE);
+  cfg.dh_group = (MkyDhGroup) self->dh_group;
+  if (mode == GST_MIKEY_MODE_DH) {
+    if (!mikey_pki_load (GST_ELEMENT (self), &self->pki, NULL, FALSE,
+            &cfg)) {
+      mky_config_clear (&cfg);
+      goto fail;
+    }
+  } else {
+    GST_OBJECT_LOCK (self);
+    cfg.id_i = g_strdup (self->pki.identity);
+    GST_OBJECT_UNLOCK (self);
+  }
+  /* dh: when set, the receiver's certificate must name it */
+  cfg.id_r = g_steal_pointer (&peer_identity);
+  self->dh = mky_dh_initiator_new (&cfg, mode == GST_MIKEY_MODE_DH ?
+      MKY_DH_MODE_SIGN : MKY_DH_MODE_HMAC);
+  mky_config_clear (&cfg);
+
+  /* one crypto session of SSRC 0 (RFC 3830 §6.1.1): srtpenc protects
+   * every SSRC with one key, CS 1's */
+  self->dh_csb = mky_csb_new (self->csb_id);
+  mky_csb_add_cs (self->dh_csb, 0, 0, 0);
+  mky_csb_set_policy (self->dh_csb, 0, &self->policy, FALSE);
+  self->dh_request = mky_dh_initiator_build (self->dh, self->dh_csb, FALSE,
+      NULL, g_get_real_time (), &error);
+  if (self->dh_request == NULL) {
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
+        (_("Could not make a MIKEY request.")), ("%s", error->message));
+    goto fail;
+  }
+
+  self->hold_pad = srtpenc_rtp_sink (self);
+  if (self->hold_pad)
+    self->hold_probe = gst_pad_add_probe (self->hold_pad,
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+        hold_probe, self, NULL);
+  else
+    GST_WARNING_OBJECT (self, "srtpenc's rtp_sink not found: packets before "
+        "the exchange are dropped after srtpenc");
+
+  self->udp = mikey_udp_new (GST_ELEMENT (self), NULL,
+      g_socket_address_get_family (self->peer_addr), 0, peer_datagram, self,
+      &error);
+  if (self->udp == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        (_("Could not open a UDP socket for MIKEY.")), ("%s",
+            error->message));
+    goto fail;
+  }
+  mikey_udp_start (self->udp, dh_first, self);
+  g_clear_pointer (&psk, g_bytes_unref);
+  return TRUE;
+
+fail:
+  g_clear_pointer (&psk, g_bytes_unref);
+  return FALSE;
+}
+
+static void
+stop_dh (GstMikeyEnc *self)
+{
+  if (self->udp && self->dh)
+    mikey_udp_stop (self->udp);
+  if (self->dh_timer) {
+    g_source_destroy (self->dh_timer);
+    g_clear_pointer (&self->dh_timer, g_source_unref);
+  }
+  if (self->dh)
+    g_clear_pointer (&self->udp, mikey_udp_free);
+  if (self->hold_pad) {
+    gst_pad_remove_probe (self->hold_pad, self->hold_probe);
+    self->hold_probe = 0;
+    gst_clear_object (&self->hold_pad);
+  }
+  GST_OBJECT_LOCK (self);
+  g_queue_clear_full (&self->held, (GDestroyNotify) gst_buffer_unref);
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&self->dh, mky_dh_initiator_free);
+  g_clear_pointer (&self->dh_csb, mky_csb_unref);
+  g_clear_pointer (&self->dh_request, g_bytes_unref);
+  g_clear_object (&self->peer_addr);
+  g_clear_pointer (&self->dh_refusal, g_free);
+}
+
 static GstStateChangeReturn
 gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
 {
@@ -1270,11 +1748,12 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   GstStateChangeReturn ret;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    gboolean no_psk, group, pk;
+    gboolean no_psk, group, pk, dh;
     GST_OBJECT_LOCK (self);
     no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
     group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
     pk = self->mode == GST_MIKEY_MODE_PK;
+    dh = MIKEY_MODE_IS_DH (self->mode);
     GST_OBJECT_UNLOCK (self);
     if (no_psk) {
       GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1284,7 +1763,9 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
     }
     if (!provision (self))
       return GST_STATE_CHANGE_FAILURE;
-    if ((group && !start_server (self)) || (pk && !start_pk (self))) {
+    if ((group && !start_server (self)) || (pk && !start_pk (self))
+        || (dh && !start_dh (self))) {
+      stop_dh (self);
       stop_server (self);
       forget_key (self);
       return GST_STATE_CHANGE_FAILURE;
@@ -1314,6 +1795,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
       GST_OBJECT_UNLOCK (self);
       break;
     case GST_STATE_CHANGE_READY_TO_NULL:
+      stop_dh (self);
       stop_server (self);
       stop_pk (self);
       forget_key (self);
@@ -1323,6 +1805,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
   }
   if (ret == GST_STATE_CHANGE_FAILURE
       && transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    stop_dh (self);
     stop_server (self);
     stop_pk (self);
     forget_key (self);
@@ -1411,6 +1894,20 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
       g_free (self->peer_certificate);
       self->peer_certificate = g_value_dup_string (value);
       break;
+    case PROP_DH_GROUP:
+      self->dh_group = g_value_get_enum (value);
+      break;
+    case PROP_PEER:
+      g_free (self->peer);
+      self->peer = g_value_dup_string (value);
+      break;
+    case PROP_PEER_IDENTITY:
+      g_free (self->peer_identity);
+      self->peer_identity = g_value_dup_string (value);
+      break;
+    case PROP_MAX_PENDING:
+      self->max_pending = g_value_get_uint (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -1466,6 +1963,18 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_PEER_CERTIFICATE:
       g_value_set_string (value, self->peer_certificate);
       break;
+    case PROP_DH_GROUP:
+      g_value_set_enum (value, self->dh_group);
+      break;
+    case PROP_PEER:
+      g_value_set_string (value, self->peer);
+      break;
+    case PROP_PEER_IDENTITY:
+      g_value_set_string (value, self->peer_identity);
+      break;
+    case PROP_MAX_PENDING:
+      g_value_set_uint (value, self->max_pending);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_structure_new
           ("application/x-mikey-encoder-stats",
@@ -1476,7 +1985,11 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
               "requests-dropped", G_TYPE_UINT64, self->requests_dropped,
               "datagrams-malformed", G_TYPE_UINT64,
               self->datagrams_malformed,
-              "rekeys", G_TYPE_UINT64, self->rekeys, NULL));
+              "rekeys", G_TYPE_UINT64, self->rekeys,
+              "packets-held", G_TYPE_UINT64, self->packets_held,
+              "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
+              "requests-sent", G_TYPE_UINT64, self->requests_sent,
+              "exchange-state", G_TYPE_STRING, self->exchange_state, NULL));
       break;
     default:
       if (prop_id >= PROP_PKI_FIRST
@@ -1494,11 +2007,14 @@ gst_mikey_enc_finalize (GObject *object)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (object);
 
+  stop_dh (self);
   stop_server (self);
   stop_pk (self);
   forget_key (self);
   mikey_pki_clear (&self->pki);
   g_free (self->peer_certificate);
+  g_free (self->peer);
+  g_free (self->peer_identity);
   g_free (self->address);
   g_strfreev (self->allowed);
   g_clear_pointer (&self->psk, mikey_secret_free);
@@ -1553,6 +2069,10 @@ gst_mikey_enc_init (GstMikeyEnc *self)
   self->in_band_time = GST_CLOCK_TIME_NONE;
   self->rekey_interval = DEFAULT_REKEY_INTERVAL;
   self->rekey_lead = DEFAULT_REKEY_LEAD;
+  self->dh_group = DEFAULT_DH_GROUP;
+  self->max_pending = DEFAULT_MAX_PENDING;
+  g_queue_init (&self->held);
+  self->exchange_state = "none";
 }
 
 static void
@@ -1760,6 +2280,59 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       ("peer-certificate", "Peer certificate",
       "pk mode: the receiver's certificate file (PEM or DER)", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:dh-group:
+   *
+   * In dh and dhhmac mode, the Diffie-Hellman group of our DHi (the
+   * receiver answers in the same group).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DH_GROUP] = g_param_spec_enum ("dh-group", "DH group",
+      "Diffie-Hellman group of the dh and dhhmac exchanges",
+      GST_TYPE_MIKEY_DH_GROUP, DEFAULT_DH_GROUP,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:peer:
+   *
+   * In dh and dhhmac mode, the receiver (mikeydec in the same mode, its
+   * #GstMikeyDec:port) as "host:port" ("[host]:port" for IPv6; without a
+   * port 2269). The I_MESSAGE goes there over UDP from READY on, again
+   * after 0.5, 1, 2, 4, 8, 8, ... s until it is answered.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PEER] = g_param_spec_string ("peer", "Peer",
+      "dh/dhhmac: the receiver's MIKEY address, host:port", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:peer-identity:
+   *
+   * The receiver's identity (IDr). dhhmac: required (RFC 4650 §3), the
+   * same text as the receiving mikeydec's #GstMikeyDec:identity. dh:
+   * optional; when set, the receiver's certificate must name it.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PEER_IDENTITY] = g_param_spec_string ("peer-identity",
+      "Peer identity", "dh/dhhmac: the receiver's MIKEY identity (IDr)",
+      NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  /**
+   * GstMikeyEnc:max-pending:
+   *
+   * In dh and dhhmac mode, how many RTP packets to hold (before srtpenc)
+   * until the exchange has given srtpenc its key; they are encrypted and
+   * sent the moment it has. Packets beyond, and all with 0, are dropped.
+   * SRTCP before the key is always dropped. Both are counted in
+   * #GstMikeyEnc:stats (`packets-held`, `packets-dropped`).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MAX_PENDING] = g_param_spec_uint ("max-pending",
+      "Max pending", "dh/dhhmac: RTP packets held until srtpenc is keyed "
+      "(0: drop them)", 0, G_MAXUINT, DEFAULT_MAX_PENDING,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 

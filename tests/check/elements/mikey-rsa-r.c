@@ -28,6 +28,7 @@
 /* The PKI's files, made once by main() */
 static struct {
   gchar *ca, *crl;
+  gchar *other_ca;              /* a CA that issued none of them */
   gchar *server_cert, *server_key;
 } files;
 
@@ -68,6 +69,13 @@ make_pki (void)
   files.server_cert = test_pki_write ("keys.pem", s_pem);
   files.server_key = test_pki_write ("keys.key", s_key);
   files.crl = test_pki_write ("ca.crl", crl);
+  {
+    TestPkiCert *other = test_pki_ca ("Other CA", 0, now - DAY,
+        now + 365 * DAY);
+    g_autoptr (GBytes) o_pem = test_pki_cert_pem (other);
+    files.other_ca = test_pki_write ("other-ca.pem", o_pem);
+    test_pki_cert_free (other);
+  }
   for (guint i = 0; member_names[i]; i++) {
     g_autofree gchar *uri = identity_of (member_names[i]);
     g_autofree gchar *cn = g_strdup_printf ("%s.pem", member_names[i]);
@@ -989,6 +997,17 @@ launch (const char *line)
   return pipe;
 }
 
+/* The same, set to PLAYING */
+static GstElement *
+launch_playing (const char *line)
+{
+  GstElement *pipe = launch (line);
+
+  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
+      == GST_STATE_CHANGE_FAILURE);
+  return pipe;
+}
+
 /* The sender (mikeyenc mode=pk, keys in band) for @peer's certificate and
  * a receiver (mikeydec mode=pk ! srtpdec) with @name's certificate */
 static GstElement *
@@ -1000,11 +1019,8 @@ pk_sender (const char *peer)
       "in-band=true certificate=\"%s\" private-key=\"%s\" ca-file=\"%s\" "
       "peer-certificate=\"%s\" ! appsink name=sink sync=false",
       files.server_cert, files.server_key, files.ca, peer_cert);
-  GstElement *pipe = launch (line);
 
-  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
-      == GST_STATE_CHANGE_FAILURE);
-  return pipe;
+  return launch_playing (line);
 }
 
 static GstElement *
@@ -1014,11 +1030,8 @@ pk_receiver (const char *cert, const char *key)
       "caps=\"" SRTP_CAPS "\" ! mikeydec name=md mode=pk certificate=\"%s\" "
       "private-key=\"%s\" ca-file=\"%s\" max-pending=16 ! srtpdec name=sd "
       "! appsink name=sink sync=false", cert, key, files.ca);
-  GstElement *pipe = launch (line);
 
-  fail_if (gst_element_set_state (pipe, GST_STATE_PLAYING)
-      == GST_STATE_CHANGE_FAILURE);
-  return pipe;
+  return launch_playing (line);
 }
 
 /* mikeyenc mode=pk for alice, in band: alice's mikeydec takes the keys of
@@ -1163,6 +1176,273 @@ GST_START_TEST (test_pk_settings)
 
 GST_END_TEST;
 
+/* DH and DH-HMAC (RFC 3830 §3.3, RFC 4650): mikeyenc the Initiator,
+ * mikeydec the Responder on UDP */
+
+#define SSRC_B 0x5e6f7081u
+#define PSK_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define OTHER_PSK_HEX "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+/* As gst-launch-1.0 makes them, with @extra: the sender (srtpenc !
+ * mikeyenc mode=@mode peer=127.0.0.1:@port) or the receiver (mikeydec
+ * mode=@mode port=@port ! srtpdec); 64 packets held until keyed */
+static GstElement *
+dh_pipeline (gboolean sender, const char *mode, guint port,
+    const char *extra)
+{
+  g_autofree gchar *line = sender ? g_strdup_printf ("appsrc name=src "
+      "format=time caps=\"" RTP_CAPS "\" ! srtpenc name=enc ! mikeyenc "
+      "name=me mode=%s peer=127.0.0.1:%u max-pending=64 %s ! appsink "
+      "name=sink sync=false", mode, port, extra) :
+      g_strdup_printf ("appsrc name=src format=time caps=\"" SRTP_CAPS "\" "
+      "! mikeydec name=md mode=%s port=%u max-pending=64 %s ! srtpdec "
+      "name=sd ! appsink name=sink sync=false", mode, port, extra);
+
+  return launch_playing (line);
+}
+
+#define dh_sender(mode, port, extra) dh_pipeline (TRUE, mode, port, extra)
+#define dh_receiver(mode, port, extra) dh_pipeline (FALSE, mode, port, extra)
+
+/* Certificates and keys on a launch line: the key server's or a
+ * member's, and @ca */
+static gchar *
+dh_pki (const char *name, const char *ca)
+{
+  g_autofree gchar *cert = name ? member_file (name, "pem") :
+      g_strdup (files.server_cert);
+  g_autofree gchar *key = name ? member_file (name, "key") :
+      g_strdup (files.server_key);
+
+  return g_strdup_printf ("certificate=\"%s\" private-key=\"%s\" "
+      "ca-file=\"%s\"", cert, key, ca);
+}
+
+/* The packet of @ssrc (n), timed */
+static GstBuffer *
+dh_packet (guint32 ssrc, guint n)
+{
+  GstBuffer *buf = rtp_packet (ssrc, n);
+
+  GST_BUFFER_PTS (buf) = n * 33 * GST_MSECOND;
+  return buf;
+}
+
+/* The sender's `mikey-exchange-done` and, when @identity, its
+ * peer-identity */
+static void
+exchange_done (GstElement *pipe, const char *identity)
+{
+  GstMessage *msg = wait_for (pipe, "mikey-exchange-done", 0, WAIT_MS);
+  const GstStructure *s = gst_message_get_structure (msg);
+
+  fail_unless (g_str_has_prefix (gst_structure_get_string (s,
+              "peer-address"), "127.0.0.1:"));
+  fail_unless_equals_string (gst_structure_get_string (s, "peer-identity"),
+      identity);
+  gst_message_unref (msg);
+}
+
+/* A whole exchange: packets of SSRC_A sent before it are held, then go
+ * out keyed; the receiver decrypts them and later ones of SSRC_B (one key,
+ * CS 1's, for every SSRC) bit for bit; its key is srtpenc's */
+static void
+dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
+    const char *tx_peer_id, const char *rx_peer_id)
+{
+  guint port = free_port ();
+  GstElement *tx = dh_sender (mode, port, tx_extra), *rx;
+  GstBuffer *b, *srtp_key = NULL, *caps_key = NULL;
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstCaps *caps = NULL;
+  const GValue *v;
+  gchar *state;
+
+  /* no receiver yet: the packets wait before srtpenc */
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+  fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
+  fail_unless_equals_int (stat_u64 (by_name (tx, "me"), "packets-held"),
+      N_PACKETS);
+  state = stat_str (by_name (tx, "me"), "exchange-state");
+  fail_unless_equals_string (state, "exchanging");
+  g_free (state);
+
+  /* the receiver: the retransmitted I_MESSAGE reaches it */
+  rx = dh_receiver (mode, port, rx_extra);
+  exchange_done (tx, tx_peer_id);
+  exchange_done (rx, rx_peer_id);
+  for (guint n = 0; n < N_PACKETS; n++) {
+    b = pull (by_name (tx, "sink"), WAIT_MS);
+    fail_unless (b != NULL, "held packet %u not sent", n);
+    g_ptr_array_add (srtp, b);
+  }
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), dh_packet (SSRC_B, n));
+  for (guint n = 0; n < N_PACKETS; n++) {
+    b = pull (by_name (tx, "sink"), WAIT_MS);
+    fail_unless (b != NULL, "packet %u of SSRC_B not sent", n);
+    g_ptr_array_add (srtp, b);
+  }
+  for (guint i = 0; i < srtp->len; i++) {
+    guint32 ssrc = i < N_PACKETS ? SSRC_A : SSRC_B;
+    GstBuffer *out, *want = dh_packet (ssrc, i % N_PACKETS);
+    push (by_name (rx, "src"), gst_buffer_copy_deep (srtp->pdata[i]));
+    out = pull (by_name (rx, "sink"), WAIT_MS);
+    fail_unless (out != NULL, "%s: no packet %u", mode, i);
+    fail_unless (same_bytes (out, want), "%s: packet %u differs", mode, i);
+    gst_buffer_unref (out);
+    gst_buffer_unref (want);
+  }
+  state = stat_str (by_name (tx, "me"), "exchange-state");
+  fail_unless_equals_string (state, "done");
+  g_free (state);
+  fail_unless_equals_int (stat_u64 (by_name (tx, "me"), "packets-dropped"),
+      0);
+
+  /* srtpenc's key is the TEK and salt the receiver derived for both */
+  g_object_get (by_name (tx, "enc"), "key", &srtp_key, NULL);
+  fail_unless (srtp_key != NULL);
+  for (guint i = 0; i < 2; i++) {
+    g_signal_emit_by_name (by_name (rx, "md"), "get-keys",
+        i ? SSRC_B : SSRC_A, &caps);
+    fail_unless (caps != NULL);
+    v = gst_structure_get_value (gst_caps_get_structure (caps, 0),
+        "srtp-key");
+    fail_unless (v != NULL);
+    caps_key = gst_value_get_buffer (v);
+    fail_unless (same_bytes (srtp_key, caps_key), "%s: srtpenc's key is "
+        "not the receiver's", mode);
+    gst_caps_unref (caps);
+  }
+  gst_buffer_unref (srtp_key);
+  g_ptr_array_unref (srtp);
+  pipe_stop (&rx);
+  pipe_stop (&tx);
+}
+
+/* DH mode with certificates: the sender is the key server, the receiver
+ * alice; both chain to the CA */
+GST_START_TEST (test_dh_exchange)
+{
+  g_autofree gchar *tx_pki = dh_pki (NULL, files.ca);
+  g_autofree gchar *rx_pki = dh_pki ("alice", files.ca);
+
+  dh_roundtrip ("dh", tx_pki, rx_pki, "sip:alice@example.com",
+      "sip:keys@example.com");
+}
+
+GST_END_TEST;
+
+/* DH-HMAC with a PSK, OAKLEY 2, IDr agreed on both ends */
+GST_START_TEST (test_dhhmac_exchange)
+{
+  dh_roundtrip ("dhhmac", "psk=" PSK_HEX " dh-group=oakley-2 "
+      "peer-identity=\"sip:alice@example.com\"", "psk=" PSK_HEX
+      " identity=\"sip:alice@example.com\"", NULL, NULL);
+}
+
+GST_END_TEST;
+
+/* The refusal on @pipe: an error RESOURCE / NOT_AUTHORIZED from @name */
+static void
+assert_refused (GstElement *pipe, const char *name)
+{
+  GstMessage *msg = wait_for (pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (by_name (pipe, name)));
+  GST_INFO ("%s: %s (%s)", name, err->message, dbg);
+  g_clear_error (&err);
+  g_free (dbg);
+  gst_message_unref (msg);
+}
+
+/* No keys: nothing leaves the sender, the receiver has no keys */
+static void
+assert_no_media (GstElement *tx, GstElement *rx)
+{
+  GstCaps *caps = NULL;
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+  fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
+  fail_unless_equals_int (stat_u64 (by_name (tx, "me"), "packets-held"),
+      N_PACKETS);
+  g_signal_emit_by_name (by_name (rx, "md"), "get-keys", SSRC_A, &caps);
+  fail_unless (caps == NULL);
+  fail_unless_equals_int (stat_u64 (by_name (rx, "md"), "keys-received"), 0);
+}
+
+/* DH-HMAC with another PSK: the receiver finds the MAC wrong and refuses
+ * (RESOURCE / NOT_AUTHORIZED), the sender, answered with an Error
+ * message, too; no media */
+GST_START_TEST (test_dhhmac_wrong_psk)
+{
+  guint port = free_port ();
+  GstElement *rx = dh_receiver ("dhhmac", port, "psk=" OTHER_PSK_HEX
+      " identity=\"sip:alice@example.com\"");
+  GstElement *tx = dh_sender ("dhhmac", port, "psk=" PSK_HEX
+      " dh-group=oakley-2 peer-identity=\"sip:alice@example.com\"");
+  gchar *state;
+
+  assert_refused (rx, "md");
+  assert_refused (tx, "me");
+  state = stat_str (by_name (tx, "me"), "exchange-state");
+  fail_unless_equals_string (state, "refused");
+  g_free (state);
+  assert_no_media (tx, rx);
+  pipe_stop (&tx);
+  pipe_stop (&rx);
+}
+
+GST_END_TEST;
+
+/* DH with a certificate the other end's CA did not issue: refused by the
+ * end that checks it, the receiver (the sender's chain) or the sender
+ * (the receiver's); no media */
+GST_START_TEST (test_dh_untrusted)
+{
+  for (guint i = 0; i < 2; i++) {
+    guint port = free_port ();
+    g_autofree gchar *tx_pki = dh_pki (NULL, i ? files.other_ca : files.ca);
+    g_autofree gchar *rx_pki = dh_pki ("alice", i ? files.ca :
+        files.other_ca);
+    GstElement *rx = dh_receiver ("dh", port, rx_pki);
+    GstElement *tx = dh_sender ("dh", port, tx_pki);
+
+    if (i == 0)
+      assert_refused (rx, "md");
+    else
+      assert_refused (tx, "me");
+    assert_no_media (tx, rx);
+    pipe_stop (&tx);
+    pipe_stop (&rx);
+  }
+}
+
+GST_END_TEST;
+
+/* Settings: no peer, dhhmac without PSK or identity */
+GST_START_TEST (test_dh_settings)
+{
+  GstElement *pipe = launch ("appsrc caps=\"" RTP_CAPS "\" ! srtpenc "
+      "! mikeyenc name=me mode=dhhmac psk=" PSK_HEX " ! fakesink");
+
+  assert_ready_fails (pipe, GST_RESOURCE_ERROR_SETTINGS);
+  g_object_set (by_name (pipe, "me"), "peer", "127.0.0.1:9", NULL);
+  assert_ready_fails (pipe, GST_RESOURCE_ERROR_SETTINGS);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
 static Suite *
 mikey_rsa_r_suite (void)
 {
@@ -1181,6 +1461,11 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_pk_in_band);
   tcase_add_test (tc, test_pk_wrong_receiver);
   tcase_add_test (tc, test_pk_settings);
+  tcase_add_test (tc, test_dh_exchange);
+  tcase_add_test (tc, test_dhhmac_exchange);
+  tcase_add_test (tc, test_dhhmac_wrong_psk);
+  tcase_add_test (tc, test_dh_untrusted);
+  tcase_add_test (tc, test_dh_settings);
   return s;
 }
 
@@ -1196,6 +1481,7 @@ main (int argc, char **argv)
   test_pki_cleanup ();
   g_free (files.ca);
   g_free (files.crl);
+  g_free (files.other_ca);
   g_free (files.server_cert);
   g_free (files.server_key);
   return failed;
