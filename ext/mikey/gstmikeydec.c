@@ -66,6 +66,13 @@
  * no answer by the join timeout is a RESOURCE / OPEN_READ error. Either
  * way no keys, so no media.
  *
+ * With #GstMikeyDec:mode `rsa-r` (RFC 4738 unicast) mikeydec asks
+ * #GstMikeyDec:server the same way, with the same properties, timers and
+ * errors, but in an exchange of its own: a unicast request (with our
+ * RAND, no streams of ours) answered with the sender's keys; a refusal is
+ * a RESOURCE / NOT_AUTHORIZED error. The sender's srtpenc has one key, so
+ * all receivers of one mikeyenc get the same.
+ *
  * With #GstMikeyDec:mode `pk` mikeydec is the Responder of RFC 3830
  * public-key mode (messages from mikeyenc in the same mode, by any of the
  * ways above): #GstMikeyDec:private-key opens the envelope key encrypted
@@ -100,6 +107,10 @@
  * |[
  * gst-launch-1.0 udpsrc address=239.1.2.3 port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=rsa-r-group server=keys.example.com certificate=member.pem private-key=member.key ca-file=ca.pem max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
  * ]| a group member, keyed by the key server on keys.example.com:2269.
+ * |[
+ * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=pk certificate=receiver.pem private-key=receiver.key ca-file=ca.pem max-pending=50 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
+ * ]| the receiver of public-key mode messages in band (mikeyenc mode=pk
+ * peer-certificate=receiver.pem in-band=true).
  * |[
  * gst-launch-1.0 udpsrc port=5004 caps="application/x-srtp, media=(string)audio, clock-rate=(int)8000, encoding-name=(string)PCMA, payload=(int)8" ! mikeydec mode=dhhmac psk=000102030405060708090a0b0c0d0e0f identity='"sip:bob@example.org"' port=2269 ! srtpdec ! rtppcmadepay ! alawdec ! autoaudiosink
  * ]| the receiver of a DH-HMAC exchange (mikeyenc `peer=HOST:2269`).
@@ -240,6 +251,7 @@ struct _GstMikeyDec
   MikeyUdp *udp;
   gchar *server;                /* server_prop when the join started */
   MkyRsaRInitiator *member;
+  gboolean unicast;             /* rsa-r: a unicast exchange, no group */
   GBytes *request;
   GSocketAddress *server_addr;
   GSource *timer;
@@ -1116,8 +1128,8 @@ handle_message (GstMikeyDec *self, GBytes *message)
     GST_LOG_OBJECT (self, "MIKEY message repeated");
     return TRUE;
   }
-  if (self->mode == GST_MIKEY_MODE_RSA_R_GROUP) {
-    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "in rsa-r-group mode "
+  if (MIKEY_MODE_IS_RSA_R (self->mode)) {
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "in rsa-r modes "
         "the keys come from the key server (server property) only");
     goto done;
   }
@@ -1246,7 +1258,7 @@ rejoin (gpointer user_data)
   GBytes *req;
 
   g_clear_pointer (&self->rejoin_timer, g_source_unref);
-  req = mky_rsa_r_initiator_build (self->member, request, FALSE,
+  req = mky_rsa_r_initiator_build (self->member, request, self->unicast,
       g_get_real_time (), &error);
   if (req == NULL) {
     GST_WARNING_OBJECT (self, "no re-join request: %s", error->message);
@@ -1292,9 +1304,14 @@ join_timer (gpointer user_data)
   if (self->refusal) {
     self->join_done = TRUE;
     set_join_state (self, "refused");
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-        (_("The MIKEY key server refused to admit this receiver to the "
-                "group.")), ("%s: %s", self->server, self->refusal));
+    if (self->unicast)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          (_("The MIKEY sender refused to give this receiver its keys.")),
+          ("%s: %s", self->server, self->refusal));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          (_("The MIKEY key server refused to admit this receiver to the "
+                  "group.")), ("%s: %s", self->server, self->refusal));
     return G_SOURCE_REMOVE;
   }
   if (g_get_monotonic_time () >= self->join_deadline && self->joined) {
@@ -1427,6 +1444,7 @@ start_join (GstMikeyDec *self)
 
   GST_OBJECT_LOCK (self);
   self->server = g_strdup (self->server_prop);
+  self->unicast = self->mode == GST_MIKEY_MODE_RSA_R;
   self->wait = MAX (self->retransmit_timeout, 1);
   self->join_deadline = g_get_monotonic_time ()
       + self->join_timeout * (gint64) 1000;
@@ -1440,7 +1458,7 @@ start_join (GstMikeyDec *self)
   if (self->server == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("No MIKEY key server set.")),
-        ("rsa-r-group mode needs the server property"));
+        ("the rsa-r modes need the server property"));
     return FALSE;
   }
   self->server_addr = mikey_resolve_address (self->server, MIKEY_UDP_PORT,
@@ -1456,10 +1474,14 @@ start_join (GstMikeyDec *self)
     mky_config_clear (&cfg);
     return FALSE;
   }
-  self->member = mky_rsa_r_initiator_new (&cfg, MKY_RSA_R_GROUP);
+  /* unicast: our RAND (RFC 4738 §3.4: SHOULD), and no stream of ours to
+   * key either */
+  self->member = mky_rsa_r_initiator_new (&cfg, self->unicast ?
+      MKY_RSA_R_UNICAST : MKY_RSA_R_GROUP);
   mky_config_clear (&cfg);
   /* listen-only: no crypto session of ours (RFC 4738 §3.4) */
-  self->request = mky_rsa_r_initiator_build (self->member, request, FALSE,
+  self->request = mky_rsa_r_initiator_build (self->member, request,
+      self->unicast,
       g_get_real_time (), &error);
   if (self->request == NULL) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1850,7 +1872,7 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     gboolean group, dh;
     GST_OBJECT_LOCK (self);
-    group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+    group = MIKEY_MODE_IS_RSA_R (self->mode);
     dh = MIKEY_MODE_IS_DH (self->mode);
     GST_OBJECT_UNLOCK (self);
     if ((group && !start_join (self)) || (dh && !start_dh_responder (self))) {
@@ -2051,7 +2073,7 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
    * - `streams`: an array of `application/x-mikey-stream` (`ssrc`,
    *   `state`, `packets-passed`, `packets-dropped`, `packets-pending`, and
    *   `csb-id` and `roc` once keyed);
-   * - for rsa-r-group mode `join-state` (none, joining, joined, refused,
+   * - for rsa-r-group and rsa-r mode `join-state` (none, joining, joined, refused,
    *   timed-out, failed), `requests-sent` (the first request, the
    *   re-joins and their retransmissions) and `rejoins` (re-joins
    *   answered).
@@ -2069,18 +2091,18 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   /**
    * GstMikeyDec:server:
    *
-   * In rsa-r-group mode, the group key server: `host` or `host:port`
+   * In rsa-r-group and rsa-r mode, the group key server: `host` or `host:port`
    * (`[address]:port` for IPv6), port 2269 by default.
    *
    * Since: 0.1
    */
   properties[PROP_SERVER] = g_param_spec_string ("server", "Server",
-      "rsa-r-group key server: host or host:port (default port 2269)", NULL,
+      "rsa-r-group/rsa-r key server: host or host:port (default port 2269)", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   /**
    * GstMikeyDec:retransmit-timeout:
    *
-   * In rsa-r-group mode, the milliseconds to wait for the key server's
+   * In rsa-r-group and rsa-r mode, the milliseconds to wait for the key server's
    * answer before sending the request again; each later wait is twice
    * the one before.
    *
@@ -2094,7 +2116,7 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   /**
    * GstMikeyDec:join-timeout:
    *
-   * In rsa-r-group mode, the milliseconds after the first request at
+   * In rsa-r-group and rsa-r mode, the milliseconds after the first request at
    * which joining fails without an answer.
    *
    * Since: 0.1
@@ -2106,7 +2128,7 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
   /**
    * GstMikeyDec:rejoin-interval:
    *
-   * In rsa-r-group mode, the milliseconds between two re-joins once in
+   * In rsa-r-group and rsa-r mode, the milliseconds between two re-joins once in
    * the group: a new request, answered with the group's keys as they are
    * then. That is how a member learns of a re-key of the key server
    * (#GstMikeyEnc::rekey): it must re-join within the server's

@@ -29,6 +29,11 @@ G_GNUC_INTERNAL GBytes *mikey_bytes_from_buffer (const GstBuffer *buf);
 G_GNUC_INTERNAL gchar **mikey_strv_from_array (const GValue *array);
 G_GNUC_INTERNAL void mikey_strv_to_array (gchar **strv, GValue *array);
 
+/* Whether @mode is MIKEY-RSA-R, group or unicast: receivers ask the
+ * sender's built-in UDP server */
+#define MIKEY_MODE_IS_RSA_R(mode) ((mode) == GST_MIKEY_MODE_RSA_R_GROUP \
+    || (mode) == GST_MIKEY_MODE_RSA_R)
+
 /* Whether @mode is one of the Diffie-Hellman exchanges (dh, dhhmac) */
 #define MIKEY_MODE_IS_DH(mode) ((mode) == GST_MIKEY_MODE_DH \
     || (mode) == GST_MIKEY_MODE_DHHMAC)

@@ -57,6 +57,17 @@
  * most every 10 seconds; the server goes on serving. No message goes out
  * on `mikey_src` in this mode, and #GstMikeyEnc:in-band is ignored.
  *
+ * With #GstMikeyEnc:mode `rsa-r` (RFC 4738 unicast) the server is the
+ * same (address, port, admission, counters and messages), but each
+ * receiver (mikeydec in the same mode) makes an exchange of its own: its
+ * signed I_MESSAGE is answered with a unicast R_MESSAGE of its own CSB ID
+ * that carries the key srtpenc has (TEK and salt, the MKI as KV SPI, the
+ * policy as SP) and the SSRCs seen so far (SSRC 0 before the first
+ * packet). Stock srtpenc holds one key, so every receiver of one mikeyenc
+ * gets the same key, and any of them can decrypt what the others receive:
+ * for a key of its own per receiver, use one srtpenc ! mikeyenc per
+ * receiver (each with its own port).
+ *
  * With #GstMikeyEnc:mode `pk` (RFC 3830 §3.2, public-key mode) the
  * messages are PK I_MESSAGEs to one receiver, delivered the same ways as
  * PSK ones (`mikey_src`, the bus, in band, #GstMikeyEnc::get-message): each
@@ -103,7 +114,7 @@
  * with crypto session 1's key, and mikeydec gives that key to every SSRC
  * it sees. RFC 3830 derives a TEK per crypto session so that two SSRCs
  * never share a keystream; here they share the master key and rely on
- * SRTP itself, whose session keys and IVs take the SSRC in (RFC 3711
+ * SRTP itself, whose IVs take the SSRC in (RFC 3711
  * §4.1.1), so distinct SSRCs still get distinct keystreams. It also means
  * that whoever can decrypt one SSRC of this mikeyenc can decrypt all.
  * Re-keying needs a new exchange, which mikeyenc does not make yet
@@ -472,13 +483,13 @@ build_message (GstMikeyEnc *self, GError **error)
   GBytes *msg;
 
   GST_OBJECT_LOCK (self);
-  if (!self->keyed || self->mode == GST_MIKEY_MODE_RSA_R_GROUP
+  if (!self->keyed || MIKEY_MODE_IS_RSA_R (self->mode)
       || MIKEY_MODE_IS_DH (self->mode)) {
     GST_OBJECT_UNLOCK (self);
     g_set_error (error, MKY_ERROR, MKY_ERROR_STATE, !self->keyed ?
         "no key yet (mikeyenc sets one on srtpenc when going to READY)" :
-        self->mode == GST_MIKEY_MODE_RSA_R_GROUP ?
-        "no I_MESSAGE in rsa-r-group mode (members ask the key server)" :
+        MIKEY_MODE_IS_RSA_R (self->mode) ?
+        "no I_MESSAGE in rsa-r modes (receivers ask mikeyenc's server)" :
         "no I_MESSAGE to hand out in dh and dhhmac mode (the exchange with "
         "the peer makes the keys)");
     return NULL;
@@ -631,8 +642,7 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
   /* in rsa-r-group mode members ask the key server for the keys, in dh
    * modes the exchange makes them: no messages to announce */
-  group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP
-      || MIKEY_MODE_IS_DH (self->mode);
+  group = MIKEY_MODE_IS_RSA_R (self->mode) || MIKEY_MODE_IS_DH (self->mode);
   in_band = self->in_band && pad == self->rtp_sink && !group;
   if (in_band) {
     now = running_time (self, buf);
@@ -799,7 +809,7 @@ provision (GstMikeyEnc *self)
   /* two keys at once need MKIs to tell them apart: wherever a re-key may
    * come without the application asking (interval, group, in band) */
   else if (mki_length == 0 && (self->rekey_interval > 0
-          || self->mode == GST_MIKEY_MODE_RSA_R_GROUP || self->in_band))
+          || MIKEY_MODE_IS_RSA_R (self->mode) || self->in_band))
     mki_length = 1;
   GST_OBJECT_UNLOCK (self);
   ok = mky_srtp_policy_from_nicks (cipher, auth, cipher, auth, &pol, &error);
@@ -966,7 +976,7 @@ rekey_announce (GstMikeyEnc *self)
   gboolean psk;
 
   GST_OBJECT_LOCK (self);
-  psk = self->mode != GST_MIKEY_MODE_RSA_R_GROUP;
+  psk = !MIKEY_MODE_IS_RSA_R (self->mode);
   GST_OBJECT_UNLOCK (self);
   /* in group mode each answer is made from the keys as they are */
   if (psk)
@@ -1166,18 +1176,24 @@ post_member (GstMikeyEnc *self, const gchar *name, const gchar *identity,
 }
 
 /* The group's bundle as it is now, for the next answer: made afresh, as
- * SSRCs and ROCs move on */
+ * SSRCs and ROCs move on. In unicast (rsa-r) the same keys and streams
+ * go to each receiver in its own bundle: srtpenc has one key. */
 static gboolean
 update_group (GstMikeyEnc *self, GError **error)
 {
   g_autoptr (GHashTable) rocs = current_rocs (self);
   g_autoptr (MkyCsb) group = NULL;
+  gboolean unicast;
 
   GST_OBJECT_LOCK (self);
+  unicast = self->mode == GST_MIKEY_MODE_RSA_R;
   group = mky_rsa_r_group_new (self->csb_id, MKY_PRF_MIKEY_1);
   mky_bytes_set (&group->rand, self->group_rand, sizeof self->group_rand);
   fill_bundle (self, group, rocs, TRUE);
   GST_OBJECT_UNLOCK (self);
+  if (unicast)
+    return mky_rsa_r_responder_set_unicast_keys (self->responder, group,
+        error);
   return mky_rsa_r_responder_set_group (self->responder, group, error);
 }
 
@@ -1288,6 +1304,11 @@ start_server (GstMikeyEnc *self)
   }
   self->responder = mky_rsa_r_responder_new (&cfg, g_get_real_time (), FALSE);
   mky_config_clear (&cfg);
+  /* unicast: an answer names srtpenc's policy, the only one we accept */
+  GST_OBJECT_LOCK (self);
+  if (self->mode == GST_MIKEY_MODE_RSA_R)
+    mky_rsa_r_responder_add_policy (self->responder, &self->policy);
+  GST_OBJECT_UNLOCK (self);
   gnutls_rnd (GNUTLS_RND_NONCE, self->group_rand, sizeof self->group_rand);
   if (!update_group (self, &error)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
@@ -1751,7 +1772,7 @@ gst_mikey_enc_change_state (GstElement *element, GstStateChange transition)
     gboolean no_psk, group, pk, dh;
     GST_OBJECT_LOCK (self);
     no_psk = self->mode == GST_MIKEY_MODE_PSK && self->psk == NULL;
-    group = self->mode == GST_MIKEY_MODE_RSA_R_GROUP;
+    group = MIKEY_MODE_IS_RSA_R (self->mode);
     pk = self->mode == GST_MIKEY_MODE_PK;
     dh = MIKEY_MODE_IS_DH (self->mode);
     GST_OBJECT_UNLOCK (self);
@@ -2133,7 +2154,7 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    *
    * Bytes of the MKI to draw with the key (0: none). A re-key needs MKIs
    * (receivers tell the two keys of the overlap apart by them): with
-   * #GstMikeyEnc:rekey-interval set, in rsa-r-group mode and with
+   * #GstMikeyEnc:rekey-interval set, in the rsa-r modes and with
    * #GstMikeyEnc:in-band, 0 means 1. Each re-key's MKI is the one before
    * plus one.
    *
@@ -2175,30 +2196,30 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
   /**
    * GstMikeyEnc:port:
    *
-   * In rsa-r-group mode, the UDP port the group key server listens on
+   * In rsa-r-group and rsa-r mode, the UDP port the group key server listens on
    * (2269: the IANA MIKEY port). 0: no built-in server.
    *
    * Since: 0.1
    */
   properties[PROP_PORT] = g_param_spec_uint ("port", "Port",
-      "UDP port of the rsa-r-group key server (0: none)", 0, G_MAXUINT16,
+      "UDP port of the rsa-r-group/rsa-r key server (0: none)", 0, G_MAXUINT16,
       DEFAULT_PORT,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   /**
    * GstMikeyEnc:address:
    *
-   * In rsa-r-group mode, the IPv4 or IPv6 address the group key server
+   * In rsa-r-group and rsa-r mode, the IPv4 or IPv6 address the group key server
    * binds to.
    *
    * Since: 0.1
    */
   properties[PROP_ADDRESS] = g_param_spec_string ("address", "Address",
-      "Address the rsa-r-group key server binds to", DEFAULT_ADDRESS,
+      "Address the rsa-r-group/rsa-r key server binds to", DEFAULT_ADDRESS,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   /**
    * GstMikeyEnc:allowed-identities:
    *
-   * In rsa-r-group mode, the member identities admitted: exact, or
+   * In rsa-r-group and rsa-r mode, the member identities admitted: exact, or
    * patterns with `*` and `?` (g_pattern_match_simple()). Empty: any
    * member whose certificate the CA issued (and the CRL does not revoke).
    *
@@ -2228,8 +2249,11 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * `members-joined` (identities answered), `members-rejoined` (later
    * answers to one of them), `members-refused`, `requests-repeated` (a member's
    * retransmission answered with the same R_MESSAGE), `requests-dropped`
-   * (stale, future or replayed) and `datagrams-malformed`; and `rekeys`,
-   * the times srtpenc was switched to a new key (#guint64 all).
+   * (stale, future or replayed) and `datagrams-malformed`; `rekeys`,
+   * the times srtpenc was switched to a new key; for dh and dhhmac mode
+   * `packets-held` and `packets-dropped` (before srtpenc had the agreed
+   * key) and `requests-sent` (#guint64 all), and `exchange-state` (string:
+   * none, exchanging, done, refused, failed).
    *
    * Since: 0.1
    */

@@ -26,6 +26,10 @@ G_BEGIN_DECLS
  *   UDP (since 0.1)
  * @GST_MIKEY_MODE_DHHMAC: DH-HMAC (RFC 4650): the same exchange,
  *   authenticated with a MAC keyed from a pre-shared key (since 0.1)
+ * @GST_MIKEY_MODE_RSA_R: MIKEY-RSA-R unicast (RFC 4738): each receiver
+ *   (mikeydec, the Initiator) asks the sender (mikeyenc, the Responder)
+ *   over UDP with its certificate, as in rsa-r-group mode, and gets the
+ *   sender's key in a unicast answer (since 0.1)
  *
  * The MIKEY key transport method.
  *
@@ -38,6 +42,7 @@ typedef enum {
   GST_MIKEY_MODE_PK = 3,
   GST_MIKEY_MODE_DH = 4,
   GST_MIKEY_MODE_DHHMAC = 5,
+  GST_MIKEY_MODE_RSA_R = 6,
 } GstMikeyMode;
 
 /**

@@ -720,6 +720,7 @@ struct _MkyRsaRResponder {
   MkyCsb *group;
   GArray *policies;             /* MkySrtpPolicy, preferred first */
   GArray *streams;              /* MkyCsSrtp we originate (unicast) */
+  MkyCsb *keys;                 /* unicast: the keys and streams we give */
   gint64 window;
   guint max_repeats;
   Memory answers, refusals;
@@ -753,6 +754,7 @@ mky_rsa_r_responder_free (MkyRsaRResponder *r)
   mky_config_clear (&r->cfg);
   mky_replay_cache_free (r->replay);
   g_clear_pointer (&r->group, mky_csb_unref);
+  g_clear_pointer (&r->keys, mky_csb_unref);
   g_array_unref (r->policies);
   g_array_unref (r->streams);
   memory_clear (&r->answers);
@@ -797,6 +799,23 @@ mky_rsa_r_responder_set_group (MkyRsaRResponder *r, MkyCsb *group,
   g_clear_pointer (&r->group, mky_csb_unref);
   if (group)
     r->group = mky_csb_ref (group);
+  return TRUE;
+}
+
+gboolean
+mky_rsa_r_responder_set_unicast_keys (MkyRsaRResponder *r, MkyCsb *keys,
+    GError **error)
+{
+  if (keys && (keys->cs->len == 0 || keys->keys->len == 0)) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+        "unicast keys need a CS map and Key data");
+    return FALSE;
+  }
+  if (keys && !mky_csb_check (keys, r->cfg.compat, error))
+    return FALSE;
+  g_clear_pointer (&r->keys, mky_csb_unref);
+  if (keys)
+    r->keys = mky_csb_ref (keys);
   return TRUE;
 }
 
@@ -919,7 +938,8 @@ add_cs_drawing (MkyCsb *csb, guint8 policy_no, guint32 ssrc, guint32 roc)
 }
 
 /* A unicast bundle for request @msg: its CSB ID and PRF, its RAND or a
- * new one, its map (then our streams) under the chosen policy, a new TGK */
+ * new one, its map (then our streams) under the chosen policy, a new TGK;
+ * or, with keys set, their streams and Key data */
 static MkyCsb *
 unicast_bundle (MkyRsaRResponder *r, const MkyMessage *msg,
     const MkyPayload *chosen)
@@ -939,6 +959,16 @@ unicast_bundle (MkyRsaRResponder *r, const MkyMessage *msg,
     mky_csb_take_policy (csb, mky_payload_copy (chosen));
   else if (r->policies->len)
     mky_csb_take_policy (csb, mky_exchange_sp_payload (first_policy (r)));
+  if (r->keys) {
+    /* the caller's SSRC 0 entries stay 0: its receivers bind them */
+    for (guint i = 0; i < r->keys->cs->len; i++) {
+      const MkyCsSrtp *cs = r->keys->cs->pdata[i];
+      mky_csb_add_cs (csb, policy_no, cs->ssrc, cs->roc);
+    }
+    for (guint i = 0; i < r->keys->keys->len; i++)
+      mky_csb_take_key (csb, mky_payload_copy (r->keys->keys->pdata[i]));
+    return csb;
+  }
   if (hdr->map_type == MKY_MAP_SRTP_ID && hdr->cs_srtp)
     for (guint i = 0; i < hdr->cs_srtp->len; i++) {
       const MkyCsSrtp *cs = hdr->cs_srtp->pdata[i];
@@ -962,7 +992,7 @@ fit_key_wrap (MkyRsaRResponder *r, MkyCsb *csb)
   GByteArray *plain;
   gsize pad;
 
-  if (r->cfg.encr_alg != MKY_ENCR_AES_KW_128 || id == NULL)
+  if (r->cfg.encr_alg != MKY_ENCR_AES_KW_128 || id == NULL || r->keys)
     return;
   plain = mky_exchange_kemac_plain (id_type, id, csb->keys, NULL);
   pad = plain ? (8 - plain->len % 8) % 8 : 0;
@@ -1266,6 +1296,13 @@ mky_rsa_r_responder_handle (MkyRsaRResponder *r, GBytes *message,
     const MkyPayload *chosen = NULL;
     if (!mky_exchange_check_prf (hdr, &local))
       goto refuse;
+    if (r->keys && hdr->map_type == MKY_MAP_SRTP_ID && hdr->cs_srtp
+        && hdr->cs_srtp->len) {
+      g_set_error (&local, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT,
+          "the request has streams of its own to key; this Responder gives "
+          "only the keys of its streams");
+      goto refuse;
+    }
     if (mky_message_find (msg, MKY_PT_SP, 0)) {
       chosen = choose_sp (r, msg);
       if (chosen == NULL) {

@@ -135,6 +135,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MkyRsaRResponder, mky_rsa_r_responder_free)
  * MKIs. NULL returns to unicast. */
 gboolean mky_rsa_r_responder_set_group (MkyRsaRResponder *r, MkyCsb *group,
     GError **error);
+/* Unicast: answer every request with the Key data and CS map of @keys
+ * (referenced, not copied: changes take effect with the next answer)
+ * instead of a TGK drawn per request: e.g. the TEK and salt (KV SPI = MKI)
+ * an SRTP sender already uses, which keys all its receivers alike. Its CS
+ * entries are our streams as they are (SSRC 0 stays 0: the receiver binds
+ * it to the first SSRC it sees, RFC 3830 §6.1.1), in place of those of
+ * mky_rsa_r_responder_add_stream(). A request with crypto sessions of its
+ * own is refused (keys for the Initiator's streams are not ours to give):
+ * Initiators listen only (RFC 4738 §3.4). The policy is chosen as without
+ * keys, so add the keys' policy with mky_rsa_r_responder_add_policy() (and
+ * no other). With AES-KW-128 the keys must fill whole blocks, as in group
+ * mode. @keys needs a CS map and keys that mky_csb_check() accepts; NULL
+ * returns to drawing a TGK. */
+gboolean mky_rsa_r_responder_set_unicast_keys (MkyRsaRResponder *r,
+    MkyCsb *keys, GError **error);
 /* Unicast: an SRTP policy we accept, in order of preference; the first is
  * the one we answer a request offering none with. With none added, every
  * policy srtpdec can honour is accepted and a request without SP gets no

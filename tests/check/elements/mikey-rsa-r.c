@@ -161,12 +161,16 @@ pipeline_new (const char *name, const char *caps_str, const char *first,
   return pipe;
 }
 
+/* The mode of the key servers and members started next: rsa-r-group, or
+ * rsa-r (unicast) for the tests of that mode */
+static const char *rsa_r_mode = "rsa-r-group";
+
 static void
 set_pki (GstElement *e, const char *cert, const char *key)
 {
   g_object_set (e, "certificate", cert, "private-key", key, "ca-file",
       files.ca, NULL);
-  gst_util_set_object_arg (G_OBJECT (e), "mode", "rsa-r-group");
+  gst_util_set_object_arg (G_OBJECT (e), "mode", rsa_r_mode);
 }
 
 /* The key server */
@@ -197,9 +201,9 @@ server_start_with (Server *sv, guint port, const char *allowed,
   g_autoptr (GError) error = NULL;
   g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
       "caps=\"" RTP_CAPS "\" ! srtpenc name=enc ! mikeyenc name=me "
-      "mode=rsa-r-group port=%u address=127.0.0.1 certificate=\"%s\" "
+      "mode=%s port=%u address=127.0.0.1 certificate=\"%s\" "
       "private-key=\"%s\" ca-file=\"%s\" %s%s%s%s%s "
-      "! appsink name=sink sync=false", port, cert, key, files.ca, crl ? "crl-file=\"" : "", crl ? crl : "",
+      "! appsink name=sink sync=false", rsa_r_mode, port, cert, key, files.ca, crl ? "crl-file=\"" : "", crl ? crl : "",
       crl ? "\" " : "", allowed ? "allowed-identities=" : "",
       allowed ? allowed : "");
 
@@ -377,6 +381,15 @@ member_decodes (Member *m, GPtrArray *srtp)
     gst_buffer_unref (out);
     gst_buffer_unref (want);
   }
+}
+
+/* Feed @srtp: a member without keys gives nothing */
+static void
+member_decodes_nothing (Member *m, GPtrArray *srtp)
+{
+  for (guint n = 0; n < srtp->len; n++)
+    push (m->src, gst_buffer_copy_deep (srtp->pdata[n]));
+  fail_unless (pull (m->sink, 300) == NULL, "%s decoded a packet", m->name);
 }
 
 static void
@@ -614,9 +627,7 @@ GST_START_TEST (test_group_join_and_refusal)
   for (guint i = 0; i < 3; i++)
     member_decodes (&m[i], srtp);
   /* mallory: no keys, no media */
-  for (guint n = 0; n < srtp->len; n++)
-    push (mallory.src, gst_buffer_copy_deep (srtp->pdata[n]));
-  fail_unless (pull (mallory.sink, 300) == NULL);
+  member_decodes_nothing (&mallory, srtp);
 
   /* a member joining now gets SSRC_A in the map */
   member_start (&dave, "dave", port, 500, WAIT_MS);
@@ -1345,9 +1356,9 @@ GST_START_TEST (test_dhhmac_exchange)
 
 GST_END_TEST;
 
-/* The refusal on @pipe: an error RESOURCE / NOT_AUTHORIZED from @name */
+/* The refusal on @pipe: an error RESOURCE / NOT_AUTHORIZED from @e */
 static void
-assert_refused (GstElement *pipe, const char *name)
+assert_refused (GstElement *pipe, GstElement *e)
 {
   GstMessage *msg = wait_for (pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
   GError *err = NULL;
@@ -1356,8 +1367,8 @@ assert_refused (GstElement *pipe, const char *name)
   gst_message_parse_error (msg, &err, &dbg);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
-  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (by_name (pipe, name)));
-  GST_INFO ("%s: %s (%s)", name, err->message, dbg);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (e));
+  GST_INFO ("%s: %s (%s)", GST_OBJECT_NAME (e), err->message, dbg);
   g_clear_error (&err);
   g_free (dbg);
   gst_message_unref (msg);
@@ -1391,8 +1402,8 @@ GST_START_TEST (test_dhhmac_wrong_psk)
       " dh-group=oakley-2 peer-identity=\"sip:alice@example.com\"");
   gchar *state;
 
-  assert_refused (rx, "md");
-  assert_refused (tx, "me");
+  assert_refused (rx, by_name (rx, "md"));
+  assert_refused (tx, by_name (tx, "me"));
   state = stat_str (by_name (tx, "me"), "exchange-state");
   fail_unless_equals_string (state, "refused");
   g_free (state);
@@ -1417,9 +1428,9 @@ GST_START_TEST (test_dh_untrusted)
     GstElement *tx = dh_sender ("dh", port, tx_pki);
 
     if (i == 0)
-      assert_refused (rx, "md");
+      assert_refused (rx, by_name (rx, "md"));
     else
-      assert_refused (tx, "me");
+      assert_refused (tx, by_name (tx, "me"));
     assert_no_media (tx, rx);
     pipe_stop (&tx);
     pipe_stop (&rx);
@@ -1439,6 +1450,77 @@ GST_START_TEST (test_dh_settings)
   assert_ready_fails (pipe, GST_RESOURCE_ERROR_SETTINGS);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
+}
+
+GST_END_TEST;
+
+/* mode=rsa-r (RFC 4738 unicast): alice and bob each ask the sender in an
+ * exchange of their own (their own CSB IDs, not a group's) and get
+ * srtpenc's key, the same for both as srtpenc has one; mallory, not
+ * allowed, is refused with RESOURCE / NOT_AUTHORIZED and decodes nothing */
+GST_START_TEST (test_unicast)
+{
+  const char *allowed = "\"<\\\"sip:alice@example.com\\\", "
+      "\\\"sip:bob@example.com\\\">\"";
+  guint port = free_port ();
+  Server sv;
+  Member m[2], mallory;
+  guint csb_id[2];
+  g_autoptr (GPtrArray) srtp = NULL;
+  g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  GstBuffer *srtp_key = NULL;
+  GstCaps *caps = NULL;
+  GstMessage *msg;
+
+  rsa_r_mode = "rsa-r";
+  server_start (&sv, port, allowed, NULL);
+  for (guint i = 0; i < 2; i++)
+    member_start (&m[i], member_names[i], port, 500, WAIT_MS);
+  member_start (&mallory, "mallory", port, 500, WAIT_MS);
+  for (guint i = 0; i < 2; i++) {
+    const GstStructure *s;
+    msg = wait_for (m[i].pipe, "mikey-joined", 0, WAIT_MS);
+    s = gst_message_get_structure (msg);
+    fail_unless_equals_string (gst_structure_get_string (s,
+            "server-identity"), "sip:keys@example.com");
+    fail_unless (gst_structure_get_uint (s, "csb-id", &csb_id[i]));
+    gst_message_unref (msg);
+  }
+  /* each its own bundle: unicast answers */
+  fail_unless (csb_id[0] != csb_id[1]);
+  assert_refused (mallory.pipe, mallory.md);
+  server_messages (&sv, 2, 1, joined, refused, addrs);
+  fail_unless_equals_string (refused->pdata[0], "sip:mallory@example.com");
+
+  srtp = server_media (&sv);
+  for (guint i = 0; i < 2; i++)
+    member_decodes (&m[i], srtp);
+  member_decodes_nothing (&mallory, srtp);
+
+  /* both have srtpenc's key */
+  g_object_get (sv.enc, "key", &srtp_key, NULL);
+  fail_unless (srtp_key != NULL);
+  for (guint i = 0; i < 2; i++) {
+    const GValue *v;
+    g_signal_emit_by_name (m[i].md, "get-keys", SSRC_A, &caps);
+    fail_unless (caps != NULL);
+    v = gst_structure_get_value (gst_caps_get_structure (caps, 0),
+        "srtp-key");
+    fail_unless (v != NULL && same_bytes (srtp_key,
+            gst_value_get_buffer (v)), "%s: not srtpenc's key", m[i].name);
+    gst_caps_unref (caps);
+  }
+  gst_buffer_unref (srtp_key);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 2);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-refused"), 1);
+
+  member_stop (&mallory);
+  for (guint i = 0; i < 2; i++)
+    member_stop (&m[i]);
+  pipe_stop (&sv.pipe);
+  rsa_r_mode = "rsa-r-group";
 }
 
 GST_END_TEST;
@@ -1466,6 +1548,7 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_dhhmac_wrong_psk);
   tcase_add_test (tc, test_dh_untrusted);
   tcase_add_test (tc, test_dh_settings);
+  tcase_add_test (tc, test_unicast);
   return s;
 }
 
