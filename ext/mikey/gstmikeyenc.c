@@ -363,6 +363,7 @@ struct _GstMikeyEnc
   guint64 packets_held;
   guint64 packets_dropped;
   MkyDhInitiator *dh;
+  gchar *dh_peer;               /* peer when the exchange started */
   MkyCsb *dh_csb;
   GBytes *dh_request;
   GSocketAddress *peer_addr;
@@ -1536,7 +1537,8 @@ dh_timer (gpointer user_data)
     set_exchange_state (self, "refused");
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         (_("The MIKEY key exchange with the receiver failed "
-                "authentication.")), ("%s: %s", self->peer, self->dh_refusal));
+                "authentication.")), ("%s: %s", self->dh_peer,
+            self->dh_refusal));
     return G_SOURCE_REMOVE;
   }
   /* the same bytes: a receiver that answered already answers again */
@@ -1563,7 +1565,7 @@ dh_first (gpointer user_data)
 {
   GstMikeyEnc *self = user_data;
 
-  GST_DEBUG_OBJECT (self, "DH exchange with %s", self->peer);
+  GST_DEBUG_OBJECT (self, "DH exchange with %s", self->dh_peer);
   dh_send_request (self);
   dh_arm_timer (self, self->dh_wait);
   return G_SOURCE_REMOVE;
@@ -1648,9 +1650,12 @@ start_dh (GstMikeyEnc *self)
   self->exchange_state = "exchanging";
   self->requests_sent = 0;
   peer_identity = g_strdup (self->peer_identity);
+  g_free (self->dh_peer);
+  /* the UDP thread's copy: peer may change in READY */
+  self->dh_peer = g_strdup (self->peer);
   GST_OBJECT_UNLOCK (self);
 
-  if (self->peer == NULL) {
+  if (self->dh_peer == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("No MIKEY receiver set for the key exchange.")),
         ("dh and dhhmac mode need the peer property (host:port)"));
@@ -1669,12 +1674,12 @@ start_dh (GstMikeyEnc *self)
             "identity of the receiving mikeydec"));
     goto fail;
   }
-  self->peer_addr = mikey_resolve_address (self->peer, MIKEY_UDP_PORT,
+  self->peer_addr = mikey_resolve_address (self->dh_peer, MIKEY_UDP_PORT,
       &error);
   if (self->peer_addr == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         (_("Could not find the MIKEY receiver.")),
-        ("%s: %s", self->peer, error->message));
+        ("%s: %s", self->dh_peer, error->message));
     goto fail;
   }
   mikey_config_init (&cfg, mode, psk, FALSE);
@@ -1760,6 +1765,7 @@ stop_dh (GstMikeyEnc *self)
   g_clear_pointer (&self->dh_request, g_bytes_unref);
   g_clear_object (&self->peer_addr);
   g_clear_pointer (&self->dh_refusal, g_free);
+  g_clear_pointer (&self->dh_peer, g_free);
 }
 
 static GstStateChangeReturn
