@@ -9,8 +9,9 @@
  * mikeydec sits in front of a stock srtpdec. It receives MIKEY (RFC 3830)
  * messages, on its mikey_sink pad (one message per buffer) or through the
  * #GstMikeyDec::push-message action signal, acts as their Responder and
- * hands the keys of each SSRC to srtpdec the only way stock srtpdec takes
- * them in a pipeline: a caps event carrying `ssrc`, `srtp-key`, the four
+ * hands the keys of each SSRC to srtpdec the way stock srtpdec takes them
+ * in band (see #GstMikeyDec:keys-in-caps for keys kept out of caps): a caps
+ * event carrying `ssrc`, `srtp-key`, the four
  * cipher and auth nicks, `roc` and, with MKIs, `mki` (and `srtp-key2`,
  * `mki2`...), pushed just before the first packet of that SSRC and again
  * when its keys change. SRTP and SRTCP pass through untouched. Packets of an
@@ -26,7 +27,8 @@
  * and keys that did not change are not announced to srtpdec again. A
  * receiver that joins late gets its keys with the next announcement.
  *
- * A reply the Initiator asked for (verification or Error message) is pushed
+ * A reply (a verification message the Initiator asked for, or an Error
+ * message the RFC calls for, e.g. after a bad MAC) is pushed
  * on the `mikey_src` pad (`application/mikey`, one message per buffer,
  * from a thread of that pad's own; the stream there ends when `rtp_sink`'s
  * does) and posted as an element message `mikey-message` with a `data`
@@ -94,8 +96,8 @@
  * `csb-id`, in dh mode `peer-identity`). A request that fails
  * authentication (a wrong PSK, an untrusted certificate, a bad signature)
  * is answered with an Error message and posted once as a RESOURCE /
- * NOT_AUTHORIZED error: the exchange of a configured sender that cannot
- * authenticate will not succeed, and no media can be decrypted.
+ * NOT_AUTHORIZED warning (not an error: anyone can send a request, and a
+ * forged one must not stop the receiver); no keys come from it.
  *
  * ## Example launch lines
  * |[
@@ -137,9 +139,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_dec_debug);
 #define DEFAULT_REJOIN_INTERVAL 1500
 #define DEFAULT_KEYS_IN_CAPS TRUE
 #define DEFAULT_PORT MIKEY_UDP_PORT
-/* the same R_MESSAGE again, at most this many times, to an Initiator
- * that lost it and sends its I_MESSAGE again */
-#define DH_MAX_REPEATS 3
 
 enum
 {
@@ -253,6 +252,7 @@ struct _GstMikeyDec
   MkyRsaRInitiator *member;
   gboolean unicast;             /* rsa-r: a unicast exchange, no group */
   GBytes *request;
+  guint request_sends;          /* times @request went out */
   GSocketAddress *server_addr;
   GSource *timer;
   GSource *rejoin_timer;
@@ -1227,10 +1227,28 @@ arm_timer (GstMikeyDec *self, guint ms)
       (guint) CLAMP (left, 0, (gint64) ms), join_timer, self);
 }
 
+/* A request of the present time (listen-only: no crypto session of ours,
+ * RFC 4738 §3.4), in place of the last one */
+static gboolean
+new_request (GstMikeyDec *self, GError **error)
+{
+  g_autoptr (MkyCsb) request = mky_csb_new (0);
+  GBytes *req = mky_rsa_r_initiator_build (self->member, request,
+      self->unicast, g_get_real_time (), error);
+
+  if (req == NULL)
+    return FALSE;
+  g_clear_pointer (&self->request, g_bytes_unref);
+  self->request = req;
+  self->request_sends = 0;
+  return TRUE;
+}
+
 static void
 send_request (GstMikeyDec *self)
 {
   mikey_udp_send (self->udp, self->request, self->server_addr);
+  self->request_sends++;
   GST_OBJECT_LOCK (self);
   self->requests_sent++;
   GST_OBJECT_UNLOCK (self);
@@ -1254,19 +1272,13 @@ rejoin (gpointer user_data)
 {
   GstMikeyDec *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
-  GBytes *req;
 
   g_clear_pointer (&self->rejoin_timer, g_source_unref);
-  req = mky_rsa_r_initiator_build (self->member, request, self->unicast,
-      g_get_real_time (), &error);
-  if (req == NULL) {
+  if (!new_request (self, &error)) {
     GST_WARNING_OBJECT (self, "no re-join request: %s", error->message);
     arm_rejoin (self);
     return G_SOURCE_REMOVE;
   }
-  g_bytes_unref (self->request);
-  self->request = req;
   GST_OBJECT_LOCK (self);
   self->wait = MAX (self->retransmit_timeout, 1);
   self->join_deadline = g_get_monotonic_time ()
@@ -1337,8 +1349,13 @@ join_timer (gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   /* the same bytes: a server that answered already answers again with
-   * the same keys (RFC 4738 §5's bounded repeat) */
+   * the same keys, but only a few times: past that, a new request */
   GST_DEBUG_OBJECT (self, "no answer in %u ms: asking again", self->wait);
+  if (self->request_sends > MIKEY_ANSWER_REPEATS) {
+    g_autoptr (GError) error = NULL;
+    if (!new_request (self, &error))
+      GST_WARNING_OBJECT (self, "no new request: %s", error->message);
+  }
   send_request (self);
   self->wait = self->wait > G_MAXUINT / 2 ? G_MAXUINT : self->wait * 2;
   arm_timer (self, self->wait);
@@ -1439,7 +1456,6 @@ static gboolean
 start_join (GstMikeyDec *self)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MkyCsb) request = mky_csb_new (0);
   MkyConfig cfg;
 
   GST_OBJECT_LOCK (self);
@@ -1479,11 +1495,7 @@ start_join (GstMikeyDec *self)
   self->member = mky_rsa_r_initiator_new (&cfg, self->unicast ?
       MKY_RSA_R_UNICAST : MKY_RSA_R_GROUP);
   mky_config_clear (&cfg);
-  /* listen-only: no crypto session of ours (RFC 4738 §3.4) */
-  self->request = mky_rsa_r_initiator_build (self->member, request,
-      self->unicast,
-      g_get_real_time (), &error);
-  if (self->request == NULL) {
+  if (!new_request (self, &error)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         (_("Could not make a MIKEY request.")), ("%s", error->message));
     return FALSE;
@@ -1522,7 +1534,7 @@ responder_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
    * replay cache refuses it, but it gets the same answer, a few times */
   if (self->dh_last_request && g_bytes_equal (datagram,
           self->dh_last_request)) {
-    if (self->dh_repeats < DH_MAX_REPEATS) {
+    if (self->dh_repeats < MIKEY_ANSWER_REPEATS) {
       self->dh_repeats++;
       GST_DEBUG_OBJECT (self, "I_MESSAGE from %s again: answered again",
           address);
@@ -1541,9 +1553,11 @@ responder_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
     GST_OBJECT_UNLOCK (self);
     GST_INFO_OBJECT (self, "I_MESSAGE from %s refused: %s", address,
         error ? error->message : "dropped");
-    /* once: the Initiator sends its request again until answered */
+    /* once: the Initiator sends its request again until answered; a
+     * warning, as anyone can send a request that fails, and a valid one
+     * may still come */
     if (post)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+      GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
           (_("A MIKEY key exchange failed authentication.")),
           ("from %s: %s", address, error->message));
     /* the Error message the RFC asks for, if any */

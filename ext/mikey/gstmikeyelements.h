@@ -122,6 +122,10 @@ G_GNUC_INTERNAL MkyPeer *mikey_peer_load (GstElement *element,
  * streaming threads nor the application's main loop wait for the network
  * or for the public-key operations of an exchange. */
 #define MIKEY_UDP_PORT 2269
+/* A Responder sends its answer again to a repeated request this many
+ * times (RFC 4738 §5's bounded repeat, as libmky's key server does); an
+ * Initiator whose request went out more often unanswered makes a new one */
+#define MIKEY_ANSWER_REPEATS MKY_RSA_R_MAX_REPEATS
 
 typedef struct _MikeyUdp MikeyUdp;
 

@@ -8,7 +8,8 @@
  *
  * mikeyenc sits right after a stock srtpenc. When it goes from NULL to
  * READY it draws a master key (and an MKI if #GstMikeyEnc:mki-length is
- * set) from GnuTLS's key generator and sets it, with the policy of
+ * set, or re-keying, rsa-r-group or in-band need one) from GnuTLS's key
+ * generator and sets it, with the policy of
  * #GstMikeyEnc:srtp-cipher and #GstMikeyEnc:srtp-auth, on srtpenc, whose
  * only way to take keys is its properties. SRTP and SRTCP pass through
  * untouched.
@@ -366,6 +367,7 @@ struct _GstMikeyEnc
   gchar *dh_peer;               /* peer when the exchange started */
   MkyCsb *dh_csb;
   GBytes *dh_request;
+  guint dh_sends;               /* times @dh_request went out */
   GSocketAddress *peer_addr;
   GSource *dh_timer;
   guint dh_wait;                /* ms */
@@ -1514,10 +1516,26 @@ set_exchange_state (GstMikeyEnc *self, const gchar *state)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* An I_MESSAGE of the present time, new DHi, in place of the last one */
+static gboolean
+dh_new_request (GstMikeyEnc *self, GError **error)
+{
+  GBytes *req = mky_dh_initiator_build (self->dh, self->dh_csb, FALSE, NULL,
+      g_get_real_time (), error);
+
+  if (req == NULL)
+    return FALSE;
+  g_clear_pointer (&self->dh_request, g_bytes_unref);
+  self->dh_request = req;
+  self->dh_sends = 0;
+  return TRUE;
+}
+
 static void
 dh_send_request (GstMikeyEnc *self)
 {
   mikey_udp_send (self->udp, self->dh_request, self->peer_addr);
+  self->dh_sends++;
   GST_OBJECT_LOCK (self);
   self->requests_sent++;
   GST_OBJECT_UNLOCK (self);
@@ -1541,8 +1559,14 @@ dh_timer (gpointer user_data)
             self->dh_refusal));
     return G_SOURCE_REMOVE;
   }
-  /* the same bytes: a receiver that answered already answers again */
+  /* the same bytes: a receiver that answered already answers again, but
+   * only a few times: past that, a new request */
   GST_DEBUG_OBJECT (self, "no answer in %u ms: sending again", self->dh_wait);
+  if (self->dh_sends > MIKEY_ANSWER_REPEATS) {
+    g_autoptr (GError) error = NULL;
+    if (!dh_new_request (self, &error))
+      GST_WARNING_OBJECT (self, "no new request: %s", error->message);
+  }
   dh_send_request (self);
   self->dh_wait = MIN (self->dh_wait * 2, DH_RETRANSMIT_MAX);
   dh_arm_timer (self, self->dh_wait);
@@ -1706,9 +1730,7 @@ start_dh (GstMikeyEnc *self)
   self->dh_csb = mky_csb_new (self->csb_id);
   mky_csb_add_cs (self->dh_csb, 0, 0, 0);
   mky_csb_set_policy (self->dh_csb, 0, &self->policy, FALSE);
-  self->dh_request = mky_dh_initiator_build (self->dh, self->dh_csb, FALSE,
-      NULL, g_get_real_time (), &error);
-  if (self->dh_request == NULL) {
+  if (!dh_new_request (self, &error)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         (_("Could not make a MIKEY request.")), ("%s", error->message));
     goto fail;

@@ -740,7 +740,7 @@ mky_rsa_r_responder_new (const MkyConfig *cfg, gint64 now_us,
   r->policies = g_array_new (FALSE, FALSE, sizeof (MkySrtpPolicy));
   r->streams = g_array_new (FALSE, FALSE, sizeof (MkyCsSrtp));
   r->window = 10 * G_USEC_PER_SEC;
-  r->max_repeats = 3;
+  r->max_repeats = MKY_RSA_R_MAX_REPEATS;
   memory_init (&r->answers, max);
   memory_init (&r->refusals, max);
   return r;

@@ -164,7 +164,10 @@ void mky_rsa_r_responder_add_stream (MkyRsaRResponder *r, guint32 ssrc,
 /* An identical I_MESSAGE arriving again within @window_us of our answer
  * (its sender lost the R_MESSAGE) is still refused as a replay, but
  * gets the same R_MESSAGE again, at most @max_repeats times: no signature
- * check, no new keys. Default 10 s, 3 times; 0 turns it off. */
+ * check, no new keys. Default 10 s, MKY_RSA_R_MAX_REPEATS times; 0 turns
+ * it off. An Initiator whose request went out more often than that without
+ * an answer makes a new one. */
+#define MKY_RSA_R_MAX_REPEATS 3
 void mky_rsa_r_responder_set_retransmit (MkyRsaRResponder *r,
     gint64 window_us, guint max_repeats);
 

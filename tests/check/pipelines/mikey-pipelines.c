@@ -12,9 +12,9 @@
  * of the MIKEY datagrams dropped both ways by a relay (fixed seed); the key
  * server stopped and started again (members re-join by themselves); a
  * re-key in the middle of the stream, in band (action signal) and in
- * rsa-r-group mode (rekey-interval). Not here, as the elements have no
- * such modes yet: RSA-R unicast and DH. One case waits for an element fix
- * and is skipped unless MIKEY_PIPELINES_KNOWN_BUGS is set (KNOWN_BUG_4B).
+ * rsa-r-group mode (rekey-interval); a member whose first four answers are
+ * lost. RSA-R unicast, DH and DH-HMAC over UDP are tested in
+ * tests/check/elements/mikey-rsa-r.c.
  *
  * Receivers bind UDP port 0 and the sender is told the port udpsrc got
  * (reuse=false: with udpsrc's default SO_REUSEADDR/SO_REUSEPORT, Linux may
@@ -860,13 +860,9 @@ GST_END_TEST;
 
 /* 4b. one member whose first answer and the server's repeats of it are
  * all lost (4 answers in a row; at 30% loss a member's chance is 0.3^4,
- * about 8% that one of 10 members meets it): it should still join within
- * join-timeout. Skipped: see KNOWN_BUG_4B. */
-#define KNOWN_BUG_4B "a member whose first 4 answers are lost never " \
-  "joins: mikeydec resends the identical I_MESSAGE (join_timer), the key " \
-  "server answers a retransmission only max_repeats=3 times " \
-  "(gst-libs/mky/mky-rsa-r.c) and drops the later ones as replays; " \
-  "RESOURCE/OPEN_READ at join-timeout"
+ * about 8% that one of 10 members meets it): the server answers the same
+ * request only MKY_RSA_R_MAX_REPEATS times, so the member must make a new
+ * one, and joins within join-timeout */
 GST_START_TEST (test_rsa_r_group_four_answers_lost)
 {
   Receiver m[1];
@@ -1065,12 +1061,7 @@ pipelines_suite (void)
   tcase_set_timeout (group, 30);
   tcase_add_test (group, test_rsa_r_group_10);
   tcase_add_test (group, test_rsa_r_group_lossy);
-  /* an element bug: run it with MIKEY_PIPELINES_KNOWN_BUGS=1 */
-  if (g_getenv ("MIKEY_PIPELINES_KNOWN_BUGS"))
-    tcase_add_test (group, test_rsa_r_group_four_answers_lost);
-  else
-    g_print ("SKIPPED test_rsa_r_group_four_answers_lost (element bug: "
-        KNOWN_BUG_4B ")\n");
+  tcase_add_test (group, test_rsa_r_group_four_answers_lost);
   tcase_add_test (group, test_rsa_r_server_restart);
   suite_add_tcase (s, rekey);
   tcase_add_test (rekey, test_rekey_in_band);
