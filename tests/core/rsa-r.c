@@ -396,6 +396,62 @@ test_unicast_wire (void)
   parties_clear (&p);
 }
 
+/* A Responder answering with keys it was given (mikeyenc: srtpenc's one
+ * key) instead of a TGK it draws: the Initiator gets exactly those, for
+ * the Responder's stream; a request with streams of its own is refused,
+ * and a bundle without keys is not taken */
+static void
+test_unicast_given_keys (void)
+{
+  static const guint8 key[16] = "0123456789abcdef", salt[14] = "saltsaltsalt14";
+  static const guint8 mki[1] = { 7 };
+  MkySrtpPolicy p128 = policy ("aes-128-icm", "hmac-sha1-80");
+  g_autoptr (MkyCsb) given = mky_csb_new (0);
+  g_autoptr (MkyCsb) empty = mky_csb_new (0);
+  g_autoptr (MkyCsb) ours = NULL;
+  g_autoptr (MkyCsb) theirs = NULL;
+  g_autoptr (GError) err = NULL;
+  g_autoptr (GBytes) init = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  MkySrtpKeying k;
+  Parties p;
+
+  mky_csb_add_cs (given, 0, 0x55555555, 3);
+  mky_csb_set_policy (given, 0, &p128, FALSE);
+  mky_csb_add_key (given, MKY_KD_TEK_SALT, key, sizeof key, salt, sizeof salt,
+      mki, sizeof mki);
+  mky_csb_add_cs (empty, 0, 0x55555555, 3);
+  parties_config (&p, pki.bob);
+  parties_start (&p);
+  g_assert_false (mky_rsa_r_responder_set_unicast_keys (p.resp, empty, &err));
+  g_assert_error (err, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&err);
+  mky_rsa_r_responder_add_policy (p.resp, &p128);
+  g_assert_true (mky_rsa_r_responder_set_unicast_keys (p.resp, given, &err));
+  g_assert_no_error (err);
+
+  ours = exchange (p.ini, p.resp, p.request, FALSE, NOW, &theirs, NULL, NULL);
+  g_assert_cmpuint (ours->cs->len, ==, 1);
+  g_assert_cmpuint (((MkyCsSrtp *) ours->cs->pdata[0])->ssrc, ==, 0x55555555);
+  g_assert_true (mky_csb_get_srtp (ours, 0, MKY_SP_COMPAT_STRICT, &k, &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (k.n_keys, ==, 1);
+  g_assert_cmpmem (k.keys[0].key, k.keys[0].key_len, key, sizeof key);
+  g_assert_cmpmem (k.keys[0].salt, k.keys[0].salt_len, salt, sizeof salt);
+  g_assert_cmpmem (k.keys[0].mki, k.keys[0].mki_len, mki, sizeof mki);
+  mky_srtp_keying_clear (&k);
+
+  /* Alice asking for keys for a stream of hers: not this Responder's */
+  mky_csb_add_cs (p.request, 0, 0x11111111, 0);
+  init = mky_rsa_r_initiator_build (p.ini, p.request, FALSE, NOW + 1000000,
+      &err);
+  g_assert_no_error (err);
+  g_assert_null (mky_rsa_r_responder_handle (p.resp, init, NOW + 1000000,
+          &reply, NULL, &err));
+  g_assert_error (err, MKY_ERROR, MKY_ERROR_INVALID_ARGUMENT);
+  parties_clear (&p);
+}
+
 /* AES-KW-128 with the NULL MAC RFC 3830 §4.2.3 recommends for public-key
  * modes, and the HMAC-SHA-256 PRF */
 static void
@@ -1551,6 +1607,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/rsa-r/unicast/wire", test_unicast_wire);
   g_test_add_func ("/rsa-r/unicast/key-wrap", test_unicast_key_wrap);
+  g_test_add_func ("/rsa-r/unicast/given-keys", test_unicast_given_keys);
   g_test_add_func ("/rsa-r/unicast/cert-url", test_unicast_cert_url);
   g_test_add_func ("/rsa-r/unicast/sp-refused", test_unicast_sp_refused);
   g_test_add_func ("/rsa-r/group/join-50", test_group_join);
