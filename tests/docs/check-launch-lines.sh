@@ -40,18 +40,21 @@
 # - Receivers must show that they decrypted something: if fakesink prints
 #   buffers (silent=false -v), at least one, and as many as mikeydec's
 #   mikey-stats at EOS says it passed with a key (packets-keyed); else (-m)
-#   packets-keyed > 0. An rsa-r-group receiver must post mikey-joined.
+#   packets-keyed > 0. An rsa-r-group or rsa-r receiver must post
+#   mikey-joined, a dh or dhhmac receiver mikey-exchange-done.
 #
 # Known exceptions (reported, not fixed here: ext/ is not this test's):
 # - The ext/mikey/*.c example lines are for live streams: none has
 #   num-buffers= or -e. They are run with the options -e -m added before
 #   the pipeline (the pipelines themselves as written) and stopped with
 #   SIGINT. The n-th example of gstmikeyenc.c is the sender and the n-th of
-#   gstmikeydec.c the receiver of pair ext-N; an example without a
-#   counterpart (gstmikeyenc.c's fourth, mode=pk) runs alone.
+#   gstmikeydec.c the receiver of pair ext-N (psk-udp, psk-in-band,
+#   rsa-r-group, pk, dhhmac); an example without a counterpart (none at
+#   present) runs alone.
 # - gstmikeyenc.c's rsa-r-group example has no port= and gstmikeydec.c's
 #   names keys.example.com without a port: both use the default port 2269,
-#   which must be free for that pair.
+#   which must be free for that pair. (The dhhmac pair's peer=HOST:2269 and
+#   port=2269 are placeholders as usual.)
 #
 # Exit 77 (skipped) when gst-launch-1.0, openssl or a stock element the
 # lines use is missing.
@@ -422,8 +425,11 @@ check_receiver () {
   elif [ "$keyed" -eq 0 ]; then
     failed "$name" "$where: mikey-stats packets-keyed=0"; return
   fi
-  if [[ $cmd == *mode=rsa-r-group* ]] && ! grep -q 'mikey-joined' "$log"; then
+  if [[ $cmd =~ mode=rsa-r(-group)?( |$) ]] && ! grep -q 'mikey-joined' "$log"; then
     failed "$name" "$where: no mikey-joined message"; return
+  fi
+  if [[ $cmd =~ mode=dh(hmac)?( |$) ]] && ! grep -q 'mikey-exchange-done' "$log"; then
+    failed "$name" "$where: no mikey-exchange-done message"; return
   fi
   note "     decrypted: ${keyed:-?} packets keyed, $chains buffers at fakesink"
 }
