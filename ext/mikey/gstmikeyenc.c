@@ -360,7 +360,9 @@ struct _GstMikeyEnc
   gboolean srtp_ready;          /* srtpenc has the key receivers get */
   GstPad *hold_pad;             /* srtpenc's rtp_sink_N, probed */
   gulong hold_probe;
-  GQueue held;                  /* GstBuffer for srtpenc, until it is keyed */
+  /* GstBuffer for srtpenc until it is keyed, and the serialized events
+   * (EOS) that came after them */
+  GQueue held;
   guint64 packets_held;
   guint64 packets_dropped;
   MkyDhInitiator *dh;
@@ -1421,7 +1423,9 @@ srtpenc_rtp_sink (GstMikeyEnc *self)
 }
 
 /* Before srtpenc: hold (up to max-pending) or drop the packets while it
- * has no key from the exchange. Runs under the pad's stream lock, which
+ * has no key from the exchange, and the serialized events behind held
+ * packets (an EOS must not overtake them: a short file would end before
+ * its packets went out). Runs under the pad's stream lock, which
  * dh_key_srtpenc() takes to key srtpenc and release them in order. */
 static GstPadProbeReturn
 hold_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
@@ -1434,6 +1438,18 @@ hold_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   if (self->srtp_ready) {
     GST_OBJECT_UNLOCK (self);
     return GST_PAD_PROBE_OK;
+  }
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (self->held.length == 0 || !GST_EVENT_IS_SERIALIZED (event)) {
+      GST_OBJECT_UNLOCK (self);
+      return GST_PAD_PROBE_OK;
+    }
+    g_queue_push_tail (&self->held, event);
+    GST_OBJECT_UNLOCK (self);
+    GST_DEBUG_OBJECT (self, "%s held behind the packets",
+        GST_EVENT_TYPE_NAME (event));
+    return GST_PAD_PROBE_HANDLED;
   }
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
     list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
@@ -1464,7 +1480,7 @@ dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
   GstPad *pad = NULL;
   GstBuffer *kb;
   GQueue held = G_QUEUE_INIT;
-  GstBuffer *buf;
+  GstMiniObject *item;
   GstFlowReturn ret = GST_FLOW_OK;
 
   GST_OBJECT_LOCK (self);
@@ -1492,11 +1508,13 @@ dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
   held = self->held;
   g_queue_init (&self->held);
   GST_OBJECT_UNLOCK (self);
-  while ((buf = g_queue_pop_head (&held))) {
-    if (pad && ret == GST_FLOW_OK)
-      ret = gst_pad_chain (pad, buf);
+  while ((item = g_queue_pop_head (&held))) {
+    if (GST_IS_EVENT (item) && pad)
+      gst_pad_send_event (pad, GST_EVENT_CAST (item));
+    else if (pad && ret == GST_FLOW_OK)
+      ret = gst_pad_chain (pad, GST_BUFFER_CAST (item));
     else
-      gst_buffer_unref (buf);
+      gst_mini_object_unref (item);
   }
   if (pad) {
     GST_PAD_STREAM_UNLOCK (pad);
@@ -1739,8 +1757,8 @@ start_dh (GstMikeyEnc *self)
   self->hold_pad = srtpenc_rtp_sink (self);
   if (self->hold_pad)
     self->hold_probe = gst_pad_add_probe (self->hold_pad,
-        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-        hold_probe, self, NULL);
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST
+        | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hold_probe, self, NULL);
   else
     GST_WARNING_OBJECT (self, "srtpenc's rtp_sink not found: packets before "
         "the exchange are dropped after srtpenc");
@@ -1780,7 +1798,7 @@ stop_dh (GstMikeyEnc *self)
     gst_clear_object (&self->hold_pad);
   }
   GST_OBJECT_LOCK (self);
-  g_queue_clear_full (&self->held, (GDestroyNotify) gst_buffer_unref);
+  g_queue_clear_full (&self->held, (GDestroyNotify) gst_mini_object_unref);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->dh, mky_dh_initiator_free);
   g_clear_pointer (&self->dh_csb, mky_csb_unref);

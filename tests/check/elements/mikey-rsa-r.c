@@ -11,6 +11,7 @@
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/app/gstappsrc.h>
+#include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gnutls/pkcs11.h>
 #include "test-pki.h"
@@ -1456,6 +1457,42 @@ GST_START_TEST (test_dh_untrusted)
 
 GST_END_TEST;
 
+/* A stream that ends before the exchange is done (a short file, not live):
+ * its EOS waits behind the held packets, which all go out keyed, then the
+ * EOS */
+GST_START_TEST (test_dh_eos_behind_held)
+{
+  guint port = free_port ();
+  GstElement *tx = dh_sender ("dhhmac", port, "psk=" PSK_HEX
+      " peer-identity=\"sip:alice@example.com\"");
+  GstElement *rx;
+  GstAppSink *sink = GST_APP_SINK (by_name (tx, "sink"));
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+  fail_unless_equals_int (gst_app_src_end_of_stream (GST_APP_SRC (by_name (tx,
+                  "src"))), GST_FLOW_OK);
+  fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
+  fail_if (gst_app_sink_is_eos (sink), "EOS overtook the held packets");
+
+  /* appsink holds the EOS until the samples before it are pulled: pull
+   * first, then the sender says the exchange is done */
+  rx = dh_receiver ("dhhmac", port, "psk=" PSK_HEX
+      " identity=\"sip:alice@example.com\"");
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *b = pull (by_name (tx, "sink"), WAIT_MS);
+    fail_unless (b != NULL, "held packet %u lost", n);
+    gst_buffer_unref (b);
+  }
+  fail_unless (pull (by_name (tx, "sink"), WAIT_MS) == NULL);
+  fail_unless (gst_app_sink_is_eos (sink));
+  exchange_done (tx, NULL);
+  pipe_stop (&rx);
+  pipe_stop (&tx);
+}
+
+GST_END_TEST;
+
 /* Settings: no peer, dhhmac without PSK or identity */
 GST_START_TEST (test_dh_settings)
 {
@@ -1565,6 +1602,7 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_dhhmac_wrong_psk);
   tcase_add_test (tc, test_dh_untrusted);
   tcase_add_test (tc, test_dh_settings);
+  tcase_add_test (tc, test_dh_eos_behind_held);
   tcase_add_test (tc, test_unicast);
   return s;
 }
