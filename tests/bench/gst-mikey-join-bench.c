@@ -139,6 +139,7 @@
 #include "bench-table.h"
 #include "bench-gst.h"
 #include "test-pki.h"
+#include "test-relay.h"
 
 #define DEFAULT_JOINS 200
 #define MAX_JOINS 100000
@@ -281,24 +282,6 @@ set_appsrc (GstElement *src)
       TRUE, "emit-signals", FALSE, NULL);
 }
 
-/* A UDP socket on 127.0.0.1, on a port the system picks: @port */
-static GSocket *
-loopback_socket (guint *port)
-{
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  GError *error = NULL;
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-      G_SOCKET_PROTOCOL_UDP, &error);
-
-  if (s == NULL || !g_socket_bind (s, any, FALSE, &error)
-      || (bound = g_socket_get_local_address (s, &error)) == NULL)
-    bench_die ("UDP socket on 127.0.0.1", error);
-  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  return s;
-}
 
 /* ---- the media: packet after packet into the current sender ---- */
 
@@ -368,10 +351,9 @@ key_server_bus (GstBus *bus, GstMessage *m, gpointer data)
 static void
 key_server_start (KeyServer *ks, Feeder *f)
 {
-  g_autoptr (GSocket) probe = loopback_socket (&ks->port);
   g_autoptr (GstBus) bus = NULL;
 
-  g_clear_object (&probe);      /* a port free just now, for mikeyenc */
+  ks->port = test_free_port ();   /* for mikeyenc */
   ks->pipe = launch ("appsrc name=src ! srtpenc name=se ! mikeyenc name=me "
       "! udpsink name=out host=127.0.0.1 port=9 sync=false async=false");
   ks->srtpenc = child (ks->pipe, "se");
@@ -430,113 +412,48 @@ key_server_master_key (KeyServer *ks)
 
 /* ---- the relay: a UDP hop where a receiver's handshake starts ---- */
 
-/* A receiver sends its handshake to the relay's front socket (its first
- * datagram is where a join's clock starts); the relay sends each datagram
- * on to the peer from its back socket, and whatever comes back to the back
- * socket on to the first sender, from the front socket (so a receiver
- * sees its answers come from where it sent). On a thread of its own,
- * polling both sockets. */
+/* A receiver sends its handshake through a relay (tests/common): the
+ * first datagram it passes on to the peer is where a join's clock starts */
 typedef struct {
-  GSocket *front, *back;
-  GSocketAddress *peer;
-  guint port;                   /* the front socket's */
+  TestRelay *udp;
+  guint port;                   /* where the receiver sends */
   GMutex lock;
-  GSocketAddress *client;       /* the first sender; NULL: none yet */
   gint64 first_at;              /* its first datagram came; 0: none */
   guint to_peer, to_client;     /* datagrams forwarded */
-  gint stop;
-  GThread *thread;
 } Relay;
 
-#define RELAY_POLL_MS 20
-
-/* Everything waiting on @from, each datagram on (@to_front: from the back
- * socket to the client; otherwise from the front socket to the peer) */
-static void
-relay_drain (Relay *r, gboolean to_front)
+static gboolean
+relay_note (gboolean to_server, gpointer user_data)
 {
-  static char buf[65536];       /* the relay thread's only */
-  GSocket *from = to_front ? r->back : r->front;
+  Relay *r = user_data;
+  gint64 now = g_get_monotonic_time ();
 
-  for (;;) {
-    GSocketAddress *src = NULL;
-    gssize len = g_socket_receive_from (from, &src, buf, sizeof buf, NULL,
-        NULL);
-    gint64 now = g_get_monotonic_time ();
-    GSocketAddress *dest = NULL;
-
-    if (len < 0)
-      break;                    /* nothing more (or an ICMP error) */
-    g_mutex_lock (&r->lock);
-    if (!to_front) {
-      if (r->first_at == 0)
-        r->first_at = now;
-      if (r->client == NULL)
-        r->client = g_object_ref (src);
-      dest = g_object_ref (r->peer);
-      r->to_peer++;
-    } else if (r->client) {
-      dest = g_object_ref (r->client);
-      r->to_client++;
-    }
-    g_mutex_unlock (&r->lock);
-    g_clear_object (&src);
-    if (dest == NULL)
-      continue;
-    /* a loss would be the network's: the handshakes retransmit */
-    g_socket_send_to (to_front ? r->front : r->back, dest, buf, len, NULL,
-        NULL);
-    g_object_unref (dest);
-  }
+  g_mutex_lock (&r->lock);
+  if (to_server && r->first_at == 0)
+    r->first_at = now;
+  if (to_server)
+    r->to_peer++;
+  else
+    r->to_client++;
+  g_mutex_unlock (&r->lock);
+  /* a loss would be the network's: the handshakes retransmit */
+  return TRUE;
 }
 
-static gpointer
-relay_main (gpointer data)
-{
-  Relay *r = data;
-  GPollFD fds[2] = {
-    { g_socket_get_fd (r->front), G_IO_IN, 0 },
-    { g_socket_get_fd (r->back), G_IO_IN, 0 },
-  };
-
-  while (!g_atomic_int_get (&r->stop)) {
-    if (g_poll (fds, 2, RELAY_POLL_MS) <= 0)
-      continue;
-    if (fds[0].revents)
-      relay_drain (r, FALSE);
-    if (fds[1].revents)
-      relay_drain (r, TRUE);
-  }
-  return NULL;
-}
-
-/* A relay to 127.0.0.1:@peer_port; its front port in r->port */
+/* A relay to 127.0.0.1:@peer_port; its port in r->port */
 static void
 relay_start (Relay *r, guint peer_port)
 {
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  guint back_port;
-
   memset (r, 0, sizeof *r);
   g_mutex_init (&r->lock);
-  r->front = loopback_socket (&r->port);
-  r->back = loopback_socket (&back_port);
-  g_socket_set_blocking (r->front, FALSE);
-  g_socket_set_blocking (r->back, FALSE);
-  r->peer = g_inet_socket_address_new (lo, peer_port);
-  r->thread = g_thread_new ("relay", relay_main, r);
+  r->udp = test_relay_new (peer_port, relay_note, r);
+  r->port = test_relay_port (r->udp);
 }
 
 static void
 relay_stop (Relay *r)
 {
-  g_atomic_int_set (&r->stop, 1);
-  g_thread_join (r->thread);
-  g_object_unref (r->front);
-  g_object_unref (r->back);
-  g_object_unref (r->peer);
-  g_clear_object (&r->client);
+  test_relay_free (r->udp);
   g_mutex_clear (&r->lock);
 }
 
@@ -549,9 +466,9 @@ relay_cost (guint n, double *direct_us, double *relayed_us)
 {
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
       (G_SOCKET_FAMILY_IPV4);
-  guint cport, eport;
-  g_autoptr (GSocket) c = loopback_socket (&cport);
-  g_autoptr (GSocket) e = loopback_socket (&eport);
+  g_autoptr (GSocket) c = test_udp_socket (0);
+  g_autoptr (GSocket) e = test_udp_socket (0);
+  guint eport = test_socket_port (e);
   g_autoptr (GSocketAddress) echo = g_inet_socket_address_new (lo, eport);
   g_autoptr (GSocketAddress) via = NULL;
   g_autofree double *d = g_new (double, n);
@@ -562,6 +479,8 @@ relay_cost (guint n, double *direct_us, double *relayed_us)
 
   relay_start (&r, eport);
   via = g_inet_socket_address_new (lo, r.port);
+  g_socket_set_blocking (c, TRUE);
+  g_socket_set_blocking (e, TRUE);
   g_socket_set_timeout (c, 1);
   g_socket_set_timeout (e, 1);
   for (guint i = 0; i < 2 * n; i++) {
@@ -898,7 +817,6 @@ sim_init (Sim *sim, guint n, guint server_port)
       (G_SOCKET_FAMILY_IPV4);
   gint64 now = g_get_real_time ();
   GError *error = NULL;
-  guint port;
 
   memset (sim, 0, sizeof *sim);
   for (guint c = 0; c < MEMBER_CERTS; c++) {
@@ -929,8 +847,7 @@ sim_init (Sim *sim, guint n, guint server_port)
       bench_die ("I_MESSAGEs without distinct T payloads", NULL);
     g_hash_table_insert (sim->by_ts, ts, GUINT_TO_POINTER (i + 1));
   }
-  sim->sock = loopback_socket (&port);
-  g_socket_set_blocking (sim->sock, FALSE);
+  sim->sock = test_udp_socket (0);
   sim->server = g_inet_socket_address_new (lo, server_port);
   if (gnutls_privkey_init (&sim->server_key) < 0
       || gnutls_privkey_import_x509_raw (sim->server_key, &d,

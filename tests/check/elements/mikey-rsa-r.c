@@ -16,6 +16,7 @@
 #include <gnutls/pkcs11.h>
 #include "test-pki.h"
 #include "rtp-media.h"
+#include "test-relay.h"
 
 #define SSRC_A 0x1a2b3c4du
 #define N_PACKETS 6
@@ -440,120 +441,21 @@ cmp_str (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
-/* A UDP relay on 127.0.0.1 between members and the key server that drops
- * the first @drop_requests requests and the first @drop_answers answers */
+/* What a relay between members and the key server loses: the first
+ * @drop_requests requests and the first @drop_answers answers */
 typedef struct {
-  GSocket *front;               /* members send here */
-  GSocket *back;                /* to the server, from here */
-  GSocketAddress *server;
-  GSocketAddress *member;       /* the last member heard (relay thread) */
   guint drop_requests, drop_answers;
   gint requests, answers;       /* seen (atomic) */
-  gint stop;                    /* atomic */
-  GThread *thread;
-} Relay;
+} Losses;
 
-static GSocket *
-udp_socket (guint port)
+static gboolean
+lose_first (gboolean to_server, gpointer user_data)
 {
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-      G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) sa = g_inet_socket_address_new (lo, port);
+  Losses *l = user_data;
 
-  fail_unless (s != NULL && g_socket_bind (s, sa, FALSE, NULL));
-  g_socket_set_blocking (s, FALSE);
-  return s;
-}
-
-static guint
-socket_port (GSocket *s)
-{
-  g_autoptr (GSocketAddress) sa = g_socket_get_local_address (s, NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
-}
-
-/* A UDP port nobody uses right now */
-static guint
-free_port (void)
-{
-  g_autoptr (GSocket) s = udp_socket (0);
-
-  return socket_port (s);
-}
-
-/* One datagram from @from, passed on to @to unless it is among the first
- * @drop ones (@count: how many came so far) */
-static void
-relay_one (Relay *r, GSocket *from, gint *count, guint drop, gboolean request)
-{
-  gchar buf[65536];
-  GSocketAddress *sender = NULL;
-  gssize n = g_socket_receive_from (from, &sender, buf, sizeof buf, NULL,
-      NULL);
-
-  if (n < 0)
-    return;
-  if (request)
-    g_set_object (&r->member, sender);
-  g_object_unref (sender);
-  if ((guint) g_atomic_int_add (count, 1) < drop)
-    return;
-  if (request)
-    g_socket_send_to (r->back, r->server, buf, n, NULL, NULL);
-  else if (r->member)
-    g_socket_send_to (r->front, r->member, buf, n, NULL, NULL);
-}
-
-static gpointer
-relay_thread (gpointer data)
-{
-  Relay *r = data;
-
-  while (!g_atomic_int_get (&r->stop)) {
-    GPollFD fds[2] = {
-      {g_socket_get_fd (r->front), G_IO_IN, 0},
-      {g_socket_get_fd (r->back), G_IO_IN, 0},
-    };
-    if (g_poll (fds, 2, 20) <= 0)
-      continue;
-    if (fds[0].revents & G_IO_IN)
-      relay_one (r, r->front, &r->requests, r->drop_requests, TRUE);
-    if (fds[1].revents & G_IO_IN)
-      relay_one (r, r->back, &r->answers, r->drop_answers, FALSE);
-  }
-  return NULL;
-}
-
-/* The relay's port */
-static guint
-relay_start (Relay *r, guint server_port, guint drop_requests,
-    guint drop_answers)
-{
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-
-  memset (r, 0, sizeof *r);
-  r->front = udp_socket (0);
-  r->back = udp_socket (0);
-  r->server = g_inet_socket_address_new (lo, server_port);
-  r->drop_requests = drop_requests;
-  r->drop_answers = drop_answers;
-  r->thread = g_thread_new ("relay", relay_thread, r);
-  return socket_port (r->front);
-}
-
-static void
-relay_stop (Relay *r)
-{
-  g_atomic_int_set (&r->stop, 1);
-  g_thread_join (r->thread);
-  g_object_unref (r->front);
-  g_object_unref (r->back);
-  g_object_unref (r->server);
-  g_clear_object (&r->member);
+  if (to_server)
+    return (guint) g_atomic_int_add (&l->requests, 1) >= l->drop_requests;
+  return (guint) g_atomic_int_add (&l->answers, 1) >= l->drop_answers;
 }
 
 /* Tests */
@@ -571,7 +473,7 @@ GST_START_TEST (test_group_join_and_refusal)
   const char *const want[] = { "sip:alice@example.com",
     "sip:bob@example.com", "sip:carol@example.com", "sip:dave@*"
   };
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member m[3], mallory, dave;
   g_autoptr (GPtrArray) srtp = NULL;
@@ -650,7 +552,7 @@ GST_END_TEST;
  * retransmissions, the same bytes, get it in */
 GST_START_TEST (test_group_retransmission)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   gint64 end = g_get_monotonic_time () + WAIT_MS * 1000;
   Server sv;
   Member erin;
@@ -682,19 +584,19 @@ GST_END_TEST;
  * count it as a new join) */
 GST_START_TEST (test_group_lost_answer)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member erin;
-  Relay relay;
+  Losses losses = { 2, 1, 0, 0 };
+  TestRelay *relay;
   g_autoptr (GPtrArray) srtp = NULL;
-  guint via;
 
   server_start (&sv, port, NULL, NULL);
-  via = relay_start (&relay, port, 2, 1);
-  member_start (&erin, "erin", via, 100, WAIT_MS);
+  relay = test_relay_new (port, lose_first, &losses);
+  member_start (&erin, "erin", test_relay_port (relay), 100, WAIT_MS);
   member_wait_joined (&erin);
-  fail_unless (g_atomic_int_get (&relay.requests) >= 4);
-  fail_unless (g_atomic_int_get (&relay.answers) >= 2);
+  fail_unless (g_atomic_int_get (&losses.requests) >= 4);
+  fail_unless (g_atomic_int_get (&losses.answers) >= 2);
   fail_unless (stat_u64 (erin.md, "requests-sent") >= 4);
   fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 1);
   fail_unless (stat_u64 (sv.me, "requests-repeated") >= 1);
@@ -702,7 +604,7 @@ GST_START_TEST (test_group_lost_answer)
   srtp = server_media (&sv);
   member_decodes (&erin, srtp);
   member_stop (&erin);
-  relay_stop (&relay);
+  test_relay_free (relay);
   pipe_stop (&sv.pipe);
 }
 
@@ -712,7 +614,7 @@ GST_END_TEST;
  * others served */
 GST_START_TEST (test_group_revoked)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member revoked, alice;
   g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
@@ -749,7 +651,7 @@ GST_START_TEST (test_group_join_timeout)
   GError *err = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
-  member_start (&erin, "erin", free_port (), 100, 700);
+  member_start (&erin, "erin", test_free_port (), 100, 700);
   msg = wait_for (erin.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
   gst_message_parse_error (msg, &err, NULL);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
@@ -769,10 +671,10 @@ GST_END_TEST;
 GST_START_TEST (test_group_malformed)
 {
   static const guint8 junk[] = { 0x01, 0x00, 0x07, 0x00, 0x12, 0x34 };
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member alice;
-  g_autoptr (GSocket) s = udp_socket (0);
+  g_autoptr (GSocket) s = test_udp_socket (0);
   g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
       (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) to = g_inet_socket_address_new (lo, port);
@@ -872,7 +774,7 @@ srtpdec_drops (GstElement *sd)
  * authentication */
 GST_START_TEST (test_group_rekey)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   gboolean ok = FALSE;
   guint64 keys;
   Server sv;
@@ -947,7 +849,7 @@ GST_START_TEST (test_group_pkcs11)
   gnutls_datum_t d, id = { (unsigned char *) "\x01", 1 };
   gnutls_x509_crt_t crt;
   gsize len;
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member alice;
   g_autoptr (GPtrArray) srtp = NULL;
@@ -1262,7 +1164,7 @@ static void
 dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
     const char *tx_peer_id, const char *rx_peer_id)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   GstElement *tx = dh_sender (mode, port, tx_extra), *rx;
   GstBuffer *b, *srtp_key = NULL, *caps_key = NULL;
   GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -1413,7 +1315,7 @@ assert_no_media (GstElement *tx, GstElement *rx)
  * with an Error message, fails (the error); no media */
 GST_START_TEST (test_dhhmac_wrong_psk)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   GstElement *rx = dh_receiver ("dhhmac", port, "psk=" OTHER_PSK_HEX
       " identity=\"sip:alice@example.com\"");
   GstElement *tx = dh_sender ("dhhmac", port, "psk=" PSK_HEX
@@ -1438,7 +1340,7 @@ GST_END_TEST;
 GST_START_TEST (test_dh_untrusted)
 {
   for (guint i = 0; i < 2; i++) {
-    guint port = free_port ();
+    guint port = test_free_port ();
     g_autofree gchar *tx_pki = dh_pki (NULL, i ? files.other_ca : files.ca);
     g_autofree gchar *rx_pki = dh_pki ("alice", i ? files.ca :
         files.other_ca);
@@ -1462,7 +1364,7 @@ GST_END_TEST;
  * EOS */
 GST_START_TEST (test_dh_eos_behind_held)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   GstElement *tx = dh_sender ("dhhmac", port, "psk=" PSK_HEX
       " peer-identity=\"sip:alice@example.com\"");
   GstElement *rx;
@@ -1516,7 +1418,7 @@ GST_START_TEST (test_unicast)
 {
   const char *allowed = "\"<\\\"sip:alice@example.com\\\", "
       "\\\"sip:bob@example.com\\\">\"";
-  guint port = free_port ();
+  guint port = test_free_port ();
   Server sv;
   Member m[2], mallory;
   guint csb_id[2];

@@ -33,6 +33,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "rtp-media.h"
+#include "test-relay.h"
 #pragma GCC diagnostic pop
 
 #define SEED 0x4d494b59u        /* of the payload bytes */
@@ -440,22 +441,6 @@ assert_no_srtp_failure (Receiver *r)
   fail_unless_equals_int (stat_u64 (r->sd, "recv-drop-count"), 0);
 }
 
-/* A UDP port nobody has right now (for the key server, which cannot be
- * asked for port 0) */
-static guint
-free_port (void)
-{
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
-      G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo =
-      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
-  g_autoptr (GSocketAddress) got = NULL;
-
-  fail_unless (s && g_socket_bind (s, any, FALSE, NULL));
-  got = g_socket_get_local_address (s, NULL);
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
-}
 
 /* The MIKEY port of receiver @r (its udpsrc named msrc) */
 static guint
@@ -629,120 +614,68 @@ GST_END_TEST;
  * @lose_answers answers to each member. */
 #define DROP_SEED 20240611
 
+typedef struct _Relay Relay;
+
+/* One member's way to the key server */
 typedef struct {
+  Relay *relay;
+  TestRelay *udp;
+  GRand *rand[2];               /* per direction (0: requests) */
+  guint answers;                /* relay thread only */
+} Way;
+
+/* Relays between members and the key server, one a member, that lose
+ * datagrams: each with a chance of @percent (a generator per member and
+ * direction, seeded from DROP_SEED), and the first @lose_answers answers */
+struct _Relay {
   guint percent, lose_answers;  /* set by the caller */
   guint n;
-  guint answers[N_MEMBERS];     /* relay thread only */
-  GSocket *front[N_MEMBERS], *back[N_MEMBERS];
-  GSocketAddress *member[N_MEMBERS];    /* relay thread only */
-  GSocketAddress *server;
-  GRand *rand[N_MEMBERS][2];
+  Way way[N_MEMBERS];
   gint passed[2], dropped[2];   /* per direction (0: requests); atomic */
-  gint stop;
-  GThread *thread;
-} Relay;
+};
 
-static GSocket *
-loopback_socket (void)
+static gboolean
+relay_verdict (gboolean to_server, gpointer user_data)
 {
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
-      G_SOCKET_PROTOCOL_UDP, NULL);
-  g_autoptr (GInetAddress) lo =
-      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  Way *w = user_data;
+  guint dir = to_server ? 0 : 1;
 
-  fail_unless (s && g_socket_bind (s, any, FALSE, NULL));
-  g_socket_set_blocking (s, FALSE);
-  return s;
-}
-
-static void
-relay_pass (Relay *r, guint i, guint dir)
-{
-  gchar buf[65536];
-  GSocketAddress *from = NULL;
-  GSocket *in = dir ? r->back[i] : r->front[i];
-  gssize len = g_socket_receive_from (in, &from, buf, sizeof buf, NULL,
-      NULL);
-
-  if (len < 0)
-    return;
-  if (dir == 0)
-    g_set_object (&r->member[i], from);
-  g_object_unref (from);
-  if (g_rand_int_range (r->rand[i][dir], 0, 100) < (gint) r->percent
-      || (dir == 1 && r->answers[i]++ < r->lose_answers)) {
-    g_atomic_int_inc (&r->dropped[dir]);
-    return;
+  if (g_rand_int_range (w->rand[dir], 0, 100) < (gint) w->relay->percent
+      || (dir == 1 && w->answers++ < w->relay->lose_answers)) {
+    g_atomic_int_inc (&w->relay->dropped[dir]);
+    return FALSE;
   }
-  g_atomic_int_inc (&r->passed[dir]);
-  if (dir == 0)
-    g_socket_send_to (r->back[i], r->server, buf, len, NULL, NULL);
-  else if (r->member[i])
-    g_socket_send_to (r->front[i], r->member[i], buf, len, NULL, NULL);
-}
-
-static gpointer
-relay_thread (gpointer data)
-{
-  Relay *r = data;
-  GPollFD fds[2 * N_MEMBERS];
-
-  while (!g_atomic_int_get (&r->stop)) {
-    for (guint i = 0; i < 2 * r->n; i++) {
-      fds[i].fd = g_socket_get_fd (i < r->n ? r->front[i] :
-          r->back[i - r->n]);
-      fds[i].events = G_IO_IN;
-      fds[i].revents = 0;
-    }
-    if (g_poll (fds, 2 * r->n, 20) <= 0)
-      continue;
-    for (guint i = 0; i < 2 * r->n; i++)
-      if (fds[i].revents & G_IO_IN)
-        relay_pass (r, i % r->n, i >= r->n);
-  }
-  return NULL;
+  g_atomic_int_inc (&w->relay->passed[dir]);
+  return TRUE;
 }
 
 static void
 relay_start (Relay *r, guint n, guint server_port)
 {
-  g_autoptr (GInetAddress) lo =
-      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-
   r->n = n;
-  r->server = g_inet_socket_address_new (lo, server_port);
   for (guint i = 0; i < n; i++) {
-    r->front[i] = loopback_socket ();
-    r->back[i] = loopback_socket ();
+    Way *w = &r->way[i];
+    w->relay = r;
     for (guint dir = 0; dir < 2; dir++)
-      r->rand[i][dir] = g_rand_new_with_seed (DROP_SEED + 2 * i + dir);
+      w->rand[dir] = g_rand_new_with_seed (DROP_SEED + 2 * i + dir);
+    w->udp = test_relay_new (server_port, relay_verdict, w);
   }
-  r->thread = g_thread_new ("relay", relay_thread, r);
 }
 
 static guint
 relay_port (Relay *r, guint i)
 {
-  g_autoptr (GSocketAddress) sa = g_socket_get_local_address (r->front[i],
-      NULL);
-
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (sa));
+  return test_relay_port (r->way[i].udp);
 }
 
 static void
 relay_stop (Relay *r)
 {
-  g_atomic_int_set (&r->stop, 1);
-  g_thread_join (r->thread);
   for (guint i = 0; i < r->n; i++) {
-    g_object_unref (r->front[i]);
-    g_object_unref (r->back[i]);
-    g_clear_object (&r->member[i]);
+    test_relay_free (r->way[i].udp);
     for (guint dir = 0; dir < 2; dir++)
-      g_rand_free (r->rand[i][dir]);
+      g_rand_free (r->way[i].rand[dir]);
   }
-  g_object_unref (r->server);
 }
 
 /* The key server's mikey-member-joined messages: @n distinct identities */
@@ -768,7 +701,7 @@ static void
 group_start (Sender *s, Receiver *m, guint n, const char *more,
     const char *opts, Relay *relay)
 {
-  guint port = free_port ();
+  guint port = test_free_port ();
   g_autofree gchar *me = g_strdup_printf ("mode=rsa-r-group "
       "address=127.0.0.1 port=%u certificate=\"%s\" private-key=\"%s\" "
       "ca-file=\"%s\" %s", port, pki.server_cert, pki.server_key, pki.ca,
