@@ -718,6 +718,27 @@ pad_path (GstMikeyDec *self, GstPad *pad)
       || pad == self->srcpad[PATH_RTCP] ? PATH_RTCP : PATH_RTP;
 }
 
+/* The entry of @ssrc, the last packet's saved. Call with the object
+ * lock. */
+static inline SsrcEntry *
+entry_of (GstMikeyDec *self, guint path, guint32 ssrc)
+{
+  SsrcEntry *e = self->last[path];
+
+  if (e == NULL || e->ssrc != ssrc)
+    e = self->last[path] = get_entry (self, ssrc);
+  return e;
+}
+
+/* The keyed path: keys announced, nothing held before it, so straight on
+ * (no queue, no qdata). Call with the object lock. */
+static inline gboolean
+goes_straight (GstMikeyDec *self, SsrcEntry *e, guint path)
+{
+  return e->keying && e->announced[path] == e->generation
+      && self->pending_total[path] == 0;
+}
+
 static GstFlowReturn
 gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
@@ -731,7 +752,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   guint max_pending = 0;
   guint8 head[12];
   /* the few header bytes, once: MIKEY or not, and the SSRC */
-  gsize n = gst_buffer_extract (buf, 0, head, sizeof head);
+  gsize n = mikey_buffer_head (buf, head, sizeof head);
 
   /* a MIKEY message in band: its version byte can never start an RTP or
    * RTCP packet (version 2, 0x80..0xBF) */
@@ -756,13 +777,8 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   }
 
   GST_OBJECT_LOCK (self);
-  e = self->last[path];
-  if (e == NULL || e->ssrc != ssrc)
-    e = self->last[path] = get_entry (self, ssrc);
-  /* the keyed path: keys announced, nothing held before it, so straight
-   * on (no queue, no qdata) */
-  if (e->keying && e->announced[path] == e->generation
-      && self->pending_total[path] == 0) {
+  e = entry_of (self, path, ssrc);
+  if (goes_straight (self, e, path)) {
     e->passed++;
     self->packets_keyed++;
     GST_OBJECT_UNLOCK (self);
@@ -819,6 +835,16 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     g_array_free (bound, TRUE);
   }
   return push_items (self, path, &items);
+}
+
+/* A list packet by packet, each buffer ours alone: srtpdec 1.22 takes
+ * lists with GStreamer's default, a reference more on each buffer, and
+ * then pushes freed memory (it decrypts a copy in place and passes the
+ * original on) */
+static GstFlowReturn
+gst_mikey_dec_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  return mikey_chain_each (pad, parent, list, gst_mikey_dec_chain);
 }
 
 static void post_stats (GstMikeyDec *self);
@@ -1967,6 +1993,8 @@ gst_mikey_dec_init (GstMikeyDec *self)
   for (guint p = 0; p < N_PATHS; p++) {
     gst_pad_set_chain_function (self->sinkpad[p],
         GST_DEBUG_FUNCPTR (gst_mikey_dec_chain));
+    gst_pad_set_chain_list_function (self->sinkpad[p],
+        GST_DEBUG_FUNCPTR (gst_mikey_dec_chain_list));
     gst_pad_set_event_function (self->sinkpad[p],
         GST_DEBUG_FUNCPTR (gst_mikey_dec_sink_event));
     gst_pad_set_iterate_internal_links_function (self->sinkpad[p],

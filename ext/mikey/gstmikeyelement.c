@@ -732,3 +732,22 @@ mikey_address_to_string (GSocketAddress *address)
         g_inet_socket_address_get_port (isa));
   return g_strdup_printf ("%s:%u", host, g_inet_socket_address_get_port (isa));
 }
+
+GstFlowReturn
+mikey_chain_each (GstPad *pad, GstObject *parent, GstBufferList *list,
+    GstPadChainFunction chain)
+{
+  guint n = gst_buffer_list_length (list), i;
+  GstBuffer **bufs = g_new (GstBuffer *, n);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  for (i = 0; i < n; i++)
+    bufs[i] = gst_buffer_ref (gst_buffer_list_get (list, i));
+  gst_buffer_list_unref (list);
+  for (i = 0; i < n && ret == GST_FLOW_OK; i++)
+    ret = chain (pad, parent, bufs[i]);
+  for (; i < n; i++)
+    gst_buffer_unref (bufs[i]);
+  g_free (bufs);
+  return ret;
+}

@@ -610,25 +610,37 @@ announce_in_band (GstMikeyEnc *self, GstBuffer *media, GstClockTime now,
   return gst_pad_push (self->rtp_src, buf);
 }
 
+/* Whether @buf on @pad is RTP (not rtcp-mux SRTCP, payload types
+ * 64..80); its header into @head */
+static inline gboolean
+is_rtp (GstMikeyEnc *self, GstPad *pad, GstBuffer *buf, guint8 head[12])
+{
+  return pad == self->rtp_sink && mikey_buffer_head (buf, head, 12) == 12
+      && head[0] >> 6 == 2 && !((head[1] & 0x7f) >= 64
+      && (head[1] & 0x7f) <= 80);
+}
+
+/* The keyed path for RTP with header @head: an SSRC already known,
+ * nothing to announce, no in-band timing (in-band is only changed in
+ * READY): straight on */
+static inline gboolean
+goes_straight (GstMikeyEnc *self, const guint8 head[12])
+{
+  return self->last_ssrc_valid && !self->in_band
+      && GST_READ_UINT32_BE (head + 8) == self->last_ssrc
+      && !g_atomic_int_get (&self->announce);
+}
+
 static GstFlowReturn
 gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 {
   GstMikeyEnc *self = GST_MIKEY_ENC (parent);
   GstClockTime now = GST_CLOCK_TIME_NONE;
   gboolean group, in_band, repeat = FALSE, renew;
-
   guint8 head[12];
-  /* RTP (not rtcp-mux SRTCP, payload types 64..80) */
-  gboolean rtp = pad == self->rtp_sink
-      && gst_buffer_extract (buf, 0, head, sizeof head) == sizeof head
-      && head[0] >> 6 == 2 && !((head[1] & 0x7f) >= 64
-      && (head[1] & 0x7f) <= 80);
+  gboolean rtp = is_rtp (self, pad, buf, head);
 
-  /* the keyed path: an SSRC already known, nothing to announce, no
-   * in-band timing (in-band is only changed in READY): straight on */
-  if (rtp && self->last_ssrc_valid && !self->in_band
-      && GST_READ_UINT32_BE (head + 8) == self->last_ssrc
-      && !g_atomic_int_get (&self->announce))
+  if (rtp && goes_straight (self, head))
     return gst_pad_push (self->rtp_src, buf);
 
   GST_OBJECT_LOCK (self);
@@ -670,6 +682,26 @@ gst_mikey_enc_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   return gst_pad_push (pad == self->rtp_sink ? self->rtp_src :
       self->rtcp_src, buf);
+}
+
+/* A list (srtpenc passes on what a payloader made as one, e.g. the
+ * packets of a video frame) stays one when it all goes straight on, so
+ * that udpsink still sends it with one system call; otherwise packet by
+ * packet */
+static GstFlowReturn
+gst_mikey_enc_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+  GstMikeyEnc *self = GST_MIKEY_ENC (parent);
+  guint n = gst_buffer_list_length (list), i;
+  guint8 head[12];
+
+  for (i = 0; i < n; i++)
+    if (!is_rtp (self, pad, gst_buffer_list_get (list, i), head)
+        || !goes_straight (self, head))
+      break;
+  if (i == n)
+    return gst_pad_push_list (self->rtp_src, list);
+  return mikey_chain_each (pad, parent, list, gst_mikey_enc_chain);
 }
 
 static gboolean
@@ -2101,6 +2133,8 @@ add_pad (GstMikeyEnc *self, GstStaticPadTemplate *tmpl)
 
   if (tmpl->direction == GST_PAD_SINK) {
     gst_pad_set_chain_function (pad, GST_DEBUG_FUNCPTR (gst_mikey_enc_chain));
+    gst_pad_set_chain_list_function (pad,
+        GST_DEBUG_FUNCPTR (gst_mikey_enc_chain_list));
     gst_pad_set_event_function (pad,
         GST_DEBUG_FUNCPTR (gst_mikey_enc_sink_event));
     GST_PAD_SET_PROXY_ALLOCATION (pad);
