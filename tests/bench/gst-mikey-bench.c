@@ -17,9 +17,13 @@
  *   then callgrind_annotate --tree=calling --inclusive=yes: the cost of
  *   gst_mikey_enc_chain and gst_mikey_dec_chain beyond their gst_pad_push.
  *
- * The two pipelines:
+ * The three pipelines:
  *   reference  appsrc ! srtpenc key=K ! srtpdec ! fakesink
  *              srtpdec keyed through its request-key signal with K
+ *   floor      appsrc ! srtpenc key=K ! identity ! identity ! srtpdec
+ *                ! fakesink, keyed like the reference: what any two
+ *              elements in the path cost, GStreamer's plainest
+ *              pass-through (the second row compares with it)
  *   mikey      appsrc ! srtpenc ! mikeyenc mode=psk psk=P
  *                ! mikeydec mode=psk psk=P ! srtpdec ! fakesink
  *              mikeyenc.mikey_src ! mikeydec.mikey_sink in the same
@@ -44,8 +48,9 @@
  * The rate is the packets after the first over that time.
  *
  * --packets go through each pipeline in --slices runs (after one warm-up
- * run of each); the runs alternate, the first of each pair switching sides,
- * so both see the same machine; the figure of each side is its median run.
+ * run of each); the runs alternate, the first of each round of three
+ * rotating, so all see the same machine; the figure of each is its
+ * median run.
  * Short runs, and many, because the speed of a shared VM drifts (by up to
  * 2x within seconds where this was written, the process on the CPU all the
  * while): the note also gives the overhead within each pair of adjacent
@@ -56,7 +61,9 @@
  * Target: the MIKEY elements add at most 3% to the time per packet
  * (reference rate / mikey rate - 1 <= 3%). Once keyed they only look at
  * each packet's header (mikeyenc for new SSRCs, mikeydec for the SSRC's
- * key state) and pass it on.
+ * key state) and pass it on. With packets this small two more pad pushes
+ * alone cost about that much: the floor row says how the two compare with
+ * two identity elements.
  *
  * Checked in every run, warm-up included: each packet reaches fakesink,
  * in order, byte for byte what was sent (so decrypted with the right key),
@@ -107,6 +114,11 @@
 static const char ref_desc[] =
     "appsrc name=src ! srtpenc name=se key=" SRTP_KEY_HEX " " CIPHERS
     " ! srtpdec name=sd ! fakesink name=sink sync=false silent=true";
+
+static const char floor_desc[] =
+    "appsrc name=src ! srtpenc name=se key=" SRTP_KEY_HEX " " CIPHERS
+    " ! identity silent=true ! identity silent=true "
+    "! srtpdec name=sd ! fakesink name=sink sync=false silent=true";
 
 static const char mikey_desc[] =
     "appsrc name=src ! srtpenc name=se ! mikeyenc name=me mode=psk psk="
@@ -305,11 +317,27 @@ die_run (const char *side, const char *what, GstBus *bus)
   bench_die (msg, NULL);
 }
 
-/* @n packets through the pipeline of @mikey; exits on a failure */
-static void
-run_once (gboolean mikey, const Packets *pk, guint n, RunResult *res)
+typedef enum
 {
-  const char *side = mikey ? "mikey" : "reference";
+  SIDE_REF,
+  SIDE_MIKEY,
+  SIDE_FLOOR,
+  N_SIDES
+} Side;
+
+static const char *const side_names[N_SIDES] = {
+  "reference", "mikey", "floor"
+};
+
+/* @n packets through the pipeline of @which; exits on a failure */
+static void
+run_once (Side which, const Packets *pk, guint n, RunResult *res)
+{
+  static const char *const descs[N_SIDES] = {
+    ref_desc, mikey_desc, floor_desc
+  };
+  gboolean mikey = which == SIDE_MIKEY;
+  const char *side = side_names[which];
   GError *error = NULL;
   GstElement *pipeline, *src, *e;
   GstCaps *caps;
@@ -320,7 +348,7 @@ run_once (gboolean mikey, const Packets *pk, guint n, RunResult *res)
 
   g_mutex_init (&r.lock);
   g_cond_init (&r.cond);
-  pipeline = gst_parse_launch (mikey ? mikey_desc : ref_desc, &error);
+  pipeline = gst_parse_launch (descs[which], &error);
   if (pipeline == NULL || error)
     die_run (side, error ? error->message : "gst_parse_launch", NULL);
   bus = gst_element_get_bus (pipeline);
@@ -422,7 +450,7 @@ main (int argc, char **argv)
 {
   /* needed to run at all: 77 (a skip) without them */
   static const char *const stock[] = {
-    "appsrc", "srtpenc", "srtpdec", "fakesink"
+    "appsrc", "srtpenc", "srtpdec", "identity", "fakesink"
   };
   gint opt_packets = DEFAULT_PACKETS, opt_slices = DEFAULT_SLICES;
   gboolean opt_json = FALSE;
@@ -441,18 +469,18 @@ main (int argc, char **argv)
   g_autofree char *gst_ver = NULL;
   g_autofree char *setup = NULL;
   g_autofree char *note = NULL;
-  g_autofree double *ours = NULL, *ref = NULL;
-  g_autofree double *ours_key = NULL, *ref_key = NULL, *pair = NULL;
-  double ours_cpu = 0, ref_cpu = 0;
+  g_autofree char *floor_note = NULL;
+  g_autofree double *pair = NULL;
+  double *rate[N_SIDES], *keying[N_SIDES], cpu_share[N_SIDES] = { 0 };
   Packets pk;
   RunResult res;
-  Row row;
+  Row rows[2];
   int cpu_no;
   guint per_run;
 
   bench_prog = "gst-mikey-bench";
   bench_parse_options (&argc, &argv, "- packets per second through "
-      "srtpenc ! srtpdec, with and without mikeyenc / mikeydec", "Both "
+      "srtpenc ! srtpdec, with and without mikeyenc / mikeydec", "The "
       "pipelines in one run, alternating, on one CPU. Exit status 0 whether "
       "or not the target is met; 1 when packets are lost or wrong.",
       entries);
@@ -476,8 +504,9 @@ main (int argc, char **argv)
       "payload, one SSRC) per run, %d runs of each pipeline alternating, "
       "%s; %s; GStreamer %s\nmikey plugin: %s\nreference: appsrc ! srtpenc "
       "! srtpdec ! fakesink\nmikey:     appsrc ! srtpenc ! mikeyenc ! "
-      "mikeydec ! srtpdec ! fakesink, mikey_src ! mikey_sink (PSK)",
-      per_run, PAYLOAD_LEN, opt_slices, cpu_no >= 0 ?
+      "mikeydec ! srtpdec ! fakesink, mikey_src ! mikey_sink (PSK)\n"
+      "floor:     appsrc ! srtpenc ! identity ! identity ! srtpdec ! "
+      "fakesink", per_run, PAYLOAD_LEN, opt_slices, cpu_no >= 0 ?
       "pinned to one CPU" : "NOT pinned", cpu, gst_ver, plugin_file);
   if (!opt_json) {
     printf ("%s\nmeasuring...\n", setup);
@@ -485,36 +514,28 @@ main (int argc, char **argv)
   }
 
   /* warm-up (caches, clock speed, plugin loading), checked like the rest */
-  run_once (FALSE, &pk, per_run, &res);
-  run_once (TRUE, &pk, per_run, &res);
-
-  ours = g_new (double, opt_slices);
-  ref = g_new (double, opt_slices);
-  ours_key = g_new (double, opt_slices);
-  ref_key = g_new (double, opt_slices);
+  for (Side w = 0; w < N_SIDES; w++) {
+    run_once (w, &pk, per_run, &res);
+    rate[w] = g_new (double, opt_slices);
+    keying[w] = g_new (double, opt_slices);
+  }
   pair = g_new (double, opt_slices);
   for (gint i = 0; i < opt_slices; i++) {
-    /* each side goes first in every other pair: neither always runs on
-     * the machine the other has warmed or loaded */
-    for (guint k = 0; k < 2; k++) {
-      gboolean mikey = (k == 0) == (i % 2 == 1);
+    /* each goes first in turn: none always runs on the machine another
+     * has warmed or loaded */
+    for (guint k = 0; k < N_SIDES; k++) {
+      Side w = (i + k) % N_SIDES;
 
-      run_once (mikey, &pk, per_run, &res);
-      if (mikey) {
-        ours[i] = res.rate;
-        ours_key[i] = res.keying_us;
-        ours_cpu += res.cpu_share / opt_slices;
-      } else {
-        ref[i] = res.rate;
-        ref_key[i] = res.keying_us;
-        ref_cpu += res.cpu_share / opt_slices;
-      }
+      run_once (w, &pk, per_run, &res);
+      rate[w][i] = res.rate;
+      keying[w][i] = res.keying_us;
+      cpu_share[w] += res.cpu_share / opt_slices;
     }
   }
 
-  /* the overhead of each pair of adjacent runs, before the sorting below */
+  /* the overhead in each round, before the sorting below */
   for (gint i = 0; i < opt_slices; i++)
-    pair[i] = 100.0 * (ref[i] / ours[i] - 1.0);
+    pair[i] = 100.0 * (rate[SIDE_REF][i] / rate[SIDE_MIKEY][i] - 1.0);
   if (opt_json) {
     g_autofree char *esc = g_strescape (cpu, NULL);
     printf ("{\n  \"packets\": %d,\n  \"slices\": %d,\n  \"packets_per_run\": "
@@ -522,54 +543,74 @@ main (int argc, char **argv)
     printf ("  \"cpu_model\": \"%s\",\n  \"gstreamer\": \"%s\",\n", esc,
         gst_ver);
     printf ("  \"packet_bytes\": %u,\n  \"keying_us\": {\"mikey\": %.1f, "
-        "\"reference\": %.1f},\n", PKT_LEN, median_of (ours_key, opt_slices),
-        median_of (ref_key, opt_slices));
+        "\"reference\": %.1f},\n", PKT_LEN, median_of (keying[SIDE_MIKEY],
+            opt_slices), median_of (keying[SIDE_REF], opt_slices));
     printf ("  \"runs\": [");
     for (gint i = 0; i < opt_slices; i++)
-      printf ("%s{\"mikey\": %.1f, \"reference\": %.1f}", i ? ", " : "",
-          ours[i], ref[i]);
+      printf ("%s{\"mikey\": %.1f, \"reference\": %.1f, \"floor\": %.1f}",
+          i ? ", " : "", rate[SIDE_MIKEY][i], rate[SIDE_REF][i],
+          rate[SIDE_FLOOR][i]);
     printf ("],\n");
   }
 
-  row = (Row) {
+  rows[0] = (Row) {
     .key = "srtp_path_mikey", .what = "with mikeyenc/mikeydec",
     .unit = "packet", .ref_what = "srtpenc ! srtpdec",
     .target_kind = TARGET_MAX_OVERHEAD, .target = OVERHEAD_TARGET,
   };
-  stat_of (ours, opt_slices, &row.st);
-  stat_of (ref, opt_slices, &row.ref_st);
-  row.st.cpu_share = ours_cpu;
-  row.ref_st.cpu_share = ref_cpu;
-  row.rate = row.st.median;
-  row.ref_rate = row.ref_st.median;
+  rows[1] = (Row) {
+    .key = "srtp_path_mikey_vs_two_elements", .what =
+        "with mikeyenc/mikeydec", .unit = "packet", .ref_what =
+        "srtpenc ! identity x2 ! srtpdec", .target_kind = TARGET_NONE,
+  };
+  for (guint r = 0; r < 2; r++) {
+    Side ref = r == 0 ? SIDE_REF : SIDE_FLOOR;
+
+    stat_of (rate[SIDE_MIKEY], opt_slices, &rows[r].st);
+    stat_of (rate[ref], opt_slices, &rows[r].ref_st);
+    rows[r].st.cpu_share = cpu_share[SIDE_MIKEY];
+    rows[r].ref_st.cpu_share = cpu_share[ref];
+    rows[r].rate = rows[r].st.median;
+    rows[r].ref_rate = rows[r].ref_st.median;
+  }
 
   if (opt_json) {
     Stat ps;
     stat_of (pair, opt_slices, &ps);
     printf ("  \"pair_overhead_percent\": {\"median\": %.2f, \"min\": %.2f, "
         "\"max\": %.2f},\n", ps.median, ps.min, ps.max);
-    print_json_rows (&row, 1);
+    print_json_rows (rows, 2);
   } else {
-    g_autofree char *omin = thousands (row.st.min);
-    g_autofree char *omax = thousands (row.st.max);
-    g_autofree char *rmin = thousands (row.ref_st.min);
-    g_autofree char *rmax = thousands (row.ref_st.max);
+    g_autofree char *omin = thousands (rows[0].st.min);
+    g_autofree char *omax = thousands (rows[0].st.max);
+    g_autofree char *rmin = thousands (rows[0].ref_st.min);
+    g_autofree char *rmax = thousands (rows[0].ref_st.max);
     Stat ps;
 
     stat_of (pair, opt_slices, &ps);
     note = g_strdup_printf ("every packet arrived as sent. Runs: %s to %s "
-        "packets/s (reference %s to %s); overhead in pairs of adjacent runs "
-        "%.1f%% (median; %.1f%% to %.1f%%). Keys in place %.0f us after the "
-        "first packet, MIKEY message from mikeyenc to mikeydec (reference: "
-        "srtpdec's request-key, %.0f us), not in the rate. %s", omin, omax,
-        rmin, rmax, ps.median, ps.min, ps.max, median_of (ours_key,
-            opt_slices), median_of (ref_key, opt_slices),
-        cpu_share_text (&row));
-    row.note = note;
-    print_table (&row, 1, "results (one op = one RTP packet through the "
+        "packets/s (reference %s to %s); overhead in rounds %.1f%% (median; "
+        "%.1f%% to %.1f%%). Keys in place %.0f us after the first packet, "
+        "MIKEY message from mikeyenc to mikeydec (reference: srtpdec's "
+        "request-key, %.0f us), not in the rate. %s", omin, omax, rmin, rmax,
+        ps.median, ps.min, ps.max, median_of (keying[SIDE_MIKEY],
+            opt_slices), median_of (keying[SIDE_REF], opt_slices),
+        cpu_share_text (&rows[0]));
+    rows[0].note = note;
+    floor_note = g_strdup_printf ("two identity elements in the path add "
+        "%.1f%% to srtpenc ! srtpdec (the cost of two more pad pushes per "
+        "packet); mikeyenc/mikeydec in their place run at %.3fx their "
+        "rate", 100.0 * (rows[0].ref_rate / rows[1].ref_rate - 1.0),
+        rows[1].rate / rows[1].ref_rate);
+    rows[1].note = floor_note;
+    print_table (rows, 2, "results (one op = one RTP packet through the "
         "pipeline):", "mikey");
   }
 
+  for (Side w = 0; w < N_SIDES; w++) {
+    g_free (rate[w]);
+    g_free (keying[w]);
+  }
   packets_clear (&pk);
   return 0;
 }
