@@ -257,10 +257,8 @@ if grep -q '^#eof' "$tmp/sender.events"; then
   cat "$tmp/sender.log" >&2
   die "the sender stopped at once"
 fi
-# A member that joins before the key server has seen a packet of every
-# SSRC gets a crypto session of SSRC 0, bound to the first SSRC it sees:
-# the first receiver waits until both streams have surely started.
-sleep 1
+# No wait for the streams: a member that joins before the key server has
+# seen both SSRCs re-joins when the other one comes (see mikeydec).
 
 # receivers one after the other, over the first third of the run
 step_ms=$((run_seconds * 1000 / 3 / ${#names[@]}))

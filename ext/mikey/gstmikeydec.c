@@ -68,6 +68,14 @@
  * no answer by the join timeout is a RESOURCE / OPEN_READ error. Either
  * way no keys, so no media.
  *
+ * Once in the group mikeydec re-joins every #GstMikeyDec:rejoin-interval to
+ * follow re-keys, and at once when packets of an SSRC come that the last
+ * answer had no keys for (a stream the sender began after our join, or a
+ * second one when we joined before the sender had any and its crypto
+ * session of SSRC 0 went to the first); those packets wait meanwhile. It
+ * asks at most twice for an SSRC, so a stream the server does not know
+ * costs two requests, not one per packet.
+ *
  * With #GstMikeyDec:mode `rsa-r` (RFC 4738 unicast) mikeydec asks
  * #GstMikeyDec:server the same way, with the same properties, timers and
  * errors, but in an exchange of its own: a unicast request (with our
@@ -209,6 +217,10 @@ typedef struct
   guint64 passed;
   guint64 dropped;
   gboolean warned;
+  /* rsa-r modes: re-joins asked for its keys, the last after answer
+   * number @asked_at */
+  guint asks;
+  guint asked_at;
 } SsrcEntry;
 
 /* A crypto session of SSRC 0, waiting for the first SSRC without a key */
@@ -264,6 +276,7 @@ struct _GstMikeyDec
   const gchar *join_state;      /* for stats, under the object lock */
   guint64 requests_sent;        /* under the object lock */
   guint64 rejoins;              /* under the object lock */
+  guint answers;                /* applied; under the object lock */
 
   /* dh, dhhmac: the Responder on UDP port @port, PAUSED and up (udp;
    * used on the UDP thread only) */
@@ -730,6 +743,27 @@ entry_of (GstMikeyDec *self, guint path, guint32 ssrc)
   return e;
 }
 
+/* A stream the key server's last answer had no keys for (it began after
+ * our join, or a crypto session of SSRC 0 went to another SSRC): ask
+ * again now, not at the next rejoin-interval; once more after a later
+ * answer, but no more (a stream of someone else would make us ask
+ * forever). Call with the object lock. */
+#define MAX_STREAM_ASKS 2
+
+static gboolean rejoin_for_stream (gpointer user_data);
+
+static gboolean
+wants_rejoin (GstMikeyDec *self, SsrcEntry *e)
+{
+  if (!MIKEY_MODE_IS_RSA_R (self->mode) || self->udp == NULL
+      || e->asks >= MAX_STREAM_ASKS
+      || (e->asks > 0 && e->asked_at == self->answers))
+    return FALSE;
+  e->asks++;
+  e->asked_at = self->answers;
+  return TRUE;
+}
+
 /* The keyed path: keys announced, nothing held before it, so straight on
  * (no queue, no qdata). Call with the object lock. */
 static inline gboolean
@@ -748,7 +782,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GArray *bound = NULL;
   SsrcEntry *e;
   guint32 ssrc;
-  gboolean warn = FALSE;
+  gboolean warn = FALSE, ask = FALSE;
   guint max_pending = 0;
   guint8 head[12];
   /* the few header bytes, once: MIKEY or not, and the SSRC */
@@ -817,12 +851,15 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       e->warned = TRUE;
       warn = TRUE;
     }
+    ask = wants_rejoin (self, e);
     max_pending = self->max_pending;
     /* others may have got keys meanwhile */
     collect_ready (self, path, &items);
   }
   GST_OBJECT_UNLOCK (self);
 
+  if (ask)
+    mikey_udp_invoke (self->udp, rejoin_for_stream, self);
   if (warn)
     GST_ELEMENT_WARNING (self, STREAM, DECRYPT_NOKEY,
         (_("No key for an incoming SRTP stream yet.")),
@@ -1315,6 +1352,15 @@ rejoin (gpointer user_data)
 }
 
 static void
+cancel_rejoin (GstMikeyDec *self)
+{
+  if (self->rejoin_timer) {
+    g_source_destroy (self->rejoin_timer);
+    g_clear_pointer (&self->rejoin_timer, g_source_unref);
+  }
+}
+
+static void
 arm_rejoin (GstMikeyDec *self)
 {
   guint ms;
@@ -1322,12 +1368,23 @@ arm_rejoin (GstMikeyDec *self)
   GST_OBJECT_LOCK (self);
   ms = self->rejoin_interval;
   GST_OBJECT_UNLOCK (self);
-  if (self->rejoin_timer) {
-    g_source_destroy (self->rejoin_timer);
-    g_clear_pointer (&self->rejoin_timer, g_source_unref);
-  }
+  cancel_rejoin (self);
   if (ms > 0)
     self->rejoin_timer = mikey_udp_add_timeout (self->udp, ms, rejoin, self);
+}
+
+/* See wants_rejoin. While a join is under way its answer comes first. */
+static gboolean
+rejoin_for_stream (gpointer user_data)
+{
+  GstMikeyDec *self = user_data;
+
+  if (self->joined && self->join_done && self->refusal == NULL) {
+    GST_DEBUG_OBJECT (self, "a stream without keys: re-joining now");
+    cancel_rejoin (self);
+    rejoin (self);
+  }
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -1428,6 +1485,8 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   if (ok)
     wake_release (self);
   self->join_state = ok ? "joined" : "failed";
+  if (ok)
+    self->answers++;
   if (ok && self->joined)
     self->rejoins++;
   GST_OBJECT_UNLOCK (self);
@@ -1463,10 +1522,7 @@ stop_join (GstMikeyDec *self)
   if (self->udp)
     mikey_udp_stop (self->udp);
   cancel_timer (self);
-  if (self->rejoin_timer) {
-    g_source_destroy (self->rejoin_timer);
-    g_clear_pointer (&self->rejoin_timer, g_source_unref);
-  }
+  cancel_rejoin (self);
   g_clear_pointer (&self->udp, mikey_udp_free);
   g_clear_pointer (&self->member, mky_rsa_r_initiator_free);
   g_clear_pointer (&self->request, g_bytes_unref);
@@ -1495,6 +1551,7 @@ start_join (GstMikeyDec *self)
   self->join_state = "joining";
   self->requests_sent = 0;
   self->rejoins = 0;
+  self->answers = 0;
   GST_OBJECT_UNLOCK (self);
 
   if (self->server == NULL) {
@@ -1943,6 +2000,7 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
       SsrcEntry *e = self->order->pdata[i];
       memset (e->announced, 0, sizeof e->announced);
       e->warned = FALSE;
+      e->asks = 0;
     }
     GST_OBJECT_UNLOCK (self);
     post_stats (self);

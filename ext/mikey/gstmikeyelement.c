@@ -561,8 +561,8 @@ udp_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
 
 /* on the thread even before it runs (g_main_context_invoke could run
  * @func right here) */
-static void
-run_on_thread (MikeyUdp *udp, GSourceFunc func, gpointer user_data)
+void
+mikey_udp_invoke (MikeyUdp *udp, GSourceFunc func, gpointer user_data)
 {
   GSource *src = g_idle_source_new ();
 
@@ -650,7 +650,7 @@ mikey_udp_start (MikeyUdp *udp, GSourceFunc func, gpointer user_data)
   g_source_attach (src, udp->context);
   g_source_unref (src);
   if (func)
-    run_on_thread (udp, func, user_data);
+    mikey_udp_invoke (udp, func, user_data);
   udp->thread = g_thread_new (name, udp_thread, udp);
 }
 
@@ -680,7 +680,7 @@ void
 mikey_udp_stop (MikeyUdp *udp)
 {
   if (udp->thread) {
-    run_on_thread (udp, udp_quit, udp);
+    mikey_udp_invoke (udp, udp_quit, udp);
     g_thread_join (udp->thread);
     udp->thread = NULL;
   }

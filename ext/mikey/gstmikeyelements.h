@@ -142,6 +142,9 @@ G_GNUC_INTERNAL guint mikey_udp_get_port (MikeyUdp *udp);
 /* Start serving; @func runs once on the thread first (may be NULL) */
 G_GNUC_INTERNAL void mikey_udp_start (MikeyUdp *udp, GSourceFunc func,
     gpointer user_data);
+/* Run @func once on the thread, soon (from any thread) */
+G_GNUC_INTERNAL void mikey_udp_invoke (MikeyUdp *udp, GSourceFunc func,
+    gpointer user_data);
 /* Send (any thread); failures only logged: UDP may lose it anyway */
 G_GNUC_INTERNAL void mikey_udp_send (MikeyUdp *udp, GBytes *datagram,
     GSocketAddress *to);

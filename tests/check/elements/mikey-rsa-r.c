@@ -19,6 +19,7 @@
 #include "test-relay.h"
 
 #define SSRC_A 0x1a2b3c4du
+#define SSRC_B 0x5e6f7081u
 #define N_PACKETS 6
 #define RTP_CAPS "application/x-rtp, media=(string)video, " \
   "payload=(int)96, clock-rate=(int)90000, encoding-name=(string)H264"
@@ -96,14 +97,20 @@ make_pki (void)
   test_pki_cert_free (ca);
 }
 
-/* Packet @n of SSRC_A, timed */
+/* Packet @n of @ssrc, timed */
 static GstBuffer *
-packet (guint n)
+ssrc_packet (guint32 ssrc, guint n)
 {
-  GstBuffer *buf = rtp_packet (SSRC_A, n);
+  GstBuffer *buf = rtp_packet (ssrc, n);
 
   GST_BUFFER_PTS (buf) = n * 33 * GST_MSECOND;
   return buf;
+}
+
+static GstBuffer *
+packet (guint n)
+{
+  return ssrc_packet (SSRC_A, n);
 }
 
 /* @buf (taken) into @appsrc; not through the action signal, whose
@@ -228,18 +235,19 @@ server_start (Server *sv, guint port, const char *allowed, const char *crl)
       files.server_key);
 }
 
-/* Packets 0..N_PACKETS-1 through srtpenc: the SRTP members get */
+/* Packets 0..N_PACKETS-1 of @ssrc through srtpenc: the SRTP members
+ * get */
 static GPtrArray *
-server_media (Server *sv)
+server_media_of (Server *sv, guint32 ssrc)
 {
   GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_buffer_unref);
 
   for (guint n = 0; n < N_PACKETS; n++)
-    push (sv->src, packet (n));
+    push (sv->src, ssrc_packet (ssrc, n));
   for (guint n = 0; n < N_PACKETS; n++) {
     GstBuffer *b = pull (sv->sink, WAIT_MS);
-    GstBuffer *plain = packet (n);
+    GstBuffer *plain = ssrc_packet (ssrc, n);
     fail_unless (b != NULL, "srtpenc gave no packet %u", n);
     /* encrypted and authenticated: longer, and not the plain packet */
     fail_unless (gst_buffer_get_size (b) > gst_buffer_get_size (plain));
@@ -247,6 +255,12 @@ server_media (Server *sv)
     gst_buffer_unref (plain);
   }
   return srtp;
+}
+
+static GPtrArray *
+server_media (Server *sv)
+{
+  return server_media_of (sv, SSRC_A);
 }
 
 static guint64
@@ -366,13 +380,13 @@ member_wait_joined (Member *m)
   gst_message_unref (msg);
 }
 
-/* Feed @srtp; the member must give back packets 0..N_PACKETS-1 bit for
- * bit */
+/* Feed @srtp; the member must give back packets 0..N_PACKETS-1 of @ssrc
+ * bit for bit */
 static void
-member_decodes (Member *m, GPtrArray *srtp)
+member_decodes_of (Member *m, GPtrArray *srtp, guint32 ssrc)
 {
   for (guint n = 0; n < srtp->len; n++) {
-    GstBuffer *out, *want = packet (n);
+    GstBuffer *out, *want = ssrc_packet (ssrc, n);
 
     /* a copy of its own, for srtpdec to decrypt in place */
     push (m->src, gst_buffer_copy_deep (srtp->pdata[n]));
@@ -383,6 +397,12 @@ member_decodes (Member *m, GPtrArray *srtp)
     gst_buffer_unref (out);
     gst_buffer_unref (want);
   }
+}
+
+static void
+member_decodes (Member *m, GPtrArray *srtp)
+{
+  member_decodes_of (m, srtp, SSRC_A);
 }
 
 /* Feed @srtp: a member without keys gives nothing */
@@ -544,6 +564,48 @@ GST_START_TEST (test_group_join_and_refusal)
   member_stop (&mallory);
   member_stop (&dave);
   pipe_stop (&sv.pipe);
+}
+
+GST_END_TEST;
+
+/* A member that joined before the sender had a stream (its crypto
+ * session of SSRC 0 goes to SSRC_A), and one that joined knowing SSRC_A
+ * only: packets of SSRC_B, new to both, make them re-join at once (not
+ * after rejoin-interval, a minute here), wait meanwhile, and come out bit
+ * for bit */
+GST_START_TEST (test_group_new_stream_rejoins)
+{
+  guint port = test_free_port ();
+  Server sv;
+  Member early, late;
+  g_autoptr (GPtrArray) srtp_a = NULL;
+  g_autoptr (GPtrArray) srtp_b = NULL;
+
+  member_rejoin_ms = 60000;
+  server_start (&sv, port, NULL, NULL);
+  member_start (&early, member_names[0], port, 500, WAIT_MS);
+  member_wait_joined (&early);
+  srtp_a = server_media_of (&sv, SSRC_A);
+  member_decodes_of (&early, srtp_a, SSRC_A);
+  member_start (&late, member_names[1], port, 500, WAIT_MS);
+  member_wait_joined (&late);
+  member_decodes_of (&late, srtp_a, SSRC_A);
+  fail_unless_equals_int (stat_u64 (early.md, "rejoins"), 0);
+  fail_unless_equals_int (stat_u64 (late.md, "rejoins"), 0);
+
+  srtp_b = server_media_of (&sv, SSRC_B);
+  member_decodes_of (&early, srtp_b, SSRC_B);
+  member_decodes_of (&late, srtp_b, SSRC_B);
+  fail_unless_equals_int (stat_u64 (early.md, "rejoins"), 1);
+  fail_unless_equals_int (stat_u64 (late.md, "rejoins"), 1);
+  fail_unless_equals_int (stat_u64 (early.md, "packets-dropped"), 0);
+  fail_unless_equals_int (stat_u64 (late.md, "packets-dropped"), 0);
+  fail_unless_equals_int (stat_u64 (sv.me, "members-joined"), 2);
+
+  member_stop (&early);
+  member_stop (&late);
+  pipe_stop (&sv.pipe);
+  member_rejoin_ms = 1500;
 }
 
 GST_END_TEST;
@@ -1093,7 +1155,6 @@ GST_END_TEST;
 /* DH and DH-HMAC (RFC 3830 §3.3, RFC 4650): mikeyenc the Initiator,
  * mikeydec the Responder on UDP */
 
-#define SSRC_B 0x5e6f7081u
 #define PSK_HEX "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 #define OTHER_PSK_HEX "ff0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -1132,16 +1193,6 @@ dh_pki (const char *name, const char *ca)
       "ca-file=\"%s\"", cert, key, ca);
 }
 
-/* The packet of @ssrc (n), timed */
-static GstBuffer *
-dh_packet (guint32 ssrc, guint n)
-{
-  GstBuffer *buf = rtp_packet (ssrc, n);
-
-  GST_BUFFER_PTS (buf) = n * 33 * GST_MSECOND;
-  return buf;
-}
-
 /* The sender's `mikey-exchange-done` and, when @identity, its
  * peer-identity */
 static void
@@ -1175,7 +1226,7 @@ dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
 
   /* no receiver yet: the packets wait before srtpenc */
   for (guint n = 0; n < N_PACKETS; n++)
-    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+    push (by_name (tx, "src"), ssrc_packet (SSRC_A, n));
   fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
   fail_unless_equals_int (stat_u64 (by_name (tx, "me"), "packets-held"),
       N_PACKETS);
@@ -1193,7 +1244,7 @@ dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
     g_ptr_array_add (srtp, b);
   }
   for (guint n = 0; n < N_PACKETS; n++)
-    push (by_name (tx, "src"), dh_packet (SSRC_B, n));
+    push (by_name (tx, "src"), ssrc_packet (SSRC_B, n));
   for (guint n = 0; n < N_PACKETS; n++) {
     b = pull (by_name (tx, "sink"), WAIT_MS);
     fail_unless (b != NULL, "packet %u of SSRC_B not sent", n);
@@ -1201,7 +1252,7 @@ dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
   }
   for (guint i = 0; i < srtp->len; i++) {
     guint32 ssrc = i < N_PACKETS ? SSRC_A : SSRC_B;
-    GstBuffer *out, *want = dh_packet (ssrc, i % N_PACKETS);
+    GstBuffer *out, *want = ssrc_packet (ssrc, i % N_PACKETS);
     push (by_name (rx, "src"), gst_buffer_copy_deep (srtp->pdata[i]));
     out = pull (by_name (rx, "sink"), WAIT_MS);
     fail_unless (out != NULL, "%s: no packet %u", mode, i);
@@ -1301,7 +1352,7 @@ assert_no_media (GstElement *tx, GstElement *rx)
   GstCaps *caps = NULL;
 
   for (guint n = 0; n < N_PACKETS; n++)
-    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+    push (by_name (tx, "src"), ssrc_packet (SSRC_A, n));
   fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
   fail_unless_equals_int (stat_u64 (by_name (tx, "me"), "packets-held"),
       N_PACKETS);
@@ -1371,7 +1422,7 @@ GST_START_TEST (test_dh_eos_behind_held)
   GstAppSink *sink = GST_APP_SINK (by_name (tx, "sink"));
 
   for (guint n = 0; n < N_PACKETS; n++)
-    push (by_name (tx, "src"), dh_packet (SSRC_A, n));
+    push (by_name (tx, "src"), ssrc_packet (SSRC_A, n));
   fail_unless_equals_int (gst_app_src_end_of_stream (GST_APP_SRC (by_name (tx,
                   "src"))), GST_FLOW_OK);
   fail_unless (pull (by_name (tx, "sink"), 300) == NULL);
@@ -1489,6 +1540,7 @@ mikey_rsa_r_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_join_and_refusal);
+  tcase_add_test (tc, test_group_new_stream_rejoins);
   tcase_add_test (tc, test_group_retransmission);
   tcase_add_test (tc, test_group_lost_answer);
   tcase_add_test (tc, test_group_revoked);
