@@ -76,6 +76,13 @@
  * asks at most twice for an SSRC, so a stream the server does not know
  * costs two requests, not one per packet.
  *
+ * The same when the sender switches to the next key after a sequence
+ * number wrap: srtpenc before 1.30 restarts its ROC then, and only the
+ * key server can tell. So mikeydec watches each SSRC's packets while it
+ * has the next key, and at the first one under it (its MKI) holds that
+ * SSRC's packets and re-joins at once if its ROC may differ (ours is not
+ * 0); the answer lists the new key first with the sender's ROC.
+ *
  * With #GstMikeyDec:mode `rsa-r` (RFC 4738 unicast) mikeydec asks
  * #GstMikeyDec:server the same way, with the same properties, timers and
  * errors, but in an exchange of its own: a unicast request (with our
@@ -204,6 +211,8 @@ GST_STATIC_PAD_TEMPLATE ("mikey_sink", GST_PAD_SINK, GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("application/mikey"));
 
 /* The state of one SSRC */
+#define MAX_WATCHED_MKI 16
+
 typedef struct
 {
   guint32 ssrc;
@@ -221,6 +230,14 @@ typedef struct
    * number @asked_at */
   guint asks;
   guint asked_at;
+  /* rsa-r modes, while its keys include the next one (mki2): that MKI,
+   * where it sits from an SRTP packet's end, and whether a packet under
+   * it came (the sender's switch) and its packets wait for the ROC the
+   * sender now uses */
+  guint8 next_mki[MAX_WATCHED_MKI];
+  guint next_mki_len;
+  guint next_mki_offset;
+  gboolean switching;
 } SsrcEntry;
 
 /* A crypto session of SSRC 0, waiting for the first SSRC without a key */
@@ -273,6 +290,7 @@ struct _GstMikeyDec
   guint wait;                   /* ms, the current retransmission interval */
   gchar *refusal;               /* an Error message came: why */
   gboolean join_done;
+  gboolean rejoin_after;        /* asked for while a join was under way */
   const gchar *join_state;      /* for stats, under the object lock */
   guint64 requests_sent;        /* under the object lock */
   guint64 rejoins;              /* under the object lock */
@@ -358,6 +376,48 @@ get_entry (GstMikeyDec *self, guint32 ssrc)
 
 /* Give @e the keying @keying (taken). Returns TRUE when it changed.
  * Call with the object lock. */
+/* srtpenc before 1.30 restarts its ROC when it switches to the next key;
+ * in band a message says so before the first packet under it, but a
+ * member (rsa-r modes) learns it only from an answer: so it watches for
+ * that packet (see roc_may_restart). Call with the object lock. */
+static void
+watch_next_key (GstMikeyDec *self, SsrcEntry *e)
+{
+  const GValue *mki = gst_structure_get_value (e->keying, "mki2");
+  MkySrtpPolicy pol;
+  gsize len;
+
+  e->next_mki_len = 0;
+  e->switching = FALSE;
+  if (!MIKEY_MODE_IS_RSA_R (self->mode) || mki == NULL
+      || !GST_VALUE_HOLDS_BUFFER (mki)
+      || !mky_srtp_policy_from_nicks (gst_structure_get_string (e->keying,
+              "srtp-cipher"), gst_structure_get_string (e->keying,
+              "srtp-auth"), gst_structure_get_string (e->keying,
+              "srtcp-cipher"), gst_structure_get_string (e->keying,
+              "srtcp-auth"), &pol, NULL))
+    return;
+  len = gst_buffer_get_size (gst_value_get_buffer (mki));
+  if (len == 0 || len > sizeof e->next_mki)
+    return;
+  gst_buffer_extract (gst_value_get_buffer (mki), 0, e->next_mki, len);
+  e->next_mki_len = len;
+  /* libsrtp: payload, MKI, HMAC tag; with GCM the tag is in the payload */
+  e->next_mki_offset = len + (pol.srtp_cipher == MKY_SRTP_CIPHER_AES_128_GCM
+      || pol.srtp_cipher == MKY_SRTP_CIPHER_AES_256_GCM ? 0 : pol.tag_len);
+}
+
+/* Whether SRTP packet @buf of @e carries the next key's MKI */
+static gboolean
+under_next_key (SsrcEntry *e, GstBuffer *buf)
+{
+  gsize size = gst_buffer_get_size (buf);
+
+  return e->next_mki_len > 0 && size >= 12 + e->next_mki_offset
+      && gst_buffer_memcmp (buf, size - e->next_mki_offset, e->next_mki,
+      e->next_mki_len) == 0;
+}
+
 static gboolean
 entry_set_keying (GstMikeyDec *self, SsrcEntry *e, GstStructure *keying,
     guint32 csb_id, guint32 roc)
@@ -376,6 +436,7 @@ entry_set_keying (GstMikeyDec *self, SsrcEntry *e, GstStructure *keying,
   e->keying = keying;
   e->roc = roc;
   e->generation++;
+  watch_next_key (self, e);
   return TRUE;
 }
 
@@ -461,7 +522,7 @@ collect_ready (GstMikeyDec *self, guint path, GQueue *out)
     SsrcEntry *e = self->order->pdata[i];
     GList *l, *next;
 
-    if (e->keying == NULL || e->pending_path[path] == 0)
+    if (e->keying == NULL || e->switching || e->pending_path[path] == 0)
       continue;
     self->pending_total[path] -= e->pending_path[path];
     if (e->announced[path] != e->generation) {
@@ -750,6 +811,25 @@ entry_of (GstMikeyDec *self, guint path, guint32 ssrc)
  * forever). Call with the object lock. */
 #define MAX_STREAM_ASKS 2
 
+/* After the switch to the next key of @ssrc: whether the sender's ROC may
+ * now differ from ours. srtpenc 1.22 restarts it at 0, 1.30 keeps it; only
+ * a ROC other than 0 (the last answer's @roc, or srtpdec's count of wraps
+ * since) makes a difference, and then a re-join tells. */
+static gboolean
+roc_may_restart (GstMikeyDec *self, guint32 ssrc, guint32 roc)
+{
+  GstElement *srtpdec;
+  g_autoptr (GHashTable) rocs = NULL;
+  gpointer now;
+
+  if (roc > 0 || (srtpdec = next_srtpdec (self, PATH_RTP)) == NULL)
+    return TRUE;
+  rocs = mikey_srtp_rocs (srtpdec);
+  gst_object_unref (srtpdec);
+  return !g_hash_table_lookup_extended (rocs, GUINT_TO_POINTER (ssrc), NULL,
+      &now) || GPOINTER_TO_UINT (now) > 0;
+}
+
 static gboolean rejoin_for_stream (gpointer user_data);
 
 static gboolean
@@ -770,7 +850,8 @@ static inline gboolean
 goes_straight (GstMikeyDec *self, SsrcEntry *e, guint path)
 {
   return e->keying && e->announced[path] == e->generation
-      && self->pending_total[path] == 0;
+      && self->pending_total[path] == 0 && e->next_mki_len == 0
+      && !e->switching;
 }
 
 static GstFlowReturn
@@ -782,7 +863,8 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
   GArray *bound = NULL;
   SsrcEntry *e;
   guint32 ssrc;
-  gboolean warn = FALSE, ask = FALSE;
+  gboolean warn = FALSE, ask = FALSE, check_switch = FALSE;
+  guint32 switch_roc = 0;
   guint max_pending = 0;
   guint8 head[12];
   /* the few header bytes, once: MIKEY or not, and the SSRC */
@@ -836,7 +918,15 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     bound = g_array_new (FALSE, FALSE, sizeof (guint32));
     g_array_append_val (bound, ssrc);
   }
-  if (e->keying) {
+  if (e->keying && path == PATH_RTP && under_next_key (e, buf)) {
+    GST_DEBUG_OBJECT (self, "SSRC %u: the sender switched to the next key",
+        ssrc);
+    e->next_mki_len = 0;
+    e->switching = TRUE;
+    switch_roc = e->roc;
+    check_switch = TRUE;
+  }
+  if (e->keying && !e->switching) {
     hold (self, e, path, buf);
     collect_ready (self, path, &items);
   } else {
@@ -847,17 +937,31 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
       self->packets_dropped++;
       gst_buffer_unref (buf);
     }
-    if (!e->warned) {
+    if (e->keying == NULL && !e->warned) {
       e->warned = TRUE;
       warn = TRUE;
     }
-    ask = wants_rejoin (self, e);
+    if (e->keying == NULL)
+      ask = wants_rejoin (self, e);
     max_pending = self->max_pending;
     /* others may have got keys meanwhile */
     collect_ready (self, path, &items);
   }
   GST_OBJECT_UNLOCK (self);
 
+  if (check_switch) {
+    if (roc_may_restart (self, ssrc, switch_roc)) {
+      ask = TRUE;
+    } else {
+      /* ROC 0 either way */
+      GST_OBJECT_LOCK (self);
+      e = g_hash_table_lookup (self->ssrcs, GUINT_TO_POINTER (ssrc));
+      if (e)
+        e->switching = FALSE;
+      collect_ready (self, path, &items);
+      GST_OBJECT_UNLOCK (self);
+    }
+  }
   if (ask)
     mikey_udp_invoke (self->udp, rejoin_for_stream, self);
   if (warn)
@@ -1373,18 +1477,35 @@ arm_rejoin (GstMikeyDec *self)
     self->rejoin_timer = mikey_udp_add_timeout (self->udp, ms, rejoin, self);
 }
 
-/* See wants_rejoin. While a join is under way its answer comes first. */
+/* A stream without keys (wants_rejoin), or a switch to the next key
+ * (roc_may_restart): a re-join now, or right after the one under way,
+ * whose answer may have been made before what we saw */
 static gboolean
 rejoin_for_stream (gpointer user_data)
 {
   GstMikeyDec *self = user_data;
 
-  if (self->joined && self->join_done && self->refusal == NULL) {
-    GST_DEBUG_OBJECT (self, "a stream without keys: re-joining now");
-    cancel_rejoin (self);
-    rejoin (self);
+  if (!self->joined || self->refusal)
+    return G_SOURCE_REMOVE;
+  if (!self->join_done) {
+    self->rejoin_after = TRUE;
+    return G_SOURCE_REMOVE;
   }
+  GST_DEBUG_OBJECT (self, "re-joining now for a stream's keys");
+  cancel_rejoin (self);
+  rejoin (self);
   return G_SOURCE_REMOVE;
+}
+
+/* An answer came or none will: packets held at a switch to the next key
+ * go on (with the keys it brought, or with what we have). Call with the
+ * object lock. */
+static void
+end_switches (GstMikeyDec *self)
+{
+  for (guint i = 0; i < self->order->len; i++)
+    ((SsrcEntry *) self->order->pdata[i])->switching = FALSE;
+  wake_release (self);
 }
 
 static gboolean
@@ -1412,6 +1533,10 @@ join_timer (gpointer user_data)
   if (g_get_monotonic_time () >= self->join_deadline && self->joined) {
     /* the keys we have still serve until the group re-keys */
     self->join_done = TRUE;
+    self->rejoin_after = FALSE;
+    GST_OBJECT_LOCK (self);
+    end_switches (self);
+    GST_OBJECT_UNLOCK (self);
     GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
         (_("The MIKEY key server did not answer.")),
         ("no answer from %s to a re-join in %u ms; trying again in %u ms",
@@ -1456,7 +1581,7 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   g_autoptr (MkyCsb) csb = NULL;
   g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree gchar *address = mikey_address_to_string (from);
-  gboolean ok;
+  gboolean ok, again;
 
   if (self->join_done)
     return;
@@ -1482,7 +1607,10 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   cancel_timer (self);
   GST_OBJECT_LOCK (self);
   ok = apply_bundle (self, csb, FALSE, keyed, &error);
-  if (ok)
+  again = ok && self->rejoin_after;
+  if (ok && !again)
+    end_switches (self);
+  else if (ok)
     wake_release (self);
   self->join_state = ok ? "joined" : "failed";
   if (ok)
@@ -1497,6 +1625,11 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
     return;
   }
   arm_rejoin (self);
+  if (again) {
+    self->rejoin_after = FALSE;
+    cancel_rejoin (self);
+    rejoin (self);
+  }
   if (self->joined) {
     GST_DEBUG_OBJECT (self, "re-joined the group at %s", address);
     emit_keyed (self, keyed);
@@ -1547,6 +1680,7 @@ start_join (GstMikeyDec *self)
   self->join_deadline = g_get_monotonic_time ()
       + self->join_timeout * (gint64) 1000;
   self->join_done = FALSE;
+  self->rejoin_after = FALSE;
   self->joined = FALSE;
   self->join_state = "joining";
   self->requests_sent = 0;
@@ -2001,6 +2135,7 @@ gst_mikey_dec_change_state (GstElement *element, GstStateChange transition)
       memset (e->announced, 0, sizeof e->announced);
       e->warned = FALSE;
       e->asks = 0;
+      e->switching = FALSE;
     }
     GST_OBJECT_UNLOCK (self);
     post_stats (self);

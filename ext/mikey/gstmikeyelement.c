@@ -751,3 +751,35 @@ mikey_chain_each (GstPad *pad, GstObject *parent, GstBufferList *list,
   g_free (bufs);
   return ret;
 }
+
+GHashTable *
+mikey_srtp_rocs (GstElement *srtp)
+{
+  GHashTable *rocs = g_hash_table_new (NULL, NULL);
+  GstStructure *stats = NULL;
+  const GValue *streams;
+
+  if (srtp == NULL)
+    return rocs;
+  g_object_get (srtp, "stats", &stats, NULL);
+  if (stats == NULL)
+    return rocs;
+  streams = gst_structure_get_value (stats, "streams");
+  if (streams && GST_VALUE_HOLDS_ARRAY (streams)) {
+    for (guint i = 0; i < gst_value_array_get_size (streams); i++) {
+      const GValue *v = gst_value_array_get_value (streams, i);
+      const GstStructure *s;
+      guint ssrc, roc;
+
+      if (!GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      s = gst_value_get_structure (v);
+      if (gst_structure_get_uint (s, "ssrc", &ssrc)
+          && gst_structure_get_uint (s, "roc", &roc))
+        g_hash_table_insert (rocs, GUINT_TO_POINTER (ssrc),
+            GUINT_TO_POINTER (roc));
+    }
+  }
+  gst_structure_free (stats);
+  return rocs;
+}

@@ -190,6 +190,10 @@ mikey_buffer_head (GstBuffer *buf, guint8 *dest, gsize len)
 G_GNUC_INTERNAL GstFlowReturn mikey_chain_each (GstPad *pad,
     GstObject *parent, GstBufferList *list, GstPadChainFunction chain);
 
+/* SSRC -> ROC from the `stats` of srtpenc or srtpdec (@srtp may be NULL:
+ * an empty table) */
+G_GNUC_INTERNAL GHashTable *mikey_srtp_rocs (GstElement *srtp);
+
 GST_ELEMENT_REGISTER_DECLARE (mikeyenc);
 GST_ELEMENT_REGISTER_DECLARE (mikeydec);
 

@@ -157,12 +157,14 @@
  * the new key) a new message goes out that lists the new key first with
  * the ROC srtpenc now uses (0 on 1.22, the kept one on 1.30). In band that
  * message comes before the first packet under the new key, so a re-key
- * after a wrap loses nothing either. Out of band (`mikey_src`, rsa-r-group)
- * it reaches receivers later: before the first wrap (the first 65536
- * packets of an SSRC) the ROC is 0 either way, but after one, packets
- * under the new key fail at receivers that do not have that message yet
- * (in rsa-r-group mode until the next re-join). With srtpenc 1.22 there,
- * re-key before the first wrap, or rarely, or carry the messages in band.
+ * after a wrap loses nothing either. In rsa-r-group (and rsa-r) mode
+ * members ask for it: mikeydec holds the first packet under the new key
+ * and re-joins at once when its ROC may differ. Out of band through
+ * `mikey_src` it reaches receivers later: before the first wrap (the
+ * first 65536 packets of an SSRC) the ROC is 0 either way, but after one,
+ * packets under the new key fail at receivers that do not have that
+ * message yet. With srtpenc 1.22 there, re-key before the first wrap, or
+ * rarely, or carry the messages in band.
  *
  * ## Example launch lines
  * |[
@@ -399,39 +401,6 @@ add_ssrc (GstMikeyEnc *self, guint32 ssrc)
   return TRUE;
 }
 
-/* SSRC -> ROC from srtpenc's stats */
-static GHashTable *
-srtpenc_rocs (GstElement *srtpenc)
-{
-  GHashTable *rocs = g_hash_table_new (NULL, NULL);
-  GstStructure *stats = NULL;
-  const GValue *streams;
-
-  if (srtpenc == NULL)
-    return rocs;
-  g_object_get (srtpenc, "stats", &stats, NULL);
-  if (stats == NULL)
-    return rocs;
-  streams = gst_structure_get_value (stats, "streams");
-  if (streams && GST_VALUE_HOLDS_ARRAY (streams)) {
-    for (guint i = 0; i < gst_value_array_get_size (streams); i++) {
-      const GValue *v = gst_value_array_get_value (streams, i);
-      const GstStructure *s;
-      guint ssrc, roc;
-
-      if (!GST_VALUE_HOLDS_STRUCTURE (v))
-        continue;
-      s = gst_value_get_structure (v);
-      if (gst_structure_get_uint (s, "ssrc", &ssrc)
-          && gst_structure_get_uint (s, "roc", &roc))
-        g_hash_table_insert (rocs, GUINT_TO_POINTER (ssrc),
-            GUINT_TO_POINTER (roc));
-    }
-  }
-  gst_structure_free (stats);
-  return rocs;
-}
-
 /* SSRC -> ROC of the SSRCs srtpenc has seen */
 static GHashTable *
 current_rocs (GstMikeyEnc *self)
@@ -444,7 +413,7 @@ current_rocs (GstMikeyEnc *self)
     srtpenc = gst_object_ref (self->srtpenc);
   GST_OBJECT_UNLOCK (self);
   /* not under our lock: srtpenc takes its own */
-  rocs = srtpenc_rocs (srtpenc);
+  rocs = mikey_srtp_rocs (srtpenc);
   if (srtpenc)
     gst_object_unref (srtpenc);
   return rocs;

@@ -1556,13 +1556,7 @@ GST_END_TEST;
 static GstBuffer *
 seq_packet (guint n, guint base)
 {
-  GstBuffer *buf = rtp_packet (SSRC_A, n);
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-
-  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
-  gst_rtp_buffer_set_seq (&rtp, (guint16) (base + n));
-  gst_rtp_buffer_unmap (&rtp);
-  return buf;
+  return rtp_packet_seq (SSRC_A, n, base);
 }
 
 /* Packets @from .. @to - 1 through srtpenc ! mikeyenc (in band), and what

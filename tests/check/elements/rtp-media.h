@@ -44,6 +44,19 @@ rtp_packet (guint32 ssrc, guint n)
   return buf;
 }
 
+/* rtp_packet () with sequence number @base + @n (wrapping) */
+static GstBuffer *
+rtp_packet_seq (guint32 ssrc, guint n, guint base)
+{
+  GstBuffer *buf = rtp_packet (ssrc, n);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  fail_unless (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_seq (&rtp, (guint16) (base + n));
+  gst_rtp_buffer_unmap (&rtp);
+  return buf;
+}
+
 /* Whether @a and @b hold the same bytes */
 static gboolean
 same_bytes (GstBuffer *a, GstBuffer *b)
