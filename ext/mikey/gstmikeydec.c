@@ -290,7 +290,9 @@ struct _GstMikeyDec
   guint wait;                   /* ms, the current retransmission interval */
   gchar *refusal;               /* an Error message came: why */
   gboolean join_done;
-  gboolean rejoin_after;        /* asked for while a join was under way */
+  gint64 request_made;          /* monotonic, of @request */
+  gint64 switch_seen;           /* monotonic, a switch to the next key;
+                                 * under the object lock */
   const gchar *join_state;      /* for stats, under the object lock */
   guint64 requests_sent;        /* under the object lock */
   guint64 rejoins;              /* under the object lock */
@@ -923,6 +925,7 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
         ssrc);
     e->next_mki_len = 0;
     e->switching = TRUE;
+    self->switch_seen = g_get_monotonic_time ();
     switch_roc = e->roc;
     check_switch = TRUE;
   }
@@ -1408,6 +1411,7 @@ new_request (GstMikeyDec *self, GError **error)
   g_clear_pointer (&self->request, g_bytes_unref);
   self->request = req;
   self->request_sends = 0;
+  self->request_made = g_get_monotonic_time ();
   return TRUE;
 }
 
@@ -1477,23 +1481,38 @@ arm_rejoin (GstMikeyDec *self)
     self->rejoin_timer = mikey_udp_add_timeout (self->udp, ms, rejoin, self);
 }
 
-/* A stream without keys (wants_rejoin), or a switch to the next key
- * (roc_may_restart): a re-join now, or right after the one under way,
- * whose answer may have been made before what we saw */
+/* Whether an SSRC still waits for keys an answer may bring: one we asked
+ * for that has none (wants_rejoin), or one at a switch to the next key
+ * (roc_may_restart). Call with the object lock. */
+static gboolean
+keys_wanted (GstMikeyDec *self)
+{
+  for (guint i = 0; i < self->order->len; i++) {
+    SsrcEntry *e = self->order->pdata[i];
+    if (e->switching || (e->asks > 0 && e->keying == NULL))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* See keys_wanted: a re-join now, unless the keys came meanwhile or a join
+ * is under way (member_datagram sees to its answer) */
 static gboolean
 rejoin_for_stream (gpointer user_data)
 {
   GstMikeyDec *self = user_data;
+  gboolean wanted;
 
-  if (!self->joined || self->refusal)
+  if (!self->joined || self->refusal || !self->join_done)
     return G_SOURCE_REMOVE;
-  if (!self->join_done) {
-    self->rejoin_after = TRUE;
-    return G_SOURCE_REMOVE;
+  GST_OBJECT_LOCK (self);
+  wanted = keys_wanted (self);
+  GST_OBJECT_UNLOCK (self);
+  if (wanted) {
+    GST_DEBUG_OBJECT (self, "re-joining now for a stream's keys");
+    cancel_rejoin (self);
+    rejoin (self);
   }
-  GST_DEBUG_OBJECT (self, "re-joining now for a stream's keys");
-  cancel_rejoin (self);
-  rejoin (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1533,7 +1552,6 @@ join_timer (gpointer user_data)
   if (g_get_monotonic_time () >= self->join_deadline && self->joined) {
     /* the keys we have still serve until the group re-keys */
     self->join_done = TRUE;
-    self->rejoin_after = FALSE;
     GST_OBJECT_LOCK (self);
     end_switches (self);
     GST_OBJECT_UNLOCK (self);
@@ -1607,7 +1625,8 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   cancel_timer (self);
   GST_OBJECT_LOCK (self);
   ok = apply_bundle (self, csb, FALSE, keyed, &error);
-  again = ok && self->rejoin_after;
+  /* asked before the sender switched keys: asked again */
+  again = ok && self->request_made < self->switch_seen && keys_wanted (self);
   if (ok && !again)
     end_switches (self);
   else if (ok)
@@ -1626,7 +1645,6 @@ member_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   }
   arm_rejoin (self);
   if (again) {
-    self->rejoin_after = FALSE;
     cancel_rejoin (self);
     rejoin (self);
   }
@@ -1680,7 +1698,7 @@ start_join (GstMikeyDec *self)
   self->join_deadline = g_get_monotonic_time ()
       + self->join_timeout * (gint64) 1000;
   self->join_done = FALSE;
-  self->rejoin_after = FALSE;
+  self->switch_seen = 0;
   self->joined = FALSE;
   self->join_state = "joining";
   self->requests_sent = 0;
