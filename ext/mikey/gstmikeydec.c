@@ -381,9 +381,11 @@ get_entry (GstMikeyDec *self, guint32 ssrc)
 /* srtpenc before 1.30 restarts its ROC when it switches to the next key;
  * in band a message says so before the first packet under it, but a
  * member (rsa-r modes) learns it only from an answer: so it watches for
- * that packet (see roc_may_restart). Call with the object lock. */
+ * that packet (see roc_may_restart). The second key is the next one
+ * unless it is the one that came first before (@old_first: the keys of a
+ * switch not yet retired). Call with the object lock. */
 static void
-watch_next_key (GstMikeyDec *self, SsrcEntry *e)
+watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
 {
   const GValue *mki = gst_structure_get_value (e->keying, "mki2");
   MkySrtpPolicy pol;
@@ -393,6 +395,7 @@ watch_next_key (GstMikeyDec *self, SsrcEntry *e)
   e->switching = FALSE;
   if (!MIKEY_MODE_IS_RSA_R (self->mode) || mki == NULL
       || !GST_VALUE_HOLDS_BUFFER (mki)
+      || (old_first && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL)
       || !mky_srtp_policy_from_nicks (gst_structure_get_string (e->keying,
               "srtp-cipher"), gst_structure_get_string (e->keying,
               "srtp-auth"), gst_structure_get_string (e->keying,
@@ -424,21 +427,24 @@ static gboolean
 entry_set_keying (GstMikeyDec *self, SsrcEntry *e, GstStructure *keying,
     guint32 csb_id, guint32 roc)
 {
+  GstStructure *old = e->keying;
+
   gst_structure_set (keying, "ssrc", G_TYPE_UINT, e->ssrc, NULL);
   e->csb_id = csb_id;
-  if (e->keying && gst_structure_is_equal (e->keying, keying)) {
+  if (old && gst_structure_is_equal (old, keying)) {
     gst_structure_free (keying);
     return FALSE;
   }
   self->keys_received++;
-  if (e->keying) {
+  if (old)
     self->rekeys_followed++;
-    gst_structure_free (e->keying);
-  }
   e->keying = keying;
   e->roc = roc;
   e->generation++;
-  watch_next_key (self, e);
+  watch_next_key (self, e, old ? gst_structure_get_value (old, "mki") :
+      NULL);
+  if (old)
+    gst_structure_free (old);
   return TRUE;
 }
 
