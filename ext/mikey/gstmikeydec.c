@@ -2493,6 +2493,26 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
       G_CALLBACK (gst_mikey_dec_get_keys), NULL, NULL, NULL,
       GST_TYPE_CAPS, 1, G_TYPE_UINT);
 
+  /**
+   * GstMikeyDec::accept-certificate:
+   * @mikeydec: the element
+   * @identity: (nullable): the identity the peer claims (its ID payload),
+   *   or %NULL for the certificate's own
+   * @pem: the peer's certificate (PEM)
+   *
+   * The application's say on a peer: the key server (rsa-r modes), the sender (pk, dh modes). Emitted after the certificate
+   * chain led to #GstMikeyDec:ca-file, is not revoked, is valid now and bears
+   * @identity, and @identity is allowed; from the thread that handles the
+   * message (mikeydec's or mikeyenc's UDP thread, or a streaming thread).
+   * Without a handler every such peer is accepted.
+   *
+   * Returns: %TRUE to accept the peer, %FALSE to refuse it as the policy
+   * would (RESOURCE / NOT_AUTHORIZED at the peer)
+   *
+   * Since: 0.1
+   */
+  mikey_accept_certificate_signal_new (G_TYPE_FROM_CLASS (klass));
+
   gst_element_class_add_static_pad_template (element_class,
       &rtp_sink_template);
   gst_element_class_add_static_pad_template (element_class,

@@ -405,6 +405,49 @@ mikey_pki_clear (MikeyPki *pki)
     g_clear_pointer (pki_field (pki, i), g_free);
 }
 
+void
+mikey_accept_certificate_signal_new (GType type)
+{
+  g_signal_new ("accept-certificate", type, G_SIGNAL_RUN_LAST, 0,
+      g_signal_accumulator_first_wins, NULL, NULL, G_TYPE_BOOLEAN, 2,
+      G_TYPE_STRING, G_TYPE_STRING);
+}
+
+/* The application's say on a peer whose certificate chain passed every
+ * check (MkyTrustCheckFunc); no handler: accepted */
+static gboolean
+accept_certificate (const char *identity, GBytes *leaf_der,
+    gpointer user_data, GError **error)
+{
+  GstElement *element = user_data;
+  guint id = g_signal_lookup ("accept-certificate", G_OBJECT_TYPE (element));
+  gnutls_datum_t der, pem = { NULL, 0 };
+  gchar *pem_str;
+  gsize len;
+  gboolean accept = FALSE;
+
+  if (!g_signal_has_handler_pending (element, id, 0, FALSE))
+    return TRUE;
+  der.data = (unsigned char *) g_bytes_get_data (leaf_der, &len);
+  der.size = len;
+  if (gnutls_pem_base64_encode2 ("CERTIFICATE", &der, &pem) < 0) {
+    g_set_error (error, MKY_ERROR, MKY_ERROR_NOT_AUTHORIZED,
+        "the certificate does not encode as PEM");
+    return FALSE;
+  }
+  pem_str = g_strndup ((const gchar *) pem.data, pem.size);
+  gnutls_free (pem.data);
+  g_signal_emit (element, id, 0, identity, pem_str, &accept);
+  g_free (pem_str);
+  GST_DEBUG_OBJECT (element, "certificate of %s %s by the application",
+      identity ? identity : "(no identity)", accept ? "accepted" : "refused");
+  if (!accept)
+    g_set_error (error, MKY_ERROR, MKY_ERROR_NOT_AUTHORIZED,
+        "%s refused by the application (accept-certificate)",
+        identity ? identity : "the peer");
+  return accept;
+}
+
 gboolean
 mikey_pki_load (GstElement *element, MikeyPki *pki,
     const gchar *const *allowed, gboolean server, MkyConfig *cfg)
@@ -445,6 +488,7 @@ mikey_pki_load (GstElement *element, MikeyPki *pki,
   }
   for (guint i = 0; allowed && allowed[i]; i++)
     mky_trust_allow (trust, allowed[i]);
+  mky_trust_set_check_func (trust, accept_certificate, element, NULL);
   cfg->trust = g_steal_pointer (&trust);
   if (server)
     cfg->id_r = g_steal_pointer (&s.identity);

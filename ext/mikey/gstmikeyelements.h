@@ -112,6 +112,11 @@ G_GNUC_INTERNAL void mikey_pki_clear (MikeyPki *pki);
 G_GNUC_INTERNAL gboolean mikey_pki_load (GstElement *element, MikeyPki *pki,
     const gchar *const *allowed, gboolean server, MkyConfig *cfg);
 
+/* Register the `accept-certificate` signal of @type (both elements):
+ * gboolean (GstElement *, const gchar *identity, const gchar *pem). Every
+ * trust mikey_pki_load makes asks it last about each peer certificate. */
+G_GNUC_INTERNAL void mikey_accept_certificate_signal_new (GType type);
+
 /* The peer certificate (chain) file @file (PEM, leaf first, or DER)
  * verified with @trust for encryption (the PK-mode Responder's). On
  * failure posts the error and returns NULL. */

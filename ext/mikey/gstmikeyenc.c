@@ -2443,6 +2443,26 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_mikey_enc_rekey), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
 
+  /**
+   * GstMikeyEnc::accept-certificate:
+   * @mikeyenc: the element
+   * @identity: (nullable): the identity the peer claims (its ID payload),
+   *   or %NULL for the certificate's own
+   * @pem: the peer's certificate (PEM)
+   *
+   * The application's say on a peer: a member (rsa-r modes), the receiver of a DH exchange, or #GstMikeyEnc:peer-certificate (pk mode) when it is loaded. Emitted after the certificate
+   * chain led to #GstMikeyEnc:ca-file, is not revoked, is valid now and bears
+   * @identity, and @identity is allowed; from the thread that handles the
+   * message (mikeydec's or mikeyenc's UDP thread, or a streaming thread).
+   * Without a handler every such peer is accepted.
+   *
+   * Returns: %TRUE to accept the peer, %FALSE to refuse it as the policy
+   * would (RESOURCE / NOT_AUTHORIZED at the peer)
+   *
+   * Since: 0.1
+   */
+  mikey_accept_certificate_signal_new (G_TYPE_FROM_CLASS (klass));
+
   gst_element_class_add_static_pad_template (element_class,
       &rtp_sink_template);
   gst_element_class_add_static_pad_template (element_class,

@@ -307,6 +307,43 @@ typedef struct {
 /* mikeydec's rejoin-interval for the members started next */
 static guint member_rejoin_ms = 1500;
 
+/* An accept-certificate handler: what it was asked (identities, "" for
+ * none), refusing @refuse (NULL: nobody) */
+typedef struct {
+  GMutex lock;
+  GPtrArray *asked;
+  const char *refuse;
+} Decider;
+
+static gboolean
+decide (GstElement *e, const gchar *identity, const gchar *pem, Decider *d)
+{
+  fail_unless (pem && g_str_has_prefix (pem, "-----BEGIN CERTIFICATE-----"));
+  g_mutex_lock (&d->lock);
+  g_ptr_array_add (d->asked, g_strdup (identity ? identity : ""));
+  g_mutex_unlock (&d->lock);
+  return g_strcmp0 (identity, d->refuse) != 0;
+}
+
+static void
+decider_init (Decider *d, const char *refuse)
+{
+  g_mutex_init (&d->lock);
+  d->asked = g_ptr_array_new_with_free_func (g_free);
+  d->refuse = refuse;
+}
+
+static void
+decider_clear (Decider *d)
+{
+  g_ptr_array_unref (d->asked);
+  g_mutex_clear (&d->lock);
+}
+
+/* the accept-certificate handler of the members started next (NULL:
+ * none) */
+static Decider *member_decider;
+
 static void
 member_start (Member *m, const char *name, guint port, guint retransmit_ms,
     guint join_ms)
@@ -322,6 +359,9 @@ member_start (Member *m, const char *name, guint port, guint retransmit_ms,
   g_object_set (m->md, "server", server, "retransmit-timeout", retransmit_ms,
       "join-timeout", join_ms, "max-pending", 64, "rejoin-interval",
       member_rejoin_ms, NULL);
+  if (member_decider)
+    g_signal_connect (m->md, "accept-certificate", G_CALLBACK (decide),
+        member_decider);
   fail_unless (gst_element_link_pads (m->src, "src", m->md, "rtp_sink"));
   fail_unless (gst_element_link_pads (m->md, "rtp_src", m->sd, "rtp_sink"));
   fail_unless (gst_element_link_pads (m->sd, "rtp_src", m->sink, "sink"));
@@ -377,6 +417,24 @@ member_wait_joined (Member *m)
 
   fail_unless_equals_string (gst_structure_get_string (s, "server-identity"),
       "sip:keys@example.com");
+  gst_message_unref (msg);
+}
+
+/* The RESOURCE error @code of member @m's mikeydec */
+static void
+member_wait_error (Member *m, gint code)
+{
+  GstMessage *msg = wait_for (m->pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  gst_message_parse_error (msg, &err, &dbg);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code), "%s: %s",
+      m->name, err->message);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (m->md));
+  GST_INFO ("%s: %s (%s)", m->name, err->message, dbg);
+  g_clear_error (&err);
+  g_free (dbg);
   gst_message_unref (msg);
 }
 
@@ -500,9 +558,7 @@ GST_START_TEST (test_group_join_and_refusal)
   g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-  GstMessage *msg;
-  GError *err = NULL;
-  gchar *dbg = NULL, *state;
+  gchar *state;
 
   server_start (&sv, port, allowed, NULL);
   {
@@ -523,15 +579,7 @@ GST_START_TEST (test_group_join_and_refusal)
 
   for (guint i = 0; i < 3; i++)
     member_wait_joined (&m[i]);
-  msg = wait_for (mallory.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
-  gst_message_parse_error (msg, &err, &dbg);
-  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
-  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (mallory.md));
-  GST_INFO ("mallory: %s (%s)", err->message, dbg);
-  g_clear_error (&err);
-  g_free (dbg);
-  gst_message_unref (msg);
+  member_wait_error (&mallory, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
   state = stat_str (mallory.md, "join-state");
   fail_unless_equals_string (state, "refused");
   g_free (state);
@@ -610,6 +658,69 @@ GST_START_TEST (test_group_new_stream_rejoins)
 
 GST_END_TEST;
 
+/* accept-certificate decides last on both sides: the key server's
+ * handler is asked about each member (after the CA, CRL and identity
+ * checks) and refuses bob like the policy would; a member's handler is
+ * asked about the key server, and carol's, refusing it, takes no keys
+ * (the answer counts as not authenticated: the join times out) */
+GST_START_TEST (test_group_accept_certificate)
+{
+  guint port = test_free_port ();
+  Decider server_d, alice_d, carol_d;
+  Server sv;
+  Member alice, bob, carol;
+  g_autoptr (GPtrArray) srtp = NULL;
+  g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+
+  decider_init (&server_d, "sip:bob@example.com");
+  decider_init (&alice_d, NULL);
+  decider_init (&carol_d, "sip:keys@example.com");
+  server_start (&sv, port, NULL, NULL);
+  g_signal_connect (sv.me, "accept-certificate", G_CALLBACK (decide),
+      &server_d);
+
+  member_decider = &alice_d;
+  member_start (&alice, "alice", port, 200, WAIT_MS);
+  member_decider = NULL;
+  member_start (&bob, "bob", port, 200, WAIT_MS);
+  member_decider = &carol_d;
+  member_start (&carol, "carol", port, 200, 1500);
+  member_decider = NULL;
+
+  member_wait_joined (&alice);
+  member_wait_error (&bob, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  member_wait_error (&carol, GST_RESOURCE_ERROR_OPEN_READ);
+
+  server_messages (&sv, 2, 1, joined, refused, addrs);
+  fail_unless_equals_string (refused->pdata[0], "sip:bob@example.com");
+  g_mutex_lock (&server_d.lock);
+  fail_unless_equals_int (server_d.asked->len, 3);
+  g_mutex_unlock (&server_d.lock);
+  g_mutex_lock (&alice_d.lock);
+  fail_unless (alice_d.asked->len >= 1);
+  fail_unless_equals_string (alice_d.asked->pdata[0], "sip:keys@example.com");
+  g_mutex_unlock (&alice_d.lock);
+  g_mutex_lock (&carol_d.lock);
+  fail_unless (carol_d.asked->len >= 1);
+  g_mutex_unlock (&carol_d.lock);
+
+  srtp = server_media (&sv);
+  member_decodes (&alice, srtp);
+  member_decodes_nothing (&carol, srtp);
+
+  member_stop (&alice);
+  member_stop (&bob);
+  member_stop (&carol);
+  pipe_stop (&sv.pipe);
+  decider_clear (&server_d);
+  decider_clear (&alice_d);
+  decider_clear (&carol_d);
+}
+
+GST_END_TEST;
+
 /* The member's first requests find no server (it starts later): its
  * retransmissions, the same bytes, get it in */
 GST_START_TEST (test_group_retransmission)
@@ -682,19 +793,12 @@ GST_START_TEST (test_group_revoked)
   g_autoptr (GPtrArray) joined = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) addrs = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-  GstMessage *msg;
-  GError *err = NULL;
 
   server_start (&sv, port, NULL, files.crl);
   member_start (&revoked, "revoked", port, 500, WAIT_MS);
   member_start (&alice, "alice", port, 500, WAIT_MS);
   member_wait_joined (&alice);
-  msg = wait_for (revoked.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
-  gst_message_parse_error (msg, &err, NULL);
-  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_NOT_AUTHORIZED), "%s", err->message);
-  g_clear_error (&err);
-  gst_message_unref (msg);
+  member_wait_error (&revoked, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
   server_messages (&sv, 1, 1, joined, refused, addrs);
   fail_unless_equals_string (joined->pdata[0], "sip:alice@example.com");
   fail_unless_equals_string (refused->pdata[0], "sip:revoked@example.com");
@@ -709,20 +813,13 @@ GST_END_TEST;
 GST_START_TEST (test_group_join_timeout)
 {
   Member erin;
-  GstMessage *msg;
-  GError *err = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
   member_start (&erin, "erin", test_free_port (), 100, 700);
-  msg = wait_for (erin.pipe, NULL, GST_RESOURCE_ERROR, WAIT_MS);
-  gst_message_parse_error (msg, &err, NULL);
-  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_OPEN_READ), "%s", err->message);
+  member_wait_error (&erin, GST_RESOURCE_ERROR_OPEN_READ);
   fail_unless (g_get_monotonic_time () - t0 >= 700 * 1000);
   /* 0, 100, 300: then the deadline */
   fail_unless (stat_u64 (erin.md, "requests-sent") >= 3);
-  g_clear_error (&err);
-  gst_message_unref (msg);
   member_stop (&erin);
 }
 
@@ -1557,6 +1654,7 @@ mikey_rsa_r_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_group_join_and_refusal);
   tcase_add_test (tc, test_group_new_stream_rejoins);
+  tcase_add_test (tc, test_group_accept_certificate);
   tcase_add_test (tc, test_group_retransmission);
   tcase_add_test (tc, test_group_lost_answer);
   tcase_add_test (tc, test_group_revoked);
