@@ -10,8 +10,11 @@
 #   certificate's first URI, else its first e-mail name, by default.
 # - One sender: audio and video test sources (two SSRCs) through rtpfunnel,
 #   stock srtpenc and mikeyenc mode=rsa-r-group, the group key server, which
-#   admits only the identities in its allowed-identities. Media goes out by
-#   unicast fan-out (multiudpsink) to every receiver's port.
+#   admits only the identities in its allowed-identities. Media goes out to
+#   a multicast group where this machine allows it (checked at start: a
+#   packet sent to the group with TTL 0 comes back to a receiver on this
+#   host; the packets never leave it), else by unicast fan-out
+#   (multiudpsink) to every receiver's port.
 # - Receivers, one gst-launch-1.0 each, started one after the other:
 #   udpsrc ! mikeydec mode=rsa-r-group ! srtpdec ! fakesink. One of them
 #   (mallory) has a certificate from the same CA but an identity the key
@@ -39,7 +42,9 @@
 # Tunables (environment): CONF_RECEIVERS (receivers including the refused
 # one, 2-9, default 5), CONF_SECONDS (run time from the sender's start,
 # default 17), CONF_REKEY (re-key interval in seconds, default 10, 0: none),
-# CONF_KEEP (set: keep the temporary directory, logs and certificates).
+# CONF_TRANSPORT (multicast, unicast, or auto: multicast if it works,
+# the default), CONF_KEEP (set: keep the temporary directory, logs and
+# certificates).
 
 set -euo pipefail
 
@@ -175,6 +180,50 @@ for name in "${names[@]}"; do
   clients+=("127.0.0.1:${ports[-1]}")
 done
 
+# --- media transport --------------------------------------------------------
+
+# multicast_works GROUP PORT: a packet to GROUP:PORT with TTL 0 (looped
+# back, never leaving this host) reaches a receiver that joined the group
+multicast_works () {
+  timeout 4 gst-launch-1.0 -q udpsrc address="$1" port="$2" \
+    auto-multicast=true num-buffers=1 ! fakesink >/dev/null 2>&1 &
+  local rx=$!
+  sleep 0.5
+  timeout 3 gst-launch-1.0 -q audiotestsrc is-live=true num-buffers=150 \
+    ! udpsink host="$1" port="$2" auto-multicast=true loop=true ttl-mc=0 \
+    >/dev/null 2>&1 || true
+  wait "$rx"
+}
+
+transport=${CONF_TRANSPORT:-auto}
+case "$transport" in
+  auto|multicast|unicast) ;;
+  *) die "CONF_TRANSPORT is multicast, unicast or auto, not $transport" ;;
+esac
+if [ "$transport" != unicast ]; then
+  pick_port
+  group_port=${ports[-1]}
+  group=239.255.$((RANDOM % 256)).$((1 + RANDOM % 254))
+  if multicast_works "$group" "$group_port"; then
+    transport=multicast
+  elif [ "$transport" = multicast ]; then
+    die "multicast to $group:$group_port does not come back on this host"
+  else
+    transport=unicast
+  fi
+fi
+if [ "$transport" = multicast ]; then
+  media_sink=(udpsink host="$group" port="$group_port" auto-multicast=true
+    loop=true ttl-mc=0)
+  media_text="multicast $group:$group_port (TTL 0: on this host only)"
+else
+  media_sink=(multiudpsink clients="$(IFS=,; echo "${clients[*]}")")
+  media_text="unicast fan-out to each receiver's port"
+  if [ "${CONF_TRANSPORT:-auto}" = auto ]; then
+    media_text+=" (multicast does not come back on this host)"
+  fi
+fi
+
 # --- processes --------------------------------------------------------------
 
 # Lines of a process's output with the time they came (seconds); the
@@ -231,9 +280,9 @@ done
 rekey_args=()
 [ "$has_rekey" = yes ] && rekey_args=("rekey-interval=$rekey")
 
-client_list=$(IFS=,; echo "${clients[*]}")
 echo "conference demo: key server sip:keys@$domain on 127.0.0.1:$key_port," \
   "${#names[@]} receivers ($(IFS=' '; echo "${names[*]}")), $refused_name not allowed"
+echo "conference demo: media by $media_text"
 launch sender \
   audiotestsrc is-live=true samplesperbuffer=160 ! audio/x-raw,rate=8000,channels=1 \
     ! alawenc ! rtppcmapay ! rf.sink_0 \
@@ -244,7 +293,7 @@ launch sender \
     ! mikeyenc name=keyserver mode=rsa-r-group address=127.0.0.1 port="$key_port" \
       certificate="$tmp/keys.pem" private-key="$tmp/keys.key" ca-file="$tmp/ca.pem" \
       "allowed-identities=<$allowed_list>" "${rekey_args[@]}" \
-    ! multiudpsink clients="$client_list"
+    ! "${media_sink[@]}"
 sender_start=${start_of[sender]}
 
 # the key server listens from READY: wait until the sender plays
@@ -263,8 +312,13 @@ fi
 # receivers one after the other, over the first third of the run
 step_ms=$((run_seconds * 1000 / 3 / ${#names[@]}))
 for name in "${names[@]}"; do
+  if [ "$transport" = multicast ]; then
+    media_src=(udpsrc address="$group" port="$group_port" auto-multicast=true)
+  else
+    media_src=(udpsrc address=127.0.0.1 port="${media_port[$name]}")
+  fi
   launch "$name" \
-    udpsrc address=127.0.0.1 port="${media_port[$name]}" caps=application/x-srtp \
+    "${media_src[@]}" caps=application/x-srtp \
     ! mikeydec name=md mode=rsa-r-group server="127.0.0.1:$key_port" max-pending=50 \
       certificate="$tmp/$name.pem" private-key="$tmp/$name.key" ca-file="$tmp/ca.pem" \
     ! srtpdec name=dec ! fakesink name=out silent=false -v

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # Runs the conference demo and checks that it exits with 0 and that its
-# summary has the promised form: a header, one row per receiver (four
+# summary has the promised form: the media transport (multicast or
+# unicast fan-out), a header, one row per receiver (four
 # joined with both SSRCs, packets decrypted and no authentication failure,
 # each following the re-key when the key server switched keys; mallory
 # REFUSED with nothing decrypted), mallory's NOT_AUTHORIZED error, the key
@@ -18,7 +19,7 @@ for tool in gst-launch-1.0 gst-inspect-1.0 openssl stdbuf; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
 done
 for e in srtpenc srtpdec rtpfunnel jpegenc rtpjpegpay alawenc rtppcmapay \
-    multiudpsink; do
+    multiudpsink udpsink; do
   GST_REGISTRY_1_0=${TMPDIR:-/tmp}/check-conference-demo.$$.registry \
     gst-inspect-1.0 "$e" >/dev/null 2>&1 \
     || { rm -f "${TMPDIR:-/tmp}/check-conference-demo.$$.registry"
@@ -36,6 +37,8 @@ fail () { echo "FAIL: $*"; exit 1; }
 
 [ "$status" -eq 0 ] || fail "the demo exited with $status"
 
+grep -Eq '^conference demo: media by (multicast [0-9.]+:[0-9]+|unicast fan-out)' \
+  "$out" || fail "no media transport line"
 header='^receiver +identity +result +join-ms +ssrcs +decrypted +auth-fail +re-keys +updates +no-key$'
 grep -Eq "$header" "$out" || fail "no summary header"
 
