@@ -1535,13 +1535,42 @@ set_exchange_state (GstMikeyEnc *self, const gchar *state)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* An I_MESSAGE of the present time, new DHi, in place of the last one */
+/* Our bundle as the first I_MESSAGE describes it: one crypto session of
+ * SSRC 0 (RFC 3830 §6.1.1), since srtpenc protects every SSRC with one
+ * key, CS 1's; srtpenc's policy */
+static MkyCsb *
+dh_bundle_new (GstMikeyEnc *self)
+{
+  MkyCsb *csb;
+
+  GST_OBJECT_LOCK (self);
+  csb = mky_csb_new (self->csb_id);
+  mky_csb_add_cs (csb, 0, 0, 0);
+  mky_csb_set_policy (csb, 0, &self->policy, FALSE);
+  GST_OBJECT_UNLOCK (self);
+  return csb;
+}
+
+/* An I_MESSAGE of the present time, new DHi, in place of the last one.
+ * Until an exchange is done, a new initial message (a new RAND) in a
+ * fresh bundle: the Responder may never have taken an earlier one (it
+ * drops an update of a bundle it does not know), and libmky makes an
+ * initial message only for a bundle without a RAND. After one, an update
+ * of the bundle (RFC 3830 §4.5: same CSB ID, no RAND). */
 static gboolean
 dh_new_request (GstMikeyEnc *self, GError **error)
 {
-  GBytes *req = mky_dh_initiator_build (self->dh, self->dh_csb, FALSE, NULL,
-      g_get_real_time (), error);
+  GBytes *req;
 
+  if (self->dh_csb->keys->len == 0 && self->dh_csb->rand.len) {
+    MkyCsb *fresh = dh_bundle_new (self);
+    /* our timestamps go on rising */
+    fresh->t = self->dh_csb->t;
+    mky_csb_unref (self->dh_csb);
+    self->dh_csb = fresh;
+  }
+  req = mky_dh_initiator_build (self->dh, self->dh_csb, TRUE, NULL,
+      g_get_real_time (), error);
   if (req == NULL)
     return FALSE;
   g_clear_pointer (&self->dh_request, g_bytes_unref);
@@ -1744,11 +1773,7 @@ start_dh (GstMikeyEnc *self)
       MKY_DH_MODE_SIGN : MKY_DH_MODE_HMAC);
   mky_config_clear (&cfg);
 
-  /* one crypto session of SSRC 0 (RFC 3830 §6.1.1): srtpenc protects
-   * every SSRC with one key, CS 1's */
-  self->dh_csb = mky_csb_new (self->csb_id);
-  mky_csb_add_cs (self->dh_csb, 0, 0, 0);
-  mky_csb_set_policy (self->dh_csb, 0, &self->policy, FALSE);
+  self->dh_csb = dh_bundle_new (self);
   if (!dh_new_request (self, &error)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         (_("Could not make a MIKEY request.")), ("%s", error->message));
