@@ -108,11 +108,16 @@
  * answer it lost). The keys of crypto session 1 (of SSRC 0) go to every
  * SSRC that comes, since the sender's srtpenc protects all with that one
  * key; the exchange is posted as `mikey-exchange-done` (`peer-address`,
- * `csb-id`, in dh mode `peer-identity`). A request that fails
- * authentication (a wrong PSK, an untrusted certificate, a bad signature)
- * is answered with an Error message and posted once as a RESOURCE /
- * NOT_AUTHORIZED warning (not an error: anyone can send a request, and a
- * forged one must not stop the receiver); no keys come from it.
+ * `csb-id`, in dh mode `peer-identity`). The sender re-keys with new
+ * exchanges, updates of the same bundle (RFC 3830 §4.5): each brings a new
+ * key under the MKI the sender's DHi names, which goes to srtpdec beside
+ * the key in use (`srtp-key2`, `mki2`) until the next re-key, so no packet
+ * fails at the sender's switch; each is posted as `mikey-exchange-done`
+ * too. A request that fails authentication (a wrong PSK, an untrusted
+ * certificate, a bad signature) is answered with an Error message and
+ * posted once as a RESOURCE / NOT_AUTHORIZED warning (not an error:
+ * anyone can send a request, and a forged one must not stop the
+ * receiver); no keys come from it.
  *
  * ## Example launch lines
  * |[

@@ -91,9 +91,10 @@
  * #GstMikeyEnc:peer, again after 0.5, 1, 2, 4, 8, 8... s until mikeydec (the
  * Responder, listening on its #GstMikeyDec:port) answers with its
  * R_MESSAGE (DHr). Both derive the TGK and, from it, the TEK and salt of
- * crypto session 1, which becomes srtpenc's key (no MKI). Nothing goes out
- * on `mikey_src`, in band or through #GstMikeyEnc::get-message in these
- * modes.
+ * crypto session 1, which becomes srtpenc's key; its MKI, when the key has
+ * one (#GstMikeyEnc:mki-length), is the one our DHi names (its key
+ * validity, RFC 3830 §6.4). Nothing goes out on `mikey_src`, in band or
+ * through #GstMikeyEnc::get-message in these modes.
  *
  * srtpenc refuses READY without a key, so it first gets a random stand-in
  * that never protects a packet: until the exchange is done, RTP packets
@@ -118,9 +119,7 @@
  * SRTP itself, whose IVs take the SSRC in (RFC 3711
  * §4.1.1), so distinct SSRCs still get distinct keystreams. It also means
  * that whoever can decrypt one SSRC of this mikeyenc can decrypt all.
- * Re-keying needs a new exchange, which mikeyenc does not make yet
- * (#GstMikeyEnc::rekey and #GstMikeyEnc:rekey-interval do nothing in these
- * modes).
+ * Each re-key is a new exchange with the same receiver (see below).
  *
  * ## Re-keying
  *
@@ -148,6 +147,21 @@
  * #GstMikeyEnc:mki-length. #GstMikeyEnc:stats counts the switches as
  * `rekeys`.
  *
+ * In dh and dhhmac mode the new key comes from a new exchange with the
+ * same receiver: an update of the crypto session bundle (RFC 3830 §4.5,
+ * RFC 4650 §3.1: the same CSB ID, a new timestamp, no RAND, a new DHi
+ * whose key validity names the next MKI), sent and sent again like the
+ * first request. The receiver takes the new key beside the one in use
+ * before it answers, so `distributed` is posted when the answer comes,
+ * then the switch and the retirement follow as above (the receiver keeps
+ * the old key until the next re-key: it cannot tell when the sender
+ * stopped using it). A re-key whose exchange is refused, or goes
+ * unanswered for #GstMikeyEnc:rekey-timeout, is given up with a warning
+ * (RESOURCE / NOT_AUTHORIZED or OPEN_READ; `rekeys-failed` in
+ * #GstMikeyEnc:stats): srtpenc keeps its key, the media goes on, and the
+ * next re-key (the next #GstMikeyEnc:rekey-interval) tries again.
+ * #GstMikeyEnc::rekey returns %TRUE once the exchange has started.
+ *
  * srtpenc before GStreamer 1.30 starts the rollover counter (ROC, the
  * count of sequence number wraps that enters the packet index and the
  * authentication) at 0 again when its key changes, against RFC 3711 §3.3.1;
@@ -165,6 +179,9 @@
  * packets under the new key fail at receivers that do not have that
  * message yet. With srtpenc 1.22 there, re-key before the first wrap, or
  * rarely, or carry the messages in band.
+ * In dh and dhhmac mode every exchange gives ROC 0 (its one crypto session
+ * stands for every SSRC), with which the receiver's srtpdec counts anew:
+ * re-key there only before an SSRC's first wrap.
  *
  * ## Example launch lines
  * |[
@@ -217,6 +234,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_mikey_enc_debug);
 #define GROUP_RAND_LEN 16
 #define DEFAULT_REKEY_INTERVAL 0
 #define DEFAULT_REKEY_LEAD 2000
+#define DEFAULT_REKEY_TIMEOUT 10000
 #define DEFAULT_DH_GROUP GST_MIKEY_DH_GROUP_OAKLEY_5
 #define DEFAULT_MAX_PENDING 0
 /* the I_MESSAGE of a DH exchange again after this many ms without an
@@ -245,6 +263,7 @@ enum
   PROP_PEER,
   PROP_PEER_IDENTITY,
   PROP_MAX_PENDING,
+  PROP_REKEY_TIMEOUT,
   N_PROPERTIES,
   /* certificate, private-key, ca-file, crl-file, identity */
   PROP_PKI_FIRST = N_PROPERTIES
@@ -261,11 +280,13 @@ enum
 
 static guint signals[LAST_SIGNAL];
 
-/* Where a re-key stands: the next key distributed alongside the current
- * one, or srtpenc switched to it and the old one still announced */
+/* Where a re-key stands: in dh modes the exchange that agrees the next
+ * key under way; the next key distributed alongside the current one, or
+ * srtpenc switched to it and the old one still announced */
 typedef enum
 {
   REKEY_IDLE,
+  REKEY_EXCHANGING,
   REKEY_DISTRIBUTED,
   REKEY_SWITCHED,
 } RekeyPhase;
@@ -352,6 +373,8 @@ struct _GstMikeyEnc
   GstClockID interval_timer;    /* the next re-key */
   gulong soft_limit_id;
   guint64 rekeys;
+  guint rekey_timeout;          /* ms, dh modes */
+  guint64 rekeys_failed;
 
   /* dh, dhhmac: we are the Initiator, READY and up; the exchange runs on
    * the UDP thread (udp) */
@@ -377,6 +400,8 @@ struct _GstMikeyEnc
   guint dh_wait;                /* ms */
   gchar *dh_refusal;            /* refused (hint or authenticated): why */
   gboolean dh_done;
+  gboolean dh_update;           /* the exchange under way is a re-key's */
+  gint64 dh_deadline;           /* monotonic: a re-key's gives up then */
   const gchar *exchange_state;  /* for stats, under the object lock */
   guint64 requests_sent;
 };
@@ -808,13 +833,11 @@ provision (GstMikeyEnc *self)
   cipher = g_strdup (self->srtp_cipher);
   auth = g_strdup (self->srtp_auth);
   mki_length = self->mki_length;
-  /* dh modes: a stand-in key until the exchange gives the TEK, which has
-   * no MKI */
-  if (MIKEY_MODE_IS_DH (self->mode))
-    mki_length = 0;
   /* two keys at once need MKIs to tell them apart: wherever a re-key may
-   * come without the application asking (interval, group, in band) */
-  else if (mki_length == 0 && (self->rekey_interval > 0
+   * come without the application asking (interval, group, in band). In
+   * dh modes the key drawn here is a stand-in, but the MKI is the one
+   * the first exchange agrees (our DHi's SPI) */
+  if (mki_length == 0 && (self->rekey_interval > 0
           || MIKEY_MODE_IS_RSA_R (self->mode) || self->in_band))
     mki_length = 1;
   GST_OBJECT_UNLOCK (self);
@@ -982,9 +1005,11 @@ rekey_announce (GstMikeyEnc *self)
   gboolean psk;
 
   GST_OBJECT_LOCK (self);
-  psk = !MIKEY_MODE_IS_RSA_R (self->mode);
+  psk = !MIKEY_MODE_IS_RSA_R (self->mode) && !MIKEY_MODE_IS_DH (self->mode);
   GST_OBJECT_UNLOCK (self);
-  /* in group mode each answer is made from the keys as they are */
+  /* in group mode each answer is made from the keys as they are; in dh
+   * modes the exchange told the receiver, which keeps the old key until
+   * the next re-key */
   if (psk)
     renew_message (self);
 }
@@ -1060,6 +1085,7 @@ switch_timer (GstClock *clock, GstClockTime t, GstClockID id, gpointer data)
 
 static gboolean interval_timer (GstClock *clock, GstClockTime t,
     GstClockID id, gpointer data);
+static gboolean dh_rekey_start (gpointer user_data);
 
 static gboolean
 gst_mikey_enc_rekey (GstMikeyEnc *self)
@@ -1067,19 +1093,21 @@ gst_mikey_enc_rekey (GstMikeyEnc *self)
   guint8 mki[MAX_MKI_LENGTH];
   gsize mki_len;
   const gchar *why = NULL;
+  gboolean dh;
 
   GST_OBJECT_LOCK (self);
+  dh = MIKEY_MODE_IS_DH (self->mode);
   if (!self->keyed)
     why = "no key yet (mikeyenc keys srtpenc when going to READY)";
-  else if (MIKEY_MODE_IS_DH (self->mode))
-    why = "in dh and dhhmac mode a new key needs a new exchange, which "
-        "mikeyenc does not make yet";
   else if (self->mki_len == 0)
     why = "the key has no MKI (set mki-length, or rekey-interval before "
         "READY)";
   else if (self->rekey_phase != REKEY_IDLE)
     why = "a re-key is under way";
-  else if (gnutls_rnd (GNUTLS_RND_KEY, self->other_master,
+  else if (dh && (!self->srtp_ready || self->udp == NULL))
+    why = "the first key exchange is not done";
+  /* in dh modes the exchange makes the key */
+  else if (!dh && gnutls_rnd (GNUTLS_RND_KEY, self->other_master,
           mky_srtp_policy_master_len (&self->policy)) < 0)
     why = "gnutls_rnd failed";
   if (why) {
@@ -1094,13 +1122,22 @@ gst_mikey_enc_rekey (GstMikeyEnc *self)
     if (++self->other_mki[i] != 0)
       break;
   memcpy (mki, self->other_mki, mki_len);
-  self->rekey_phase = REKEY_DISTRIBUTED;
-  arm_timer (self, &self->step_timer, self->rekey_lead, switch_timer);
+  if (dh) {
+    /* the exchange agrees the next key under that MKI and distributes it
+     * (dh_rekey_done) */
+    self->rekey_phase = REKEY_EXCHANGING;
+    mikey_udp_invoke (self->udp, dh_rekey_start, self);
+  } else {
+    self->rekey_phase = REKEY_DISTRIBUTED;
+    arm_timer (self, &self->step_timer, self->rekey_lead, switch_timer);
+  }
   if (self->rekey_interval > 0)
     arm_timer (self, &self->interval_timer,
         self->rekey_interval * (guint64) 1000, interval_timer);
   GST_OBJECT_UNLOCK (self);
 
+  if (dh)
+    return TRUE;
   rekey_announce (self);
   post_rekey (self, mki, mki_len, "distributed");
   return TRUE;
@@ -1116,8 +1153,15 @@ interval_timer (GstClock *clock, GstClockTime t, GstClockID id,
   GST_OBJECT_LOCK (self);
   current = timer_current (&self->interval_timer, id);
   GST_OBJECT_UNLOCK (self);
-  if (current)
-    gst_mikey_enc_rekey (self);
+  /* one that cannot start now (a dh modes' exchange still under way, the
+   * first one not done) is tried again at the next interval */
+  if (current && !gst_mikey_enc_rekey (self)) {
+    GST_OBJECT_LOCK (self);
+    if (self->rekey_interval > 0 && self->interval_timer == NULL)
+      arm_timer (self, &self->interval_timer,
+          self->rekey_interval * (guint64) 1000, interval_timer);
+    GST_OBJECT_UNLOCK (self);
+  }
   return TRUE;
 }
 
@@ -1471,28 +1515,43 @@ hold_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
-/* The exchange's keying @k: srtpenc's key from now on, and the packets
- * held go through it (UDP thread) */
+/* The master key (key || salt) of @mk into @master (MAX_MASTER_LEN
+ * bytes): its length, 0 when it does not fit */
+static gsize
+dh_master (const MkySrtpMasterKey *mk, guint8 *master)
+{
+  if (mk->key_len + mk->salt_len > MAX_MASTER_LEN)
+    return 0;
+  memcpy (master, mk->key, mk->key_len);
+  memcpy (master + mk->key_len, mk->salt, mk->salt_len);
+  return mk->key_len + mk->salt_len;
+}
+
+/* The exchange's keying @k: srtpenc's key (and the MKI agreed in DHi)
+ * from now on, and the packets held go through it (UDP thread) */
 static void
 dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
 {
   const MkySrtpMasterKey *mk = &k->keys[0];
   GstElement *srtpenc;
   GstPad *pad = NULL;
-  GstBuffer *kb;
+  GstBuffer *kb, *mb = NULL;
+  gsize master_len;
   GQueue held = G_QUEUE_INIT;
   GstMiniObject *item;
   GstFlowReturn ret = GST_FLOW_OK;
 
   GST_OBJECT_LOCK (self);
-  if (self->srtpenc == NULL || mk->key_len + mk->salt_len > MAX_MASTER_LEN) {
+  if (self->srtpenc == NULL
+      || (master_len = dh_master (mk, self->master)) == 0) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
-  memcpy (self->master, mk->key, mk->key_len);
-  memcpy (self->master + mk->key_len, mk->salt, mk->salt_len);
-  self->mki_len = 0;
-  kb = gst_buffer_new_memdup (self->master, mk->key_len + mk->salt_len);
+  memcpy (self->mki, mk->mki, mk->mki_len);
+  self->mki_len = mk->mki_len;
+  kb = gst_buffer_new_memdup (self->master, master_len);
+  if (mk->mki_len)
+    mb = gst_buffer_new_memdup (mk->mki, mk->mki_len);
   srtpenc = gst_object_ref (self->srtpenc);
   if (self->hold_pad)
     pad = gst_object_ref (self->hold_pad);
@@ -1503,7 +1562,7 @@ dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
     GST_PAD_STREAM_LOCK (pad);
   g_object_set (srtpenc, "key", kb, NULL);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (srtpenc), "mki"))
-    g_object_set (srtpenc, "mki", NULL, NULL);
+    g_object_set (srtpenc, "mki", mb, NULL);
   GST_OBJECT_LOCK (self);
   self->srtp_ready = TRUE;
   held = self->held;
@@ -1522,6 +1581,7 @@ dh_key_srtpenc (GstMikeyEnc *self, const MkySrtpKeying *k)
     gst_object_unref (pad);
   }
   gst_buffer_unref (kb);
+  gst_clear_buffer (&mb);
   gst_object_unref (srtpenc);
 }
 
@@ -1535,13 +1595,42 @@ set_exchange_state (GstMikeyEnc *self, const gchar *state)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* An I_MESSAGE of the present time, new DHi, in place of the last one */
+/* Our bundle as the first I_MESSAGE describes it: one crypto session of
+ * SSRC 0 (RFC 3830 §6.1.1), since srtpenc protects every SSRC with one
+ * key, CS 1's; srtpenc's policy */
+static MkyCsb *
+dh_bundle_new (GstMikeyEnc *self)
+{
+  MkyCsb *csb;
+
+  GST_OBJECT_LOCK (self);
+  csb = mky_csb_new (self->csb_id);
+  mky_csb_add_cs (csb, 0, 0, 0);
+  mky_csb_set_policy (csb, 0, &self->policy, FALSE);
+  GST_OBJECT_UNLOCK (self);
+  return csb;
+}
+
+/* An I_MESSAGE of the present time, new DHi, in place of the last one.
+ * Until an exchange is done, a new initial message (a new RAND) in a
+ * fresh bundle: the Responder may never have taken an earlier one (it
+ * drops an update of a bundle it does not know), and libmky makes an
+ * initial message only for a bundle without a RAND. After one, an update
+ * of the bundle (RFC 3830 §4.5: same CSB ID, no RAND). */
 static gboolean
 dh_new_request (GstMikeyEnc *self, GError **error)
 {
-  GBytes *req = mky_dh_initiator_build (self->dh, self->dh_csb, FALSE, NULL,
-      g_get_real_time (), error);
+  GBytes *req;
 
+  if (self->dh_csb->keys->len == 0 && self->dh_csb->rand.len) {
+    MkyCsb *fresh = dh_bundle_new (self);
+    /* our timestamps go on rising */
+    fresh->t = self->dh_csb->t;
+    mky_csb_unref (self->dh_csb);
+    self->dh_csb = fresh;
+  }
+  req = mky_dh_initiator_build (self->dh, self->dh_csb, TRUE, NULL,
+      g_get_real_time (), error);
   if (req == NULL)
     return FALSE;
   g_clear_pointer (&self->dh_request, g_bytes_unref);
@@ -1560,6 +1649,32 @@ dh_send_request (GstMikeyEnc *self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* On the UDP thread */
+static void
+dh_cancel_timer (GstMikeyEnc *self)
+{
+  if (self->dh_timer) {
+    g_source_destroy (self->dh_timer);
+    g_clear_pointer (&self->dh_timer, g_source_unref);
+  }
+}
+
+/* A re-key's exchange ended without a key (UDP thread): srtpenc keeps the
+ * one it has, which the receiver keeps too (beside a key it may have
+ * taken from an update whose answer we lost); the next re-key tries
+ * again. The caller posts the warning. */
+static void
+dh_rekey_failed (GstMikeyEnc *self)
+{
+  self->dh_done = TRUE;
+  dh_cancel_timer (self);
+  GST_OBJECT_LOCK (self);
+  if (self->rekey_phase == REKEY_EXCHANGING)
+    self->rekey_phase = REKEY_IDLE;
+  self->rekeys_failed++;
+  GST_OBJECT_UNLOCK (self);
+}
+
 static gboolean
 dh_timer (gpointer user_data)
 {
@@ -1568,6 +1683,28 @@ dh_timer (gpointer user_data)
   g_clear_pointer (&self->dh_timer, g_source_unref);
   if (self->dh_done)
     return G_SOURCE_REMOVE;
+  if (self->dh_refusal && self->dh_update) {
+    /* the media goes on under the current key: a warning */
+    dh_rekey_failed (self);
+    GST_ELEMENT_WARNING (self, RESOURCE, NOT_AUTHORIZED,
+        (_("The key exchange of a re-key failed authentication; the "
+                "current key stays in use.")), ("%s: %s", self->dh_peer,
+            self->dh_refusal));
+    return G_SOURCE_REMOVE;
+  }
+  if (self->dh_update && g_get_monotonic_time () >= self->dh_deadline) {
+    guint timeout;
+    GST_OBJECT_LOCK (self);
+    timeout = self->rekey_timeout;
+    GST_OBJECT_UNLOCK (self);
+    dh_rekey_failed (self);
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ,
+        (_("The MIKEY receiver did not answer the key exchange of a "
+                "re-key; the current key stays in use.")),
+        ("no answer from %s in %u ms (rekey-timeout)", self->dh_peer,
+            timeout));
+    return G_SOURCE_REMOVE;
+  }
   if (self->dh_refusal) {
     /* no answer that authenticates came meanwhile */
     self->dh_done = TRUE;
@@ -1592,13 +1729,16 @@ dh_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* On the UDP thread */
+/* On the UDP thread; a re-key's exchange not past its deadline, but not
+ * short of it either (rounded up: a timer due a fraction of a millisecond
+ * early would send again at once) */
 static void
 dh_arm_timer (GstMikeyEnc *self, guint ms)
 {
-  if (self->dh_timer) {
-    g_source_destroy (self->dh_timer);
-    g_clear_pointer (&self->dh_timer, g_source_unref);
+  dh_cancel_timer (self);
+  if (self->dh_update) {
+    gint64 left = (self->dh_deadline - g_get_monotonic_time () + 999) / 1000;
+    ms = (guint) CLAMP (left, 0, (gint64) ms);
   }
   self->dh_timer = mikey_udp_add_timeout (self->udp, ms, dh_timer, self);
 }
@@ -1612,6 +1752,86 @@ dh_first (gpointer user_data)
   dh_send_request (self);
   dh_arm_timer (self, self->dh_wait);
   return G_SOURCE_REMOVE;
+}
+
+/* A re-key's exchange (UDP thread): an update of our bundle (RFC 3830
+ * §4.5 and RFC 4650 §3.1: the same CSB ID, a new timestamp, no RAND, a new
+ * DHi) whose DHi carries the next MKI as its SPI (§6.4), sent again like
+ * the first request until answered or rekey-timeout has passed */
+static gboolean
+dh_rekey_start (gpointer user_data)
+{
+  GstMikeyEnc *self = user_data;
+  g_autoptr (GError) error = NULL;
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize mki_len;
+  guint timeout;
+
+  GST_OBJECT_LOCK (self);
+  mki_len = self->mki_len;
+  memcpy (mki, self->other_mki, mki_len);
+  timeout = self->rekey_timeout;
+  GST_OBJECT_UNLOCK (self);
+  self->dh_update = TRUE;
+  self->dh_done = FALSE;
+  g_clear_pointer (&self->dh_refusal, g_free);
+  self->dh_wait = DH_RETRANSMIT_FIRST;
+  self->dh_deadline = g_get_monotonic_time () + timeout * (gint64) 1000;
+  mky_dh_initiator_set_spi (self->dh, mki, mki_len);
+  if (!dh_new_request (self, &error)) {
+    dh_rekey_failed (self);
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        (_("Could not make a MIKEY request.")), ("re-key: %s; the current "
+            "key stays in use", error->message));
+    return G_SOURCE_REMOVE;
+  }
+  GST_INFO_OBJECT (self, "re-key: a new exchange with %s", self->dh_peer);
+  return dh_first (self);
+}
+
+/* A re-key's exchange is done (UDP thread): the receiver took the new key
+ * (beside the one in use, by MKI) before it answered, so it is
+ * distributed; srtpenc switches to it rekey-lead later and the old one is
+ * retired another rekey-lead later, as in the other modes */
+static void
+dh_rekey_done (GstMikeyEnc *self, const gchar *address)
+{
+  g_autoptr (GError) error = NULL;
+  MkySrtpKeying k;
+  guint8 mki[MAX_MKI_LENGTH];
+  gsize mki_len;
+  gboolean got, ok;
+
+  /* the new key is the bundle's first (the one in use the second) */
+  got = ok = mky_csb_get_srtp (self->dh_csb, 0, MKY_SP_COMPAT_STRICT, &k,
+      &error);
+  GST_OBJECT_LOCK (self);
+  if (ok && (self->rekey_phase != REKEY_EXCHANGING
+          || dh_master (&k.keys[0], self->other_master) == 0)) {
+    ok = FALSE;
+    g_set_error (&error, MKY_ERROR, MKY_ERROR_STATE, "%s",
+        self->rekey_phase != REKEY_EXCHANGING ? "no re-key waits for it" :
+        "master key too long");
+  }
+  if (ok) {
+    mki_len = self->mki_len;
+    memcpy (mki, self->other_mki, mki_len);
+    self->rekey_phase = REKEY_DISTRIBUTED;
+    arm_timer (self, &self->step_timer, self->rekey_lead, switch_timer);
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (got)
+    mky_srtp_keying_clear (&k);
+  if (!ok) {
+    dh_rekey_failed (self);
+    GST_ELEMENT_WARNING (self, STREAM, ENCODE,
+        (_("Could not use the keys of the MIKEY key exchange.")),
+        ("re-key with %s: %s; the current key stays in use", address,
+            error->message));
+    return;
+  }
+  GST_INFO_OBJECT (self, "re-key: keys agreed with %s", address);
+  post_rekey (self, mki, mki_len, "distributed");
 }
 
 /* The answer (UDP thread) */
@@ -1645,9 +1865,10 @@ peer_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
     return;
   }
   self->dh_done = TRUE;
-  if (self->dh_timer) {
-    g_source_destroy (self->dh_timer);
-    g_clear_pointer (&self->dh_timer, g_source_unref);
+  dh_cancel_timer (self);
+  if (self->dh_update) {
+    dh_rekey_done (self, address);
+    return;
   }
   /* CS 1's TEK and salt: srtpenc has one key for every SSRC */
   if (!mky_csb_get_srtp (self->dh_csb, 0, MKY_SP_COMPAT_STRICT, &k, &error)) {
@@ -1689,6 +1910,7 @@ start_dh (GstMikeyEnc *self)
   g_free (self->dh_refusal);
   self->dh_refusal = NULL;
   self->dh_done = FALSE;
+  self->dh_update = FALSE;
   self->dh_wait = DH_RETRANSMIT_FIRST;
   self->exchange_state = "exchanging";
   self->requests_sent = 0;
@@ -1743,12 +1965,18 @@ start_dh (GstMikeyEnc *self)
   self->dh = mky_dh_initiator_new (&cfg, mode == GST_MIKEY_MODE_DH ?
       MKY_DH_MODE_SIGN : MKY_DH_MODE_HMAC);
   mky_config_clear (&cfg);
+  /* The MKI, when the key has one, is agreed in the exchange: our DHi's
+   * key validity (RFC 3830 §6.4: KV SPI, "alternatively an MKI in SRTP"),
+   * which the receiver echoes and gives the TGK, and so the SRTP master
+   * key, both sides. DH mode has no KEMAC to carry a Key data KV as the
+   * other modes do, and an implicit rule (the CS ID, the last MKI plus
+   * one) would be ours alone; this one any RFC 3830 Responder that keeps
+   * DHi's KV follows, and every re-key names its MKI the same way. */
+  GST_OBJECT_LOCK (self);
+  mky_dh_initiator_set_spi (self->dh, self->mki, self->mki_len);
+  GST_OBJECT_UNLOCK (self);
 
-  /* one crypto session of SSRC 0 (RFC 3830 §6.1.1): srtpenc protects
-   * every SSRC with one key, CS 1's */
-  self->dh_csb = mky_csb_new (self->csb_id);
-  mky_csb_add_cs (self->dh_csb, 0, 0, 0);
-  mky_csb_set_policy (self->dh_csb, 0, &self->policy, FALSE);
+  self->dh_csb = dh_bundle_new (self);
   if (!dh_new_request (self, &error)) {
     GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS,
         (_("Could not make a MIKEY request.")), ("%s", error->message));
@@ -1785,14 +2013,18 @@ fail:
 static void
 stop_dh (GstMikeyEnc *self)
 {
+  MikeyUdp *udp = NULL;
+
   if (self->udp && self->dh)
     mikey_udp_stop (self->udp);
-  if (self->dh_timer) {
-    g_source_destroy (self->dh_timer);
-    g_clear_pointer (&self->dh_timer, g_source_unref);
-  }
+  dh_cancel_timer (self);
+  /* under the lock: a re-key (any thread) hands its exchange to the
+   * thread through it */
+  GST_OBJECT_LOCK (self);
   if (self->dh)
-    g_clear_pointer (&self->udp, mikey_udp_free);
+    udp = g_steal_pointer (&self->udp);
+  GST_OBJECT_UNLOCK (self);
+  g_clear_pointer (&udp, mikey_udp_free);
   if (self->hold_pad) {
     gst_pad_remove_probe (self->hold_pad, self->hold_probe);
     self->hold_probe = 0;
@@ -1976,6 +2208,9 @@ gst_mikey_enc_set_property (GObject *object, guint prop_id,
     case PROP_MAX_PENDING:
       self->max_pending = g_value_get_uint (value);
       break;
+    case PROP_REKEY_TIMEOUT:
+      self->rekey_timeout = g_value_get_uint (value);
+      break;
     default:
       if (prop_id >= PROP_PKI_FIRST
           && prop_id < PROP_PKI_FIRST + MIKEY_PKI_N_PROPS)
@@ -2043,6 +2278,9 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
     case PROP_MAX_PENDING:
       g_value_set_uint (value, self->max_pending);
       break;
+    case PROP_REKEY_TIMEOUT:
+      g_value_set_uint (value, self->rekey_timeout);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_structure_new
           ("application/x-mikey-encoder-stats",
@@ -2054,6 +2292,7 @@ gst_mikey_enc_get_property (GObject *object, guint prop_id, GValue *value,
               "datagrams-malformed", G_TYPE_UINT64,
               self->datagrams_malformed,
               "rekeys", G_TYPE_UINT64, self->rekeys,
+              "rekeys-failed", G_TYPE_UINT64, self->rekeys_failed,
               "packets-held", G_TYPE_UINT64, self->packets_held,
               "packets-dropped", G_TYPE_UINT64, self->packets_dropped,
               "requests-sent", G_TYPE_UINT64, self->requests_sent,
@@ -2139,6 +2378,7 @@ gst_mikey_enc_init (GstMikeyEnc *self)
   self->in_band_time = GST_CLOCK_TIME_NONE;
   self->rekey_interval = DEFAULT_REKEY_INTERVAL;
   self->rekey_lead = DEFAULT_REKEY_LEAD;
+  self->rekey_timeout = DEFAULT_REKEY_TIMEOUT;
   self->dh_group = DEFAULT_DH_GROUP;
   self->max_pending = DEFAULT_MAX_PENDING;
   g_queue_init (&self->held);
@@ -2205,7 +2445,8 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * (receivers tell the two keys of the overlap apart by them): with
    * #GstMikeyEnc:rekey-interval set, in the rsa-r modes and with
    * #GstMikeyEnc:in-band, 0 means 1. Each re-key's MKI is the one before
-   * plus one.
+   * plus one. In dh and dhhmac mode the exchanges agree each MKI (our
+   * DHi's key validity).
    *
    * Since: 0.1
    */
@@ -2300,9 +2541,11 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * retransmission answered with the same R_MESSAGE), `requests-dropped`
    * (stale, future or replayed) and `datagrams-malformed`; `rekeys`,
    * the times srtpenc was switched to a new key; for dh and dhhmac mode
+   * `rekeys-failed` (re-keys whose exchange was given up),
    * `packets-held` and `packets-dropped` (before srtpenc had the agreed
-   * key) and `requests-sent` (#guint64 all), and `exchange-state` (string:
-   * none, exchanging, done, refused, failed).
+   * key) and `requests-sent` (re-keys' included; #guint64 all), and
+   * `exchange-state` (string: none, exchanging, done, refused, failed; of
+   * the first exchange).
    *
    * Since: 0.1
    */
@@ -2313,9 +2556,11 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * GstMikeyEnc:rekey-interval:
    *
    * Seconds between two re-keys (see #GstMikeyEnc::rekey), counted from
-   * going to PAUSED and then from the start of each re-key. 0: only on
-   * demand and at srtpenc's `soft-limit`. Set before READY, it makes the
-   * key carry an MKI even with #GstMikeyEnc:mki-length 0.
+   * going to PAUSED and then from the start of each re-key (one that cannot
+   * start then, as while a dh modes' exchange is under way, is tried at the
+   * next). 0: only on demand and at srtpenc's `soft-limit`. Set before
+   * READY, it makes the key carry an MKI even with #GstMikeyEnc:mki-length
+   * 0.
    *
    * Since: 0.1
    */
@@ -2406,6 +2651,24 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
       "Max pending", "dh/dhhmac: RTP packets held until srtpenc is keyed "
       "(0: drop them)", 0, G_MAXUINT, DEFAULT_MAX_PENDING,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  /**
+   * GstMikeyEnc:rekey-timeout:
+   *
+   * In dh and dhhmac mode, milliseconds a re-key's key exchange may go
+   * unanswered (its request sent again after 0.5, 1, 2, 4, 8, ... s)
+   * before it is given up with a warning: srtpenc keeps its key, and the
+   * next re-key tries again. A refusal (the receiver's Error message, or
+   * an answer that fails authentication) ends it sooner, once the current
+   * retransmission interval has passed without a valid answer. The first
+   * exchange is never given up (the media waits for it).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_REKEY_TIMEOUT] = g_param_spec_uint ("rekey-timeout",
+      "Re-key timeout", "dh/dhhmac: milliseconds a re-key's key exchange "
+      "may go unanswered before it is given up", 0, G_MAXINT,
+      DEFAULT_REKEY_TIMEOUT,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_properties (gobject_class, N_PROPERTIES, properties);
   mikey_pki_install_properties (gobject_class, PROP_PKI_FIRST);
 
@@ -2430,12 +2693,15 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    * @mikeyenc: the element
    *
    * Start a re-key: a new key with the next MKI is distributed alongside
-   * the current one, srtpenc switches to it #GstMikeyEnc:rekey-lead later
-   * and the old key is dropped another #GstMikeyEnc:rekey-lead later. Each
-   * step posts `mikey-rekey`.
+   * the current one (in dh and dhhmac mode by a new exchange with the
+   * receiver), srtpenc switches to it #GstMikeyEnc:rekey-lead later and the
+   * old key is dropped another #GstMikeyEnc:rekey-lead later. Each step
+   * posts `mikey-rekey`.
    *
-   * Returns: %FALSE if no re-key could start (not READY, no MKI, or one
-   * under way)
+   * Returns: %FALSE if no re-key could start (not READY, no MKI, one under
+   * way, or in dh and dhhmac mode the first exchange not done); in those
+   * modes %TRUE means the exchange started, which may still fail (a
+   * warning)
    *
    * Since: 0.1
    */

@@ -327,8 +327,35 @@ check_ids (MkyDhMode mode, MkyPeer *peer, const MkyId *theirs,
   return ok;
 }
 
-/* The TGK as the bundle's one Key data, with the key validity (RFC 3830
- * §6.4) of DHi, or none; @tgk is moved into it */
+static void
+kv_copy (MkyKv *to, const MkyKv *from)
+{
+  to->kv = from->kv;
+  mky_bytes_set (&to->spi, from->spi.data, from->spi.len);
+  mky_bytes_set (&to->valid_from, from->valid_from.data,
+      from->valid_from.len);
+  mky_bytes_set (&to->valid_to, from->valid_to.data, from->valid_to.len);
+}
+
+static void
+kv_clear (MkyKv *kv)
+{
+  mky_bytes_clear (&kv->spi, FALSE);
+  mky_bytes_clear (&kv->valid_from, FALSE);
+  mky_bytes_clear (&kv->valid_to, FALSE);
+  kv->kv = MKY_KV_NULL;
+}
+
+static gboolean
+kv_equal (const MkyKv *a, const MkyKv *b)
+{
+  return a->kv == b->kv && mky_bytes_equal (&a->spi, &b->spi)
+      && mky_bytes_equal (&a->valid_from, &b->valid_from)
+      && mky_bytes_equal (&a->valid_to, &b->valid_to);
+}
+
+/* The TGK as a Key data, with the key validity (RFC 3830 §6.4) of DHi, or
+ * none; @tgk is moved into it */
 static MkyPayload *
 tgk_payload (MkyBytes *tgk, const MkyKv *kv)
 {
@@ -338,13 +365,31 @@ tgk_payload (MkyBytes *tgk, const MkyKv *kv)
   kd->type = MKY_KD_TGK;
   kd->key = *tgk;
   memset (tgk, 0, sizeof *tgk);
-  if (kv == NULL)
-    return p;
-  kd->kv.kv = kv->kv;
-  mky_bytes_set (&kd->kv.spi, kv->spi.data, kv->spi.len);
-  mky_bytes_set (&kd->kv.valid_from, kv->valid_from.data, kv->valid_from.len);
-  mky_bytes_set (&kd->kv.valid_to, kv->valid_to.data, kv->valid_to.len);
+  if (kv)
+    kv_copy (&kd->kv, kv);
   return p;
+}
+
+/* The key a bundle keeps beside the new TGK of an update with a new DHi
+ * of key validity @kv: a copy of the first of @old's keys under another
+ * SPI of the same length, or NULL. An SPI (for SRTP the MKI every packet
+ * carries, RFC 3830 §4.5, §6.14) lets receivers tell the keys apart while
+ * the sender switches from the key in use to the new one, so the key in
+ * use must stay; the next such update replaces it (one earlier key at
+ * most). Without an SPI the new TGK replaces every key, as before. */
+static MkyPayload *
+previous_key (const MkyCsb *old, const MkyKv *kv)
+{
+  if (old == NULL || kv == NULL || kv->kv != MKY_KV_SPI)
+    return NULL;
+  for (guint i = 0; i < old->keys->len; i++) {
+    const MkyKv *okv = &((const MkyPayload *) old->keys->pdata[i])->
+        u.key_data.kv;
+    if (okv->kv == MKY_KV_SPI && okv->spi.len == kv->spi.len
+        && !mky_bytes_equal (&okv->spi, &kv->spi))
+      return mky_payload_copy (old->keys->pdata[i]);
+  }
+  return NULL;
 }
 
 /* ==== Initiator ==== */
@@ -361,6 +406,8 @@ struct _MkyDhInitiator {
   guint8 pending_mac;
   MkyDhKey *key;                /* xi, while DHr is awaited */
   MkyBytes dhi;                 /* g^xi as sent */
+  MkyKv sent_kv;                /* the key validity of that DHi */
+  MkyKv kv;                     /* of the DHi of the next builds */
 };
 
 MkyDhInitiator *
@@ -380,6 +427,7 @@ end_exchange (MkyDhInitiator *ini)
   ini->pending = FALSE;
   g_clear_pointer (&ini->key, mky_dh_key_free);
   mky_bytes_clear (&ini->dhi, FALSE);
+  kv_clear (&ini->sent_kv);
 }
 
 void
@@ -388,6 +436,7 @@ mky_dh_initiator_free (MkyDhInitiator *ini)
   if (ini == NULL)
     return;
   end_exchange (ini);
+  kv_clear (&ini->kv);
   mky_table_clear (&ini->peers);
   mky_config_clear (&ini->cfg);
   g_free (ini);
@@ -397,6 +446,17 @@ MkyPeer *
 mky_dh_initiator_get_peer (MkyDhInitiator *ini, guint32 csb_id)
 {
   return mky_table_lookup (&ini->peers, csb_id);
+}
+
+void
+mky_dh_initiator_set_spi (MkyDhInitiator *ini, const guint8 *spi,
+    gsize spi_len)
+{
+  kv_clear (&ini->kv);
+  if (spi == NULL || spi_len == 0)
+    return;
+  ini->kv.kv = MKY_KV_SPI;
+  mky_bytes_set (&ini->kv.spi, spi, spi_len);
 }
 
 GBytes *
@@ -449,6 +509,7 @@ mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb, gboolean rekey,
     p = mky_message_add (msg, MKY_PT_DH);
     p->u.dh.group = cfg->dh_group;
     mky_dh_key_get_public (key, &p->u.dh.value);
+    kv_copy (&p->u.dh.kv, &ini->kv);
   }
   out = seal (cfg, ini->mode, msg, &keys, error);
   if (out == NULL)
@@ -467,6 +528,7 @@ mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb, gboolean rekey,
   ini->pending_mac = cfg->mac_alg;
   if (key) {
     mky_dh_key_get_public (key, &ini->dhi);
+    kv_copy (&ini->sent_kv, &ini->kv);
     ini->key = g_steal_pointer (&key);
   }
 
@@ -514,6 +576,7 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
   g_autoptr (MkyMessage) msg = mky_message_parse_bytes (response, error);
   g_autoptr (MkyPeer) peer = NULL;
   MkyPeer *known;
+  MkyPayload *prev;
   const MkyT *t;
   const MkyDh *dhr, *dhi;
   MkyBytes tgk = { 0 };
@@ -568,10 +631,10 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
     }
     dhr = &m.dh[0]->u.dh;
     dhi = &m.dh[1]->u.dh;
-    /* RFC 3830 §3.3: the Responder echoes DHi (ours has no KV) */
+    /* RFC 3830 §3.3: the Responder echoes DHi, its key validity too */
     if (dhi->group != mky_dh_key_get_group (ini->key)
         || !mky_bytes_equal (&dhi->value, &ini->dhi)
-        || dhi->kv.kv != MKY_KV_NULL) {
+        || !kv_equal (&dhi->kv, &ini->sent_kv)) {
       g_set_error (error, MKY_ERROR, MKY_ERROR_BAD_DH,
           "the answer does not echo our DHi");
       return FALSE;
@@ -584,8 +647,13 @@ mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
     if (!mky_dh_compute (ini->key, dhr->value.data, dhr->value.len, &tgk,
             error))
       return FALSE;
+    /* the same keys as the Responder's bundle: the TGK, under the SPI
+     * both agreed in DHi, and the key it may keep beside */
+    prev = ini->pending_update ? previous_key (csb, &ini->sent_kv) : NULL;
     mky_csb_clear_keys (csb);
-    mky_csb_take_key (csb, tgk_payload (&tgk, NULL));
+    mky_csb_take_key (csb, tgk_payload (&tgk, &ini->sent_kv));
+    if (prev)
+      mky_csb_take_key (csb, prev);
   }
   if (peer)
     mky_table_store (&ini->peers, csb->csb_id, mky_peer_ref (peer));
@@ -764,6 +832,7 @@ open_init (MkyDhResponder *r, const MkyMessage *msg,
     /* xr lives only here */
     g_autoptr (MkyDhKey) key = mky_dh_key_generate (dhi->group, error);
     MkyBytes tgk = { 0 };
+    MkyPayload *prev;
 
     if (key == NULL || !mky_dh_compute (key, dhi->value.data, dhi->value.len,
             &tgk, error)) {
@@ -773,6 +842,10 @@ open_init (MkyDhResponder *r, const MkyMessage *msg,
     o->dh_group = dhi->group;
     mky_dh_key_get_public (key, &o->dhr);
     g_ptr_array_add (keys, tgk_payload (&tgk, &dhi->kv));
+    /* @old is NULL for an initial message: a new bundle */
+    prev = previous_key (old, &dhi->kv);
+    if (prev)
+      g_ptr_array_add (keys, prev);
   }
   csb = mky_exchange_apply (old, msg, keys);
   if (!mky_csb_check (csb, cfg->compat, error)) {

@@ -6,11 +6,16 @@
  *  - DH-HMAC (RFC 4650), authenticated with a MAC keyed from a PSK:
  *      I_MESSAGE = HDR (type 7), T, RAND, [IDi], IDr, {SP}, DHi, KEMAC
  *      R_MESSAGE = HDR (type 8), T, [IDr], IDi, DHr, DHi, KEMAC
- * Both sides end with TGK = g^(xi*xr) (mky-dh.h) as the bundle's one TGK;
- * the TEKs come from it per crypto session with the I_MESSAGE's RAND
- * (mky_csb_get_srtp). CSB updates (RFC 3830 §4.5, RFC 4650 §3.1) carry no
- * RAND and either a new DHi (a new TGK) or none (policies and crypto
- * sessions only; the TGK stays).
+ * Both sides end with TGK = g^(xi*xr) (mky-dh.h) as the bundle's TGK,
+ * with the key validity of DHi (RFC 3830 §6.4: a KV SPI, for SRTP the MKI,
+ * mky_dh_initiator_set_spi); the TEKs come from it per crypto session with
+ * the I_MESSAGE's RAND (mky_csb_get_srtp). CSB updates (RFC 3830 §4.5, RFC
+ * 4650 §3.1) carry no RAND and either a new DHi (a new TGK) or none
+ * (policies and crypto sessions only; the TGK stays). A new TGK under an
+ * SPI keeps the bundle's key under another SPI (of the same length) as the
+ * second Key data, on both sides, until the next such update: SRTP
+ * receivers then hold the key in use and the new one while the sender
+ * switches (re-keying by MKI); without an SPI it replaces all.
  *
  * Signed mode uses MkyConfig's credentials (our certificate chain, sent in
  * every message we build), trust (the peer's chain, identity and policy,
@@ -68,9 +73,16 @@ GBytes *mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb,
     gboolean rekey, const char *const *sdp_ids, gint64 now_us,
     GError **error);
 
+/* The key validity of our DHi from the next build on (RFC 3830 §6.4,
+ * §6.14): an SPI, for SRTP the MKI of the master keys derived from the
+ * TGK, which both sides take (the Responder echoes DHi, and the answer
+ * must echo it unchanged); NULL or @spi_len 0: none (KV Null). */
+void mky_dh_initiator_set_spi (MkyDhInitiator *ini, const guint8 *spi,
+    gsize spi_len);
+
 /* Process the answer to the last I_MESSAGE (certificates are checked at
- * @now_us). TRUE: @csb's keys are now the one TGK (or, for an update
- * without DHi, unchanged). FALSE: the refusal, or MKY_ERROR_PEER_ERROR for
+ * @now_us). TRUE: @csb's keys are now the new TGK (and the key kept
+ * beside it, see above; for an update without DHi, unchanged). FALSE: the refusal, or MKY_ERROR_PEER_ERROR for
  * an Error message (its text says whether it was authenticated; only an
  * authenticated one ends the exchange, so a forgery cannot). Checked in
  * this order: data type, CSB ID, T echo (MKY_ERROR_TS_MISMATCH), payloads,
@@ -78,7 +90,7 @@ GBytes *mky_dh_initiator_build (MkyDhInitiator *ini, MkyCsb *csb,
  * also when an update is answered by another party than the initial
  * exchange) and SIGNr (MKY_ERROR_BAD_SIGNATURE), or the MAC
  * (MKY_ERROR_BAD_MAC), then identities (MKY_ERROR_BAD_ID), the echoed DHi
- * and DHr (MKY_ERROR_BAD_DH). */
+ * (with its KV) and DHr (MKY_ERROR_BAD_DH). */
 gboolean mky_dh_initiator_handle_response (MkyDhInitiator *ini, MkyCsb *csb,
     GBytes *response, gint64 now_us, GError **error);
 

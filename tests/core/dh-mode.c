@@ -682,6 +682,117 @@ test_dhi_kv (Fixture *f, gconstpointer data)
   initiator_refuses (f, reply, MKY_ERROR_BAD_DH);
 }
 
+/* The MKIs of @csb's SRTP keys (crypto session 1), in order, as one hex
+ * string ("11 10") */
+static gchar *
+mkis_of (const MkyCsb *csb)
+{
+  GString *s = g_string_new (NULL);
+  MkySrtpKeying k;
+
+  g_assert_true (mky_csb_get_srtp (csb, 0, MKY_SP_COMPAT_STRICT, &k, NULL));
+  for (guint i = 0; i < k.n_keys; i++)
+    for (gsize j = 0; j < k.keys[i].mki_len; j++)
+      g_string_append_printf (s, "%s%02x", i && !j ? " " : "",
+          k.keys[i].mki[j]);
+  mky_srtp_keying_clear (&k);
+  return g_string_free (s, FALSE);
+}
+
+/* Both bundles hold the same keys, whose MKIs are @mkis */
+static void
+assert_keys (Fixture *f, const MkyCsb *got, const char *mkis)
+{
+  g_autofree gchar *ours = mkis_of (f->csb);
+  g_autofree gchar *theirs = mkis_of (got);
+
+  test_assert_same_keying (f->csb, got);
+  g_assert_cmpstr (ours, ==, mkis);
+  g_assert_cmpstr (theirs, ==, mkis);
+}
+
+static void
+set_spi (Fixture *f, guint8 spi)
+{
+  mky_dh_initiator_set_spi (f->ini, &spi, 1);
+}
+
+/* Re-keying by MKI (RFC 3830 §4.5, §6.4): the Initiator's DHi carries a KV
+ * SPI, which both sides give the TGK; an update with a new DHi under
+ * another SPI keeps the key in use beside the new one, on both sides, so
+ * that SRTP receivers hold both while the sender switches */
+static void
+test_update_spi (Fixture *f, gconstpointer data)
+{
+  g_autoptr (MkyCsb) got = NULL;
+  g_autoptr (GBytes) init = NULL;
+  g_autoptr (GBytes) reply = NULL;
+  g_autoptr (GBytes) bare = NULL;
+  g_autoptr (GPtrArray) dh = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) mky_payload_free);
+  g_autoptr (MkyMessage) m = NULL;
+  MkyBytes tgk1 = { 0 };
+  gint64 now = NOW;
+
+  g_free (f->icfg.id_i);
+  f->icfg.id_i = g_strdup (alice_uri);
+  start (f);
+  set_spi (f, 0x10);
+  got = exchange (f, FALSE, now);
+  assert_keys (f, got, "10");
+  g_assert_cmpuint (tgk_of (got)->kv.kv, ==, MKY_KV_SPI);
+  mky_bytes_set (&tgk1, tgk_of (got)->key.data, tgk_of (got)->key.len);
+  g_clear_pointer (&got, mky_csb_unref);
+
+  /* the next key under the next MKI: the new one first, the one in use
+   * kept */
+  set_spi (f, 0x11);
+  got = exchange (f, TRUE, now += SEC);
+  assert_keys (f, got, "11 10");
+  g_assert_true (mky_bytes_equal (&((MkyPayload *) got->keys->pdata[1])->
+          u.key_data.key, &tgk1));
+  g_clear_pointer (&got, mky_csb_unref);
+
+  /* an update whose answer never reached us: the Responder took it, we
+   * still use 11; the same MKI again replaces the lost one, keeps 11 */
+  set_spi (f, 0x12);
+  init = build (f, TRUE, NULL, now += SEC);
+  got = respond (f, init, NULL, now, &reply);
+  g_clear_pointer (&init, g_bytes_unref);
+  g_clear_pointer (&reply, g_bytes_unref);
+  g_clear_pointer (&got, mky_csb_unref);
+  got = exchange (f, TRUE, now += SEC);
+  assert_keys (f, got, "12 11");
+  g_clear_pointer (&got, mky_csb_unref);
+
+  /* an update without DHi keeps both */
+  got = exchange (f, FALSE, now += SEC);
+  assert_keys (f, got, "12 11");
+  g_clear_pointer (&got, mky_csb_unref);
+
+  /* the answer must echo the KV of our DHi */
+  set_spi (f, 0x13);
+  init = build (f, TRUE, NULL, now += SEC);
+  got = respond (f, init, NULL, now, &reply);
+  m = mky_message_parse_bytes (reply, NULL);
+  g_ptr_array_add (dh, mky_payload_copy (mky_message_find (m, MKY_PT_DH, 0)));
+  g_ptr_array_add (dh, mky_payload_copy (mky_message_find (m, MKY_PT_DH, 1)));
+  ((MkyPayload *) dh->pdata[1])->u.dh.kv.kv = MKY_KV_NULL;
+  bare = rebuild (f, reply, MKY_PT_DH, dh, pki.bob_creds);
+  initiator_refuses (f, bare, MKY_ERROR_BAD_DH);
+  accept_response (f, reply, now);
+  assert_keys (f, got, "13 12");
+  g_clear_pointer (&got, mky_csb_unref);
+
+  /* no SPI: the new TGK replaces both */
+  mky_dh_initiator_set_spi (f->ini, NULL, 0);
+  got = exchange (f, TRUE, now += SEC);
+  test_assert_same_keying (f->csb, got);
+  g_assert_cmpuint (tgk_of (got)->kv.kv, ==, MKY_KV_NULL);
+  g_assert_cmpuint (tgk_of (f->csb)->kv.kv, ==, MKY_KV_NULL);
+  mky_bytes_clear (&tgk1, TRUE);
+}
+
 static void
 test_bad_signature (Fixture *f, gconstpointer data)
 {
@@ -1508,6 +1619,7 @@ main (int argc, char **argv)
     ADD_BOTH ("replay-and-time", test_replay_and_time);
     ADD_BOTH ("sdp-ids", test_sdp_ids);
     ADD_BOTH ("update", test_update);
+    ADD_BOTH ("update-spi", test_update_spi);
     ADD_BOTH ("error-after-auth", test_error_after_auth);
     ADD_BOTH ("wrong-type", test_wrong_type);
   }

@@ -1321,6 +1321,37 @@ exchange_done (GstElement *pipe, const char *identity)
   gst_message_unref (msg);
 }
 
+/* The SRTP packets @srtp (packets 0.. of @ssrc) into the receiver: each
+ * decrypted bit for bit (the receiver seen as a member) */
+static void
+dh_decodes (GstElement *rx, GPtrArray *srtp, guint32 ssrc)
+{
+  Member m = {.name = "receiver",.pipe = rx,.src = by_name (rx, "src"),
+    .md = by_name (rx, "md"),.sd = by_name (rx, "sd"),
+    .sink = by_name (rx, "sink")
+  };
+
+  member_decodes_of (&m, srtp, ssrc);
+}
+
+/* Packets 0..N_PACKETS - 1 of @ssrc through the keyed sender, then
+ * decrypted by the receiver */
+static void
+dh_media (GstElement *tx, GstElement *rx, guint32 ssrc)
+{
+  g_autoptr (GPtrArray) srtp = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) gst_buffer_unref);
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    push (by_name (tx, "src"), ssrc_packet (ssrc, n));
+  for (guint n = 0; n < N_PACKETS; n++) {
+    GstBuffer *b = pull (by_name (tx, "sink"), WAIT_MS);
+    fail_unless (b != NULL, "packet %u of SSRC %08x not sent", n, ssrc);
+    g_ptr_array_add (srtp, b);
+  }
+  dh_decodes (rx, srtp, ssrc);
+}
+
 /* A whole exchange: packets of SSRC_A sent before it are held, then go
  * out keyed; the receiver decrypts them and later ones of SSRC_B (one key,
  * CS 1's, for every SSRC) bit for bit; its key is srtpenc's */
@@ -1356,23 +1387,8 @@ dh_roundtrip (const char *mode, const char *tx_extra, const char *rx_extra,
     fail_unless (b != NULL, "held packet %u not sent", n);
     g_ptr_array_add (srtp, b);
   }
-  for (guint n = 0; n < N_PACKETS; n++)
-    push (by_name (tx, "src"), ssrc_packet (SSRC_B, n));
-  for (guint n = 0; n < N_PACKETS; n++) {
-    b = pull (by_name (tx, "sink"), WAIT_MS);
-    fail_unless (b != NULL, "packet %u of SSRC_B not sent", n);
-    g_ptr_array_add (srtp, b);
-  }
-  for (guint i = 0; i < srtp->len; i++) {
-    guint32 ssrc = i < N_PACKETS ? SSRC_A : SSRC_B;
-    GstBuffer *out, *want = ssrc_packet (ssrc, i % N_PACKETS);
-    push (by_name (rx, "src"), gst_buffer_copy_deep (srtp->pdata[i]));
-    out = pull (by_name (rx, "sink"), WAIT_MS);
-    fail_unless (out != NULL, "%s: no packet %u", mode, i);
-    fail_unless (same_bytes (out, want), "%s: packet %u differs", mode, i);
-    gst_buffer_unref (out);
-    gst_buffer_unref (want);
-  }
+  dh_decodes (rx, srtp, SSRC_A);
+  dh_media (tx, rx, SSRC_B);
   state = stat_str (by_name (tx, "me"), "exchange-state");
   fail_unless_equals_string (state, "done");
   g_free (state);
@@ -1559,6 +1575,35 @@ GST_START_TEST (test_dh_eos_behind_held)
 
 GST_END_TEST;
 
+/* The receiver's first answer and its three repeats of it are lost (a
+ * relay before the sender): the sender's fifth request is a new one (a new
+ * initial message: the receiver answers the same bytes no more), which
+ * gets the keys through */
+GST_START_TEST (test_dh_four_answers_lost)
+{
+  guint port = test_free_port ();
+  Losses losses = { 0, MKY_RSA_R_MAX_REPEATS + 1, 0, 0 };
+  TestRelay *relay = test_relay_new (port, lose_first, &losses);
+  GstElement *rx = dh_receiver ("dhhmac", port, "psk=" PSK_HEX
+      " identity=\"sip:alice@example.com\"");
+  g_autofree gchar *tx_extra = g_strdup_printf ("psk=" PSK_HEX
+      " peer-identity=\"sip:alice@example.com\" dh-group=oakley-2 "
+      "peer=127.0.0.1:%u", test_relay_port (relay));
+  GstElement *tx = dh_sender ("dhhmac", port, tx_extra);
+
+  exchange_done (tx, NULL);
+  fail_unless (g_atomic_int_get (&losses.answers)
+      >= MKY_RSA_R_MAX_REPEATS + 2);
+  fail_unless (stat_u64 (by_name (tx, "me"), "requests-sent")
+      >= MKY_RSA_R_MAX_REPEATS + 2);
+  dh_media (tx, rx, SSRC_A);
+  pipe_stop (&tx);
+  pipe_stop (&rx);
+  test_relay_free (relay);
+}
+
+GST_END_TEST;
+
 /* Settings: no peer, dhhmac without PSK or identity */
 GST_START_TEST (test_dh_settings)
 {
@@ -1672,6 +1717,7 @@ mikey_rsa_r_suite (void)
   tcase_add_test (tc, test_dh_untrusted);
   tcase_add_test (tc, test_dh_settings);
   tcase_add_test (tc, test_dh_eos_behind_held);
+  tcase_add_test (tc, test_dh_four_answers_lost);
   tcase_add_test (tc, test_unicast);
   return s;
 }

@@ -13,7 +13,10 @@
  * server stopped and started again (members re-join by themselves); a
  * re-key in the middle of the stream, in band (action signal) and in
  * rsa-r-group mode (rekey-interval); a member whose first four answers are
- * lost. RSA-R unicast, DH and DH-HMAC over UDP are tested in
+ * lost; re-keys in dh and dhhmac mode (each a new exchange: on demand,
+ * then by rekey-interval), and one whose exchange fails (the receiver's
+ * answers lost) while the media goes on under the old key. RSA-R unicast
+ * and the DH and DH-HMAC exchanges themselves are tested in
  * tests/check/elements/mikey-rsa-r.c.
  *
  * Receivers bind UDP port 0 and the sender is told the port udpsrc got
@@ -48,6 +51,7 @@
 #define N_MEMBERS 10
 #define DAY (G_GINT64_CONSTANT (86400))
 #define SERVER_ID "sip:keys@pipelines.example"
+#define M0_ID "sip:m0@pipelines.example"
 
 static const char *const needed[] = {
   "appsrc", "appsink", "udpsrc", "udpsink", "multiudpsink", "rtpL16pay",
@@ -978,6 +982,198 @@ GST_START_TEST (test_rekey_group_interval)
 
 GST_END_TEST;
 
+/* dh and dhhmac: the receiver (mikeydec, m0's certificate or the PSK and
+ * m0's identity) on a free MIKEY port and the sender (mikeyenc with
+ * @more) keying it there, or at @relay_port when not 0 (a relay to that
+ * port); the exchange done */
+static void
+dh_start (Sender *s, Receiver *r, const char *mode, guint port,
+    guint relay_port, const char *more)
+{
+  gboolean sign = strcmp (mode, "dh") == 0;
+  g_autofree gchar *md = sign ? g_strdup_printf ("mode=dh port=%u "
+      "certificate=\"%s\" private-key=\"%s\" ca-file=\"%s\"", port,
+      pki.member_cert[0], pki.member_key[0], pki.ca) :
+      g_strdup_printf ("mode=dhhmac port=%u psk=" PSK_HEX " identity=\""
+      M0_ID "\"", port);
+  g_autofree gchar *me = NULL;
+  g_autofree gchar *tail = NULL;
+  GstStructure *done;
+
+  receiver_start (r, mode, md, NULL);
+  me = sign ? g_strdup_printf ("mode=dh peer=127.0.0.1:%u "
+      "certificate=\"%s\" private-key=\"%s\" ca-file=\"%s\" %s",
+      relay_port ? relay_port : port, pki.server_cert, pki.server_key,
+      pki.ca, more) : g_strdup_printf ("mode=dhhmac peer=127.0.0.1:%u "
+      "psk=" PSK_HEX " peer-identity=\"" M0_ID "\" %s",
+      relay_port ? relay_port : port, more);
+  tail = g_strdup_printf ("! udpsink name=sink host=127.0.0.1 port=%u "
+      "sync=false async=false", r->port);
+  sender_start (s, me, tail);
+  done = wait_message (s->pipe, "mikey-exchange-done");
+  gst_structure_free (done);
+}
+
+/* One re-key by rekey-interval (1 s, off again once it is done) from
+ * packet @from on; then every packet sent since the start decoded by @r
+ * byte for byte, in order, none failing authentication, none dropped */
+static void
+rekey_by_interval (Sender *s, Receiver *r, guint from)
+{
+  guint end;
+
+  g_object_set (s->me, "rekey-interval", 1, NULL);
+  end = send_through_rekeys (s, from, "dsr", 600);
+  g_object_set (s->me, "rekey-interval", 0, NULL);
+  receive (r, end - 1);
+  assert_got (r, 0, 0, end);
+  assert_no_srtp_failure (r);
+  fail_unless_equals_int (stat_u64 (r->md, "packets-dropped"), 0);
+}
+
+/* 6c. dh or dhhmac over UDP: a re-key on demand, then one by
+ * rekey-interval, each a new exchange (an update of the bundle with a new
+ * DHi under the next MKI); every packet decoded byte for byte across both
+ * switches, none failing authentication, none dropped */
+static void
+rekey_dh (const char *mode)
+{
+  Receiver r;
+  Sender s;
+  GstBuffer *mki0, *mki2;
+  guint8 want[2];
+  gboolean ok = FALSE;
+  guint end;
+
+  dh_start (&s, &r, mode, test_free_port (), 0,
+      "mki-length=1 rekey-lead=200");
+  send_media (&s, 0, 20, 5000);
+  mki0 = srtpenc_mki (&s);
+  fail_unless_equals_int (gst_buffer_get_size (mki0), 1);
+  g_signal_emit_by_name (s.me, "rekey", &ok);
+  fail_unless (ok);
+  end = send_through_rekeys (&s, 20, "dsr", 400);
+  rekey_by_interval (&s, &r, end);
+  /* two exchanges each gave the receiver a new key beside the one in use */
+  fail_unless_equals_int (stat_u64 (r.md, "rekeys-followed"), 2);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys"), 2);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys-failed"), 0);
+  /* each re-key's MKI the one before plus one */
+  mki2 = srtpenc_mki (&s);
+  gst_buffer_extract (mki0, 0, want, 1);
+  want[1] = want[0] + 2;
+  fail_unless (gst_buffer_memcmp (mki2, 0, want + 1, 1) == 0);
+  gst_buffer_unref (mki0);
+  gst_buffer_unref (mki2);
+  sender_stop (&s);
+  receiver_stop (&r);
+}
+
+GST_START_TEST (test_rekey_dh)
+{
+  rekey_dh ("dh");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_rekey_dhhmac)
+{
+  rekey_dh ("dhhmac");
+}
+
+GST_END_TEST;
+
+/* The answers of the receiver go through a relay that drops them while
+ * @mute is set */
+static gboolean
+drop_answers (gboolean to_server, gpointer user_data)
+{
+  return to_server || !g_atomic_int_get ((gint *) user_data);
+}
+
+/* Media from @from on, every 5 ms, until the sender posts a warning (at
+ * most @max packets): the warning's error, and in @end the index after
+ * the last packet sent */
+static GError *
+send_until_warning (Sender *s, guint from, guint max, guint *end)
+{
+  GstBus *bus = gst_element_get_bus (s->pipe);
+  GError *err = NULL;
+  guint n;
+
+  for (n = from; n < from + max && err == NULL; n++) {
+    GstMessage *m;
+    send_media (s, n, n + 1, 5000);
+    if ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+      fail_unless (GST_MESSAGE_SRC (m) == GST_OBJECT (s->me));
+      gst_message_parse_warning (m, &err, NULL);
+      gst_message_unref (m);
+    }
+  }
+  gst_object_unref (bus);
+  fail_unless (err != NULL, "no warning after %u packets", max);
+  *end = n;
+  return err;
+}
+
+/* 6d. dhhmac: a re-key whose exchange fails (the receiver's answers are
+ * lost: it took the new key, the sender never learns) is given up after
+ * rekey-timeout with a RESOURCE / OPEN_READ warning; srtpenc keeps its key
+ * and the media goes on under it. The next re-key (rekey-interval) gets
+ * through and switches. Every packet decoded byte for byte, none failing
+ * authentication. */
+GST_START_TEST (test_rekey_dh_fails)
+{
+  Receiver r;
+  Sender s;
+  guint port = test_free_port ();
+  gint mute = 0;
+  TestRelay *relay = test_relay_new (port, drop_answers, &mute);
+  GstBuffer *mki0, *mki;
+  GError *err;
+  gboolean ok = FALSE;
+  guint end;
+
+  dh_start (&s, &r, "dhhmac", port, test_relay_port (relay),
+      "mki-length=1 rekey-lead=200 rekey-timeout=1000");
+  send_media (&s, 0, 20, 5000);
+  mki0 = srtpenc_mki (&s);
+  g_atomic_int_set (&mute, 1);
+  g_signal_emit_by_name (s.me, "rekey", &ok);
+  fail_unless (ok);
+  err = send_until_warning (&s, 20, 400, &end);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_READ), "%s", err->message);
+  g_error_free (err);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys"), 0);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys-failed"), 1);
+  /* the first request, then the update at 0 and 0.5 s: none more at the
+   * deadline */
+  fail_unless_equals_int (stat_u64 (s.me, "requests-sent"), 3);
+  mki = srtpenc_mki (&s);
+  fail_unless (same_bytes (mki, mki0), "srtpenc switched");
+  gst_buffer_unref (mki);
+  /* the receiver took the lost exchange's key beside the one in use */
+  fail_unless_equals_int (stat_u64 (r.md, "rekeys-followed"), 1);
+  send_media (&s, end, end + 20, 5000);
+  end += 20;
+
+  /* the receiver answers again: the next interval's re-key switches */
+  g_atomic_int_set (&mute, 0);
+  rekey_by_interval (&s, &r, end);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys"), 1);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys-failed"), 1);
+  mki = srtpenc_mki (&s);
+  fail_if (same_bytes (mki, mki0), "srtpenc's MKI did not change");
+  gst_buffer_unref (mki);
+  gst_buffer_unref (mki0);
+  sender_stop (&s);
+  receiver_stop (&r);
+  test_relay_free (relay);
+}
+
+GST_END_TEST;
+
 static Suite *
 pipelines_suite (void)
 {
@@ -999,6 +1195,9 @@ pipelines_suite (void)
   suite_add_tcase (s, rekey);
   tcase_add_test (rekey, test_rekey_in_band);
   tcase_add_test (rekey, test_rekey_group_interval);
+  tcase_add_test (rekey, test_rekey_dh);
+  tcase_add_test (rekey, test_rekey_dhhmac);
+  tcase_add_test (rekey, test_rekey_dh_fails);
   return s;
 }
 
