@@ -113,7 +113,10 @@
  * key under the MKI the sender's DHi names, which goes to srtpdec beside
  * the key in use (`srtp-key2`, `mki2`) until the next re-key, so no packet
  * fails at the sender's switch; each is posted as `mikey-exchange-done`
- * too. A request that fails authentication (a wrong PSK, an untrusted
+ * too. The exchange gives ROC 0, srtpenc 1.22's under a new key: srtpdec
+ * keeps its own ROC for the key in use, and moves to 0 at the first packet
+ * under the new key, so a re-key after a wrap loses nothing. A request
+ * that fails authentication (a wrong PSK, an untrusted
  * certificate, a bad signature) is answered with an Error message and
  * posted once as a RESOURCE / NOT_AUTHORIZED warning (not an error:
  * anyone can send a request, and a forged one must not stop the
@@ -243,6 +246,10 @@ typedef struct
   guint next_mki_len;
   guint next_mki_offset;
   gboolean switching;
+  /* dh modes: the ROC the exchange gave for the next key, taken at the
+   * switch (the key in use keeps srtpdec's count until then) */
+  gboolean switch_roc_known;
+  guint32 switch_roc;
 } SsrcEntry;
 
 /* A crypto session of SSRC 0, waiting for the first SSRC without a key */
@@ -315,6 +322,8 @@ struct _GstMikeyDec
    * that has none of its own (srtpenc protects all with one key) */
   GstStructure *any_keying;
   guint32 any_csb_id;
+  /* srtpdec's SSRC -> ROC while an exchange's keys are applied */
+  GHashTable *srtpdec_rocs;
 
   MkyPskResponder *responder;
   MkyPkResponder *pk_responder; /* pk mode */
@@ -386,20 +395,37 @@ get_entry (GstMikeyDec *self, guint32 ssrc)
 /* srtpenc before 1.30 restarts its ROC when it switches to the next key;
  * in band a message says so before the first packet under it, but a
  * member (rsa-r modes) learns it only from an answer: so it watches for
- * that packet (see roc_may_restart). The second key is the next one
+ * that packet (see roc_may_restart). There the second key is the next one
  * unless it is the one that came first before (@old_first: the keys of a
- * switch not yet retired). Call with the object lock. */
+ * switch not yet retired). A dh-mode update (RFC 3830 §4.5) puts the new
+ * key first and the one in use second, with the ROC the sender will have
+ * under the new key (0): until its first packet, srtpdec keeps counting
+ * under the old key (self->srtpdec_rocs). Call with the object lock. */
 static void
 watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
 {
   const GValue *mki = gst_structure_get_value (e->keying, "mki2");
   MkySrtpPolicy pol;
+  gpointer roc;
   gsize len;
 
   e->next_mki_len = 0;
   e->switching = FALSE;
-  if (!MIKEY_MODE_IS_RSA_R (self->mode) || mki == NULL
-      || !GST_VALUE_HOLDS_BUFFER (mki)
+  e->switch_roc_known = FALSE;
+  if (MIKEY_MODE_IS_DH (self->mode) && old_first && mki
+      && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL) {
+    mki = gst_structure_get_value (e->keying, "mki");
+    e->switch_roc = e->roc;
+    e->switch_roc_known = TRUE;
+    if (self->srtpdec_rocs && g_hash_table_lookup_extended
+        (self->srtpdec_rocs, GUINT_TO_POINTER (e->ssrc), NULL, &roc)) {
+      e->roc = GPOINTER_TO_UINT (roc);
+      gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
+    }
+  } else if (!MIKEY_MODE_IS_RSA_R (self->mode)) {
+    return;
+  }
+  if (mki == NULL || !GST_VALUE_HOLDS_BUFFER (mki)
       || (old_first && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL)
       || !mky_srtp_policy_from_nicks (gst_structure_get_string (e->keying,
               "srtp-cipher"), gst_structure_get_string (e->keying,
@@ -931,7 +957,19 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     bound = g_array_new (FALSE, FALSE, sizeof (guint32));
     g_array_append_val (bound, ssrc);
   }
-  if (e->keying && path == PATH_RTP && under_next_key (e, buf)) {
+  if (e->keying && path == PATH_RTP && under_next_key (e, buf)
+      && e->switch_roc_known) {
+    GST_DEBUG_OBJECT (self, "SSRC %u: the sender switched to the next key, "
+        "ROC %u", ssrc, e->switch_roc);
+    e->next_mki_len = 0;
+    e->switch_roc_known = FALSE;
+    if (e->switch_roc != e->roc) {
+      e->roc = e->switch_roc;
+      gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
+      /* announced again, before this packet */
+      e->generation++;
+    }
+  } else if (e->keying && path == PATH_RTP && under_next_key (e, buf)) {
     GST_DEBUG_OBJECT (self, "SSRC %u: the sender switched to the next key",
         ssrc);
     e->next_mki_len = 0;
@@ -1397,11 +1435,12 @@ cancel_timer (GstMikeyDec *self)
 static gboolean join_timer (gpointer user_data);
 static void arm_rejoin (GstMikeyDec *self);
 
-/* Wait @ms, but not past the join deadline */
+/* Wait @ms, but not past the join deadline (rounded up: a wait of 0 ms
+ * short of it would send a burst) */
 static void
 arm_timer (GstMikeyDec *self, guint ms)
 {
-  gint64 left = (self->join_deadline - g_get_monotonic_time ()) / 1000;
+  gint64 left = (self->join_deadline - g_get_monotonic_time () + 999) / 1000;
 
   cancel_timer (self);
   self->timer = mikey_udp_add_timeout (self->udp,
@@ -1772,6 +1811,8 @@ responder_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
   g_autoptr (MkyCsb) csb = NULL;
   g_autoptr (GArray) keyed = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree gchar *address = mikey_address_to_string (from);
+  g_autoptr (GHashTable) rocs = NULL;
+  GstElement *srtpdec;
   MkyPeer *initiator;
   GstStructure *s;
   gboolean ok, post;
@@ -1812,8 +1853,13 @@ responder_datagram (MikeyUdp *udp, GBytes *datagram, GSocketAddress *from,
     return;
   }
 
+  srtpdec = next_srtpdec (self, PATH_RTP);
+  rocs = mikey_srtp_rocs (srtpdec);
+  gst_clear_object (&srtpdec);
   GST_OBJECT_LOCK (self);
+  self->srtpdec_rocs = rocs;
   ok = apply_bundle (self, csb, TRUE, keyed, &error);
+  self->srtpdec_rocs = NULL;
   if (ok) {
     wake_release (self);
     self->messages_accepted++;

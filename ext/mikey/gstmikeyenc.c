@@ -180,8 +180,10 @@
  * message yet. With srtpenc 1.22 there, re-key before the first wrap, or
  * rarely, or carry the messages in band.
  * In dh and dhhmac mode every exchange gives ROC 0 (its one crypto session
- * stands for every SSRC), with which the receiver's srtpdec counts anew:
- * re-key there only before an SSRC's first wrap.
+ * stands for every SSRC), srtpenc 1.22's ROC under the new key; mikeydec
+ * keeps srtpdec's own count under the old key until the first packet
+ * under the new one, so a re-key after a wrap loses nothing there either
+ * (not so against an srtpenc that keeps its ROC, GStreamer 1.30).
  *
  * ## Example launch lines
  * |[

@@ -274,16 +274,20 @@ on_wire (GstPad *pad, GstPadProbeInfo *info, Sender *s)
   return GST_PAD_PROBE_OK;
 }
 
-/* @me: mikeyenc's properties; @tail: what follows it ("! udpsink ...").
- * Sequence numbers from FIRST_SEQ: no wrap in these tests (srtpenc 1.22
- * restarts its ROC at a re-key, which out-of-band keys cannot tell
- * receivers in time after a wrap; see mikeyenc's documentation) */
+/* The first sequence number of the senders started next: FIRST_SEQ, no
+ * wrap, but where a test wants one (srtpenc 1.22 restarts its ROC at a
+ * re-key, which out-of-band keys through mikey_src cannot tell receivers
+ * in time after a wrap; see mikeyenc's documentation) */
+static guint sender_first_seq = FIRST_SEQ;
+
+/* @me: mikeyenc's properties; @tail: what follows it ("! udpsink ...") */
 static void
 sender_start (Sender *s, const char *me, const char *tail)
 {
   g_autofree gchar *line = g_strdup_printf ("appsrc name=src format=time "
       "caps=\"" AUDIO_CAPS "\" ! rtpL16pay pt=%u seqnum-offset=%u "
-      "! srtpenc name=se ! mikeyenc name=me %s %s", PT, FIRST_SEQ, me, tail);
+      "! srtpenc name=se ! mikeyenc name=me %s %s", PT, sender_first_seq, me,
+      tail);
   GstPad *pad;
 
   memset (s, 0, sizeof *s);
@@ -1076,6 +1080,18 @@ GST_START_TEST (test_rekey_dh)
 
 GST_END_TEST;
 
+/* the same with the sequence numbers wrapping before the first re-key:
+ * srtpenc 1.22 goes on with ROC 1 under the old key and restarts at 0
+ * under the new one, and the exchange says 0 */
+GST_START_TEST (test_rekey_dh_after_wrap)
+{
+  sender_first_seq = 65530;
+  rekey_dh ("dh");
+  sender_first_seq = FIRST_SEQ;
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_rekey_dhhmac)
 {
   rekey_dh ("dhhmac");
@@ -1196,6 +1212,7 @@ pipelines_suite (void)
   tcase_add_test (rekey, test_rekey_in_band);
   tcase_add_test (rekey, test_rekey_group_interval);
   tcase_add_test (rekey, test_rekey_dh);
+  tcase_add_test (rekey, test_rekey_dh_after_wrap);
   tcase_add_test (rekey, test_rekey_dhhmac);
   tcase_add_test (rekey, test_rekey_dh_fails);
   return s;
