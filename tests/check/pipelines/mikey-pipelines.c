@@ -8,22 +8,24 @@
  * (each payload starts with its index, so a loss, a repeat or a mix-up
  * shows). The cases: PSK with the MIKEY message on a UDP port of its own;
  * PSK in band with a receiver that joins late; PK push to one of two
- * receivers; the rsa-r-group key server with 10 members; the same with 30%
+ * receivers; the rsa-r-group key server with 10 members; RSA-R unicast
+ * with three receivers; the rsa-r-group key server with 30%
  * of the MIKEY datagrams dropped both ways by a relay (fixed seed); the key
  * server stopped and started again (members re-join by themselves); a
  * re-key in the middle of the stream, in band (action signal) and in
  * rsa-r-group mode (rekey-interval); a member whose first four answers are
  * lost; re-keys in dh and dhhmac mode (each a new exchange: on demand,
- * then by rekey-interval), and one whose exchange fails (the receiver's
- * answers lost) while the media goes on under the old key. RSA-R unicast
- * and the DH and DH-HMAC exchanges themselves are tested in
- * tests/check/elements/mikey-rsa-r.c.
+ * then by rekey-interval; in dh mode also after a sequence-number wrap),
+ * and one whose exchange fails (the receiver's answers lost) while the
+ * media goes on under the old key. The failures of the exchanges
+ * themselves are tested in tests/check/elements/mikey-rsa-r.c.
  *
  * Receivers bind UDP port 0 and the sender is told the port udpsrc got
  * (reuse=false: with udpsrc's default SO_REUSEADDR/SO_REUSEPORT, Linux may
  * give port 0 binds of two receivers the same port, which then share or
  * steal each other's packets); the key server's port is a free one
- * picked at run time. Every wait is bounded. Exits with 77 (skipped) when a stock element is missing.
+ * picked at run time. Every wait is bounded. Exits with 77 (skipped) when
+ * a stock element is missing.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <string.h>
@@ -373,16 +375,20 @@ receiver_stop (Receiver *r)
   g_free (r->name);
 }
 
+/* The mode of the key servers and members started next: rsa-r-group, or
+ * rsa-r (RFC 4738 unicast: the same join, an exchange per receiver) */
+static const char *rsa_r_mode = "rsa-r-group";
+
 /* member @i of the rsa-r-group key server at 127.0.0.1:@port, and more of
  * mikeydec's properties (@opts) */
 static void
 member_start (Receiver *r, guint i, guint port, const char *opts)
 {
   g_autofree gchar *name = g_strdup_printf ("m%u", i);
-  g_autofree gchar *md = g_strdup_printf ("mode=rsa-r-group "
+  g_autofree gchar *md = g_strdup_printf ("mode=%s "
       "server=127.0.0.1:%u certificate=\"%s\" private-key=\"%s\" "
-      "ca-file=\"%s\" %s", port, pki.member_cert[i], pki.member_key[i],
-      pki.ca, opts);
+      "ca-file=\"%s\" %s", rsa_r_mode, port, pki.member_cert[i],
+      pki.member_key[i], pki.ca, opts);
 
   receiver_start (r, name, md, NULL);
 }
@@ -710,10 +716,10 @@ group_start (Sender *s, Receiver *m, guint n, const char *more,
     const char *opts, Relay *relay)
 {
   guint port = test_free_port ();
-  g_autofree gchar *me = g_strdup_printf ("mode=rsa-r-group "
+  g_autofree gchar *me = g_strdup_printf ("mode=%s "
       "address=127.0.0.1 port=%u certificate=\"%s\" private-key=\"%s\" "
-      "ca-file=\"%s\" %s", port, pki.server_cert, pki.server_key, pki.ca,
-      more);
+      "ca-file=\"%s\" %s", rsa_r_mode, port, pki.server_cert,
+      pki.server_key, pki.ca, more);
 
   sender_start (s, me, "! multiudpsink name=sink sync=false async=false");
   if (relay)
@@ -761,6 +767,25 @@ GST_START_TEST (test_rsa_r_group_10)
   fail_unless_equals_int (stat_u64 (s.me, "members-joined"), N_MEMBERS);
   fail_unless_equals_int (stat_u64 (s.me, "members-refused"), 0);
   group_stop (&s, m, N_MEMBERS);
+}
+
+GST_END_TEST;
+
+/* 3b. RSA-R unicast (RFC 4738 §3): three receivers, each asking the
+ * sender for its keys in an exchange of its own, all decode every packet
+ * byte for byte */
+GST_START_TEST (test_rsa_r_unicast)
+{
+  Receiver m[3];
+  Sender s;
+
+  rsa_r_mode = "rsa-r";
+  group_start (&s, m, 3, "", "max-pending=64 retransmit-timeout=200", NULL);
+  rsa_r_mode = "rsa-r-group";
+  group_media (&s, m, 3, 0, 100);
+  fail_unless_equals_int (stat_u64 (s.me, "members-joined"), 3);
+  fail_unless_equals_int (stat_u64 (s.me, "members-refused"), 0);
+  group_stop (&s, m, 3);
 }
 
 GST_END_TEST;
@@ -1205,6 +1230,7 @@ pipelines_suite (void)
   suite_add_tcase (s, group);
   tcase_set_timeout (group, 30);
   tcase_add_test (group, test_rsa_r_group_10);
+  tcase_add_test (group, test_rsa_r_unicast);
   tcase_add_test (group, test_rsa_r_group_lossy);
   tcase_add_test (group, test_rsa_r_group_four_answers_lost);
   tcase_add_test (group, test_rsa_r_server_restart);
