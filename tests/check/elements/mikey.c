@@ -912,6 +912,36 @@ GST_END_TEST;
 
 /* (5) two SSRCs, end to end: srtpenc ! mikeyenc, the message out of band
  * into mikeydec ! srtpdec */
+/* Packets 0..N_PACKETS-1 of SSRC_A and SSRC_B, interleaved, through
+ * @ea and @eb (the same Enc or two); what they give into @srtp */
+static void
+two_ssrcs_through (Enc *ea, Enc *eb, GPtrArray *srtp)
+{
+  const guint32 ssrcs[] = { SSRC_A, SSRC_B };
+  Enc *e[] = { ea, eb };
+
+  for (guint n = 0; n < N_PACKETS; n++)
+    for (guint s = 0; s < 2; s++) {
+      fail_unless_equals_int (gst_harness_push (e[s]->h,
+              rtp_packet (ssrcs[s], n)), GST_FLOW_OK);
+      g_ptr_array_add (srtp, gst_harness_pull (e[s]->h));
+    }
+}
+
+/* @srtp of two_ssrcs_through() into @d: each back bit for bit */
+static void
+two_ssrcs_decode (Dec *d, GPtrArray *srtp)
+{
+  for (guint i = 0; i < srtp->len; i++) {
+    GstBuffer *out;
+    fail_unless_equals_int (gst_harness_push (d->h,
+            gst_buffer_copy (srtp->pdata[i])), GST_FLOW_OK);
+    out = gst_harness_pull (d->h);
+    assert_is_packet (out, i % 2 ? SSRC_B : SSRC_A, i / 2);
+    gst_buffer_unref (out);
+  }
+}
+
 GST_START_TEST (test_two_ssrcs)
 {
   const guint32 ssrcs[] = { SSRC_A, SSRC_B };
@@ -924,26 +954,14 @@ GST_START_TEST (test_two_ssrcs)
 
   /* no ssrc in the caps: mikeyenc learns both from the packets */
   enc_setup (&e, RTP_CAPS, 0, NOT_IN_BAND);
-  for (guint n = 0; n < N_PACKETS; n++)
-    for (guint s = 0; s < 2; s++) {
-      fail_unless_equals_int (gst_harness_push (e.h, rtp_packet (ssrcs[s],
-                  n)), GST_FLOW_OK);
-      g_ptr_array_add (srtp, gst_harness_pull (e.h));
-    }
+  two_ssrcs_through (&e, &e, srtp);
   g_signal_emit_by_name (e.me, "get-message", &msg);
   fail_unless (msg != NULL);
 
   dec_setup (&d, 0);
   fail_unless (push_message (d.md, msg));
   fail_unless_equals_int (d.keys_received, 2);
-  for (guint i = 0; i < srtp->len; i++) {
-    GstBuffer *out;
-    fail_unless_equals_int (gst_harness_push (d.h,
-            gst_buffer_copy (srtp->pdata[i])), GST_FLOW_OK);
-    out = gst_harness_pull (d.h);
-    assert_is_packet (out, ssrcs[i % 2], i / 2);
-    gst_buffer_unref (out);
-  }
+  two_ssrcs_decode (&d, srtp);
   for (guint s = 0; s < 2; s++) {
     GstStructure *st = stream_stats (d.md, ssrcs[s], &all);
     fail_unless (st != NULL);
@@ -965,6 +983,52 @@ GST_START_TEST (test_two_ssrcs)
   g_ptr_array_unref (srtp);
   dec_teardown (&d);
   enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+/* Two senders (a mikeyenc each, so two master keys and two bundles) to
+ * one mikeydec: each SSRC decrypted with its own sender's keys */
+GST_START_TEST (test_two_senders)
+{
+  GPtrArray *srtp = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  GstBuffer *msg[2] = { NULL, NULL };
+  Enc e[2];
+  Dec d;
+
+  for (guint s = 0; s < 2; s++)
+    enc_setup (&e[s], RTP_CAPS, 0, NOT_IN_BAND);
+  two_ssrcs_through (&e[0], &e[1], srtp);
+  for (guint s = 0; s < 2; s++) {
+    g_signal_emit_by_name (e[s].me, "get-message", &msg[s]);
+    fail_unless (msg[s] != NULL);
+  }
+  {
+    /* not one key for both */
+    GstBuffer *k[2] = { NULL, NULL };
+    for (guint s = 0; s < 2; s++)
+      g_object_get (e[s].se, "key", &k[s], NULL);
+    fail_unless (k[0] && k[1]);
+    fail_if (gst_buffer_get_size (k[0]) == gst_buffer_get_size (k[1])
+        && same_bytes (k[0], k[1]));
+    gst_buffer_unref (k[0]);
+    gst_buffer_unref (k[1]);
+  }
+
+  dec_setup (&d, 0);
+  for (guint s = 0; s < 2; s++)
+    fail_unless (push_message (d.md, msg[s]));
+  fail_unless_equals_int (d.keys_received, 2);
+  two_ssrcs_decode (&d, srtp);
+  fail_unless_equals_int (dec_stat (d.md, "messages-accepted"), 2);
+
+  for (guint s = 0; s < 2; s++) {
+    gst_buffer_unref (msg[s]);
+    enc_teardown (&e[s]);
+  }
+  g_ptr_array_unref (srtp);
+  dec_teardown (&d);
 }
 
 GST_END_TEST;
@@ -1747,6 +1811,7 @@ mikey_suite (void)
   tcase_add_test (tc, test_enc_provisions_srtpenc_mki);
   tcase_add_test (tc, test_two_ssrcs);
   tcase_add_test (tc, test_buffer_lists);
+  tcase_add_test (tc, test_two_senders);
   tcase_add_test (tc, test_dec_ssrc0_binds);
   tcase_add_test (tc, test_enc_mikey_src);
   tcase_add_test (tc, test_in_band);
