@@ -116,11 +116,11 @@
  * too. The exchange gives ROC 0, srtpenc 1.22's under a new key: srtpdec
  * keeps its own ROC for the key in use, and moves to 0 at the first packet
  * under the new key, so a re-key after a wrap loses nothing. A request
- * that fails authentication (a wrong PSK, an untrusted
- * certificate, a bad signature) is answered with an Error message and
- * posted once as a RESOURCE / NOT_AUTHORIZED warning (not an error:
- * anyone can send a request, and a forged one must not stop the
- * receiver); no keys come from it.
+ * that fails authentication (a wrong PSK, an untrusted certificate, a bad
+ * signature) is answered with an Error message and posted once as a
+ * RESOURCE / NOT_AUTHORIZED warning (not an error: anyone can send a
+ * request, and a forged one must not stop the receiver); no keys come
+ * from it.
  *
  * ## Example launch lines
  * |[
@@ -238,10 +238,10 @@ typedef struct
    * number @asked_at */
   guint asks;
   guint asked_at;
-  /* rsa-r modes, while its keys include the next one (mki2): that MKI,
-   * where it sits from an SRTP packet's end, and whether a packet under
-   * it came (the sender's switch) and its packets wait for the ROC the
-   * sender now uses */
+  /* rsa-r and dh modes, while its keys include the next one: that MKI,
+   * where it sits from an SRTP packet's end, and (rsa-r) whether a packet
+   * under it came (the sender's switch) and its packets wait for the ROC
+   * the sender now uses */
   guint8 next_mki[MAX_WATCHED_MKI];
   guint next_mki_len;
   guint next_mki_offset;
@@ -843,11 +843,6 @@ entry_of (GstMikeyDec *self, guint path, guint32 ssrc)
   return e;
 }
 
-/* A stream the key server's last answer had no keys for (it began after
- * our join, or a crypto session of SSRC 0 went to another SSRC): ask
- * again now, not at the next rejoin-interval; once more after a later
- * answer, but no more (a stream of someone else would make us ask
- * forever). Call with the object lock. */
 #define MAX_STREAM_ASKS 2
 
 /* After the switch to the next key of @ssrc: whether the sender's ROC may
@@ -871,6 +866,11 @@ roc_may_restart (GstMikeyDec *self, guint32 ssrc, guint32 roc)
 
 static gboolean rejoin_for_stream (gpointer user_data);
 
+/* A stream the key server's last answer had no keys for (it began after
+ * our join, or a crypto session of SSRC 0 went to another SSRC): ask
+ * again now, not at the next rejoin-interval; once more after a later
+ * answer, but no more (MAX_STREAM_ASKS: a stream of someone else would
+ * make us ask forever). Call with the object lock. */
 static gboolean
 wants_rejoin (GstMikeyDec *self, SsrcEntry *e)
 {
@@ -957,26 +957,25 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     bound = g_array_new (FALSE, FALSE, sizeof (guint32));
     g_array_append_val (bound, ssrc);
   }
-  if (e->keying && path == PATH_RTP && under_next_key (e, buf)
-      && e->switch_roc_known) {
-    GST_DEBUG_OBJECT (self, "SSRC %u: the sender switched to the next key, "
-        "ROC %u", ssrc, e->switch_roc);
-    e->next_mki_len = 0;
-    e->switch_roc_known = FALSE;
-    if (e->switch_roc != e->roc) {
-      e->roc = e->switch_roc;
-      gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
-      /* announced again, before this packet */
-      e->generation++;
-    }
-  } else if (e->keying && path == PATH_RTP && under_next_key (e, buf)) {
+  if (e->keying && path == PATH_RTP && under_next_key (e, buf)) {
     GST_DEBUG_OBJECT (self, "SSRC %u: the sender switched to the next key",
         ssrc);
     e->next_mki_len = 0;
-    e->switching = TRUE;
-    self->switch_seen = g_get_monotonic_time ();
-    switch_roc = e->roc;
-    check_switch = TRUE;
+    if (e->switch_roc_known) {
+      /* dh modes: the exchange said which ROC */
+      e->switch_roc_known = FALSE;
+      if (e->switch_roc != e->roc) {
+        e->roc = e->switch_roc;
+        gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
+        /* announced again, before this packet */
+        e->generation++;
+      }
+    } else {
+      e->switching = TRUE;
+      self->switch_seen = g_get_monotonic_time ();
+      switch_roc = e->roc;
+      check_switch = TRUE;
+    }
   }
   if (e->keying && !e->switching) {
     hold (self, e, path, buf);
@@ -2551,11 +2550,12 @@ gst_mikey_dec_class_init (GstMikeyDecClass *klass)
    *   or %NULL for the certificate's own
    * @pem: the peer's certificate (PEM)
    *
-   * The application's say on a peer: the key server (rsa-r modes), the sender (pk, dh modes). Emitted after the certificate
-   * chain led to #GstMikeyDec:ca-file, is not revoked, is valid now and bears
-   * @identity, and @identity is allowed; from the thread that handles the
-   * message (mikeydec's or mikeyenc's UDP thread, or a streaming thread).
-   * Without a handler every such peer is accepted.
+   * The application's say on a peer: the key server (rsa-r modes), the
+   * sender (pk, dh modes). Emitted after the certificate chain led to
+   * #GstMikeyDec:ca-file, is not revoked, is valid now and bears
+   * @identity, and @identity is allowed; from the thread that handles
+   * the message (mikeydec's or mikeyenc's UDP thread, or a streaming
+   * thread). Without a handler every such peer is accepted.
    *
    * Returns: %TRUE to accept the peer, %FALSE to refuse it as the policy
    * would (RESOURCE / NOT_AUTHORIZED at the peer)

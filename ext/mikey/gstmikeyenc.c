@@ -2718,11 +2718,13 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
    *   or %NULL for the certificate's own
    * @pem: the peer's certificate (PEM)
    *
-   * The application's say on a peer: a member (rsa-r modes), the receiver of a DH exchange, or #GstMikeyEnc:peer-certificate (pk mode) when it is loaded. Emitted after the certificate
-   * chain led to #GstMikeyEnc:ca-file, is not revoked, is valid now and bears
-   * @identity, and @identity is allowed; from the thread that handles the
-   * message (mikeydec's or mikeyenc's UDP thread, or a streaming thread).
-   * Without a handler every such peer is accepted.
+   * The application's say on a peer: a member (rsa-r modes), the
+   * receiver of a DH exchange, or #GstMikeyEnc:peer-certificate (pk
+   * mode) when it is loaded. Emitted after the certificate chain led to
+   * #GstMikeyEnc:ca-file, is not revoked, is valid now and bears
+   * @identity, and @identity is allowed; from the thread that handles
+   * the message (mikeydec's or mikeyenc's UDP thread, or a streaming
+   * thread). Without a handler every such peer is accepted.
    *
    * Returns: %TRUE to accept the peer, %FALSE to refuse it as the policy
    * would (RESOURCE / NOT_AUTHORIZED at the peer)
