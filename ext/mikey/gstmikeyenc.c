@@ -277,6 +277,7 @@ enum
 {
   SIGNAL_GET_MESSAGE,
   SIGNAL_REKEY,
+  SIGNAL_ON_REKEY,
   LAST_SIGNAL
 };
 
@@ -993,6 +994,7 @@ post_rekey (GstMikeyEnc *self, const guint8 *mki, gsize mki_len,
   GstBuffer *b = gst_buffer_new_memdup (mki, mki_len);
 
   GST_INFO_OBJECT (self, "re-key: %s", phase);
+  g_signal_emit (self, signals[SIGNAL_ON_REKEY], 0, phase, b);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),
           gst_structure_new ("mikey-rekey", "mki", GST_TYPE_BUFFER, b,
@@ -2710,6 +2712,22 @@ gst_mikey_enc_class_init (GstMikeyEncClass *klass)
   signals[SIGNAL_REKEY] = g_signal_new_class_handler ("rekey",
       G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION,
       G_CALLBACK (gst_mikey_enc_rekey), NULL, NULL, NULL, G_TYPE_BOOLEAN, 0);
+  /**
+   * GstMikeyEnc::on-rekey:
+   * @mikeyenc: the element
+   * @phase: `distributed`, `switched` or `retired`
+   * @mki: the MKI of the new key (for `retired`, of the old one)
+   *
+   * A step of a re-key (see #GstMikeyEnc::rekey), as the element message
+   * `mikey-rekey` says it too; emitted from the thread that makes the step
+   * (a clock or UDP thread, or the application's for `rekey`), before
+   * that message is posted.
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_ON_REKEY] = g_signal_new ("on-rekey",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+      G_TYPE_NONE, 2, G_TYPE_STRING, GST_TYPE_BUFFER);
 
   /**
    * GstMikeyEnc::accept-certificate:

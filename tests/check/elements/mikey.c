@@ -1703,17 +1703,38 @@ srtpdec_drops (GstElement *sd)
  * authentication; with sequence numbers starting at @base, so that they
  * wrap where the test wants (srtpenc 1.22 restarts its ROC at 0 with the
  * new key: the announcement after the switch says so) */
+/* mikeyenc's on-rekey: each phase's initial and MKI byte */
+typedef struct {
+  GMutex lock;
+  GString *steps;
+} Steps;
+
+static void
+on_rekey (GstElement *me, const gchar *phase, GstBuffer *mki, Steps *st)
+{
+  guint8 m = 0;
+
+  fail_unless_equals_int (gst_buffer_get_size (mki), 1);
+  gst_buffer_extract (mki, 0, &m, 1);
+  g_mutex_lock (&st->lock);
+  g_string_append_printf (st->steps, "%c%02x", phase[0], m);
+  g_mutex_unlock (&st->lock);
+}
+
 static void
 check_rekey_in_band (guint base)
 {
   guint8 mki[3];
   GstBuffer *b = NULL;
   gboolean ok = FALSE;
+  Steps st = { .steps = g_string_new (NULL) };
   Enc e;
   Dec d;
 
+  g_mutex_init (&st.lock);
   enc_setup (&e, RTP_CAPS, 0, 0);
   g_object_set (e.me, "rekey-lead", 100, NULL);
+  g_signal_connect (e.me, "on-rekey", G_CALLBACK (on_rekey), &st);
   dec_setup (&d, 0);
 
   rekey_pump (&e, &d, 0, 4, base);
@@ -1747,8 +1768,18 @@ check_rekey_in_band (guint base)
   }
   fail_unless_equals_int (count_messages (d.bus, GST_MESSAGE_WARNING, NULL),
       0);
+  {
+    /* the signal told each step as the messages did */
+    g_autofree gchar *want = g_strdup_printf ("d%02xs%02xr%02x", mki[0],
+        mki[1], mki[2]);
+    g_mutex_lock (&st.lock);
+    fail_unless_equals_string (st.steps->str, want);
+    g_mutex_unlock (&st.lock);
+  }
   dec_teardown (&d);
   enc_teardown (&e);
+  g_string_free (st.steps, TRUE);
+  g_mutex_clear (&st.lock);
 }
 
 GST_START_TEST (test_rekey_in_band)
