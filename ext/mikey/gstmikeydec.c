@@ -405,6 +405,7 @@ static void
 watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
 {
   const GValue *mki = gst_structure_get_value (e->keying, "mki2");
+  const GValue *first;
   MkySrtpPolicy pol;
   gpointer roc;
   gsize len;
@@ -412,9 +413,13 @@ watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
   e->next_mki_len = 0;
   e->switching = FALSE;
   e->switch_roc_known = FALSE;
-  if (MIKEY_MODE_IS_DH (self->mode) && old_first && mki
-      && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL) {
-    mki = gst_structure_get_value (e->keying, "mki");
+  first = gst_structure_get_value (e->keying, "mki");
+  /* (or the same next key again: the sender lost our answer and made a
+   * new exchange under its MKI) */
+  if (MIKEY_MODE_IS_DH (self->mode) && old_first && mki && first
+      && (gst_value_compare (mki, old_first) == GST_VALUE_EQUAL
+          || gst_value_compare (first, old_first) == GST_VALUE_EQUAL)) {
+    mki = first;
     e->switch_roc = e->roc;
     e->switch_roc_known = TRUE;
     if (self->srtpdec_rocs && g_hash_table_lookup_extended
@@ -422,11 +427,11 @@ watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
       e->roc = GPOINTER_TO_UINT (roc);
       gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
     }
-  } else if (!MIKEY_MODE_IS_RSA_R (self->mode)) {
+  } else if (!MIKEY_MODE_IS_RSA_R (self->mode) || (old_first && mki
+          && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL)) {
     return;
   }
   if (mki == NULL || !GST_VALUE_HOLDS_BUFFER (mki)
-      || (old_first && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL)
       || !mky_srtp_policy_from_nicks (gst_structure_get_string (e->keying,
               "srtp-cipher"), gst_structure_get_string (e->keying,
               "srtp-auth"), gst_structure_get_string (e->keying,

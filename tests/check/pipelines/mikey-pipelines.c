@@ -1215,6 +1215,59 @@ GST_START_TEST (test_rekey_dh_fails)
 
 GST_END_TEST;
 
+/* Drops the receiver's next *@n answers */
+static gboolean
+drop_next_answers (gboolean to_server, gpointer user_data)
+{
+  gint *n = user_data;
+
+  for (;;) {
+    gint left = g_atomic_int_get (n);
+    if (to_server || left <= 0)
+      return TRUE;
+    if (g_atomic_int_compare_and_exchange (n, left, left - 1))
+      return FALSE;
+  }
+}
+
+/* A dh re-key after a wrap whose exchange loses the receiver's answer
+ * four times: the sender makes a new exchange under the same MKI, which
+ * the receiver takes in place of the lost one's key, still counting under
+ * the key in use with srtpdec's ROC (1) until the switch (then 0); every
+ * packet decoded byte for byte, none failing authentication */
+GST_START_TEST (test_rekey_dh_lost_answer_after_wrap)
+{
+  Receiver r;
+  Sender s;
+  guint port = test_free_port ();
+  gint drop = 0;
+  TestRelay *relay = test_relay_new (port, drop_next_answers, &drop);
+  gboolean ok = FALSE;
+  guint end;
+
+  sender_first_seq = 65530;
+  dh_start (&s, &r, "dh", port, test_relay_port (relay),
+      "mki-length=1 rekey-lead=200");
+  sender_first_seq = FIRST_SEQ;
+  send_media (&s, 0, 20, 5000);
+  g_atomic_int_set (&drop, 1 + MKY_RSA_R_MAX_REPEATS);
+  g_signal_emit_by_name (s.me, "rekey", &ok);
+  fail_unless (ok);
+  end = send_through_rekeys (&s, 20, "dsr", 1600);
+  receive (&r, end - 1);
+  assert_got (&r, 0, 0, end);
+  assert_no_srtp_failure (&r);
+  fail_unless_equals_int (stat_u64 (r.md, "packets-dropped"), 0);
+  /* the lost exchange's key, then its replacement */
+  fail_unless_equals_int (stat_u64 (r.md, "rekeys-followed"), 2);
+  fail_unless_equals_int (stat_u64 (s.me, "rekeys"), 1);
+  sender_stop (&s);
+  receiver_stop (&r);
+  test_relay_free (relay);
+}
+
+GST_END_TEST;
+
 static Suite *
 pipelines_suite (void)
 {
@@ -1239,6 +1292,7 @@ pipelines_suite (void)
   tcase_add_test (rekey, test_rekey_group_interval);
   tcase_add_test (rekey, test_rekey_dh);
   tcase_add_test (rekey, test_rekey_dh_after_wrap);
+  tcase_add_test (rekey, test_rekey_dh_lost_answer_after_wrap);
   tcase_add_test (rekey, test_rekey_dhhmac);
   tcase_add_test (rekey, test_rekey_dh_fails);
   return s;
