@@ -80,8 +80,9 @@
  * number wrap: srtpenc before 1.30 restarts its ROC then, and only the
  * key server can tell. So mikeydec watches each SSRC's packets while it
  * has the next key, and at the first one under it (its MKI) holds that
- * SSRC's packets and re-joins at once if its ROC may differ (ours is not
- * 0); the answer lists the new key first with the sender's ROC.
+ * SSRC's packets (up to #GstMikeyDec:max-pending, at least 256) and
+ * re-joins at once if its ROC may differ (ours is not 0); the answer lists
+ * the new key first with the sender's ROC.
  *
  * With #GstMikeyDec:mode `rsa-r` (RFC 4738 unicast) mikeydec asks
  * #GstMikeyDec:server the same way, with the same properties, timers and
@@ -849,6 +850,9 @@ entry_of (GstMikeyDec *self, guint path, guint32 ssrc)
 }
 
 #define MAX_STREAM_ASKS 2
+/* packets of an SSRC held at a switch to the next key whatever max-pending
+ * says (a re-join's round trip of a fast stream) */
+#define MIN_SWITCH_HOLD 256
 
 /* After the switch to the next key of @ssrc: whether the sender's ROC may
  * now differ from ours. srtpenc 1.22 restarts it at 0, 1.30 keeps it; only
@@ -986,7 +990,10 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     hold (self, e, path, buf);
     collect_ready (self, path, &items);
   } else {
-    if (e->pending.length < self->max_pending) {
+    /* at a switch the keys are there: what waits for the ROC is held
+     * even when packets without keys are dropped */
+    if (e->pending.length < (e->switching ? MAX (self->max_pending,
+                MIN_SWITCH_HOLD) : self->max_pending)) {
       hold (self, e, path, buf);
     } else {
       e->dropped++;
