@@ -699,7 +699,18 @@ GST_START_TEST (test_group_accept_certificate)
   server_messages (&sv, 2, 1, joined, refused, addrs);
   fail_unless_equals_string (refused->pdata[0], "sip:bob@example.com");
   g_mutex_lock (&server_d.lock);
-  fail_unless_equals_int (server_d.asked->len, 3);
+  {
+    /* each member at least once (carol asks again: she keeps no answer) */
+    const char *const members[] = { "sip:alice@example.com",
+      "sip:bob@example.com", "sip:carol@example.com", NULL
+    };
+    for (guint i = 0; members[i]; i++)
+      fail_unless (g_ptr_array_find_with_equal_func (server_d.asked,
+              members[i], g_str_equal, NULL), "%s not asked", members[i]);
+    for (guint i = 0; i < server_d.asked->len; i++)
+      fail_unless (g_strv_contains (members, server_d.asked->pdata[i]),
+          "asked about %s", (char *) server_d.asked->pdata[i]);
+  }
   g_mutex_unlock (&server_d.lock);
   g_mutex_lock (&alice_d.lock);
   fail_unless (alice_d.asked->len >= 1);
