@@ -82,7 +82,10 @@
  * has the next key, and at the first one under it (its MKI) holds that
  * SSRC's packets (up to #GstMikeyDec:max-pending, at least 256) and
  * re-joins at once if its ROC may differ (ours is not 0); the answer lists
- * the new key first with the sender's ROC.
+ * the new key first with the sender's ROC. With messages out of band in
+ * the other modes it holds them until the sender's message at the switch
+ * comes; after 256 (or #GstMikeyDec:max-pending) they go on with the ROC
+ * at hand.
  *
  * With #GstMikeyDec:mode `rsa-r` (RFC 4738 unicast) mikeydec asks
  * #GstMikeyDec:server the same way, with the same properties, timers and
@@ -239,10 +242,10 @@ typedef struct
    * number @asked_at */
   guint asks;
   guint asked_at;
-  /* rsa-r and dh modes, while its keys include the next one: that MKI,
-   * where it sits from an SRTP packet's end, and (rsa-r) whether a packet
-   * under it came (the sender's switch) and its packets wait for the ROC
-   * the sender now uses */
+  /* while its keys include the next one: that MKI, where it sits from an
+   * SRTP packet's end, and (but in dh modes) whether a packet under it
+   * came (the sender's switch) and its packets wait for the ROC the
+   * sender now uses */
   guint8 next_mki[MAX_WATCHED_MKI];
   guint next_mki_len;
   guint next_mki_offset;
@@ -395,8 +398,9 @@ get_entry (GstMikeyDec *self, guint32 ssrc)
  * Call with the object lock. */
 /* srtpenc before 1.30 restarts its ROC when it switches to the next key;
  * in band a message says so before the first packet under it, but a
- * member (rsa-r modes) learns it only from an answer: so it watches for
- * that packet (see roc_may_restart). There the second key is the next one
+ * member (rsa-r modes) learns it only from an answer, and a receiver of
+ * out-of-band messages from a message that comes later: so we watch for
+ * that packet (see roc_may_restart). The second key is the next one
  * unless it is the one that came first before (@old_first: the keys of a
  * switch not yet retired). A dh-mode update (RFC 3830 §4.5) puts the new
  * key first and the one in use second, with the ROC the sender will have
@@ -428,7 +432,7 @@ watch_next_key (GstMikeyDec *self, SsrcEntry *e, const GValue *old_first)
       e->roc = GPOINTER_TO_UINT (roc);
       gst_structure_set (e->keying, "roc", G_TYPE_UINT, e->roc, NULL);
     }
-  } else if (!MIKEY_MODE_IS_RSA_R (self->mode) || (old_first && mki
+  } else if (MIKEY_MODE_IS_DH (self->mode) || (old_first && mki
           && gst_value_compare (mki, old_first) == GST_VALUE_EQUAL)) {
     return;
   }
@@ -991,9 +995,15 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
     collect_ready (self, path, &items);
   } else {
     /* at a switch the keys are there: what waits for the ROC is held
-     * even when packets without keys are dropped */
-    if (e->pending.length < (e->switching ? MAX (self->max_pending,
-                MIN_SWITCH_HOLD) : self->max_pending)) {
+     * even when packets without keys are dropped; but not forever */
+    if (e->switching && e->pending.length >= MAX (self->max_pending,
+            MIN_SWITCH_HOLD)) {
+      GST_WARNING_OBJECT (self, "SSRC %u: no word of the ROC under the next "
+          "key after %u packets: on with the one we have", ssrc,
+          e->pending.length);
+      e->switching = FALSE;
+    }
+    if (e->keying || e->pending.length < self->max_pending) {
       hold (self, e, path, buf);
     } else {
       e->dropped++;
@@ -1014,7 +1024,9 @@ gst_mikey_dec_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
 
   if (check_switch) {
     if (roc_may_restart (self, ssrc, switch_roc)) {
-      ask = TRUE;
+      /* a member asks; otherwise the sender's next message (it sends one
+       * at the switch) is waited for */
+      ask = self->udp && MIKEY_MODE_IS_RSA_R (self->mode);
     } else {
       /* ROC 0 either way */
       GST_OBJECT_LOCK (self);

@@ -174,11 +174,10 @@
  * after a wrap loses nothing either. In rsa-r-group (and rsa-r) mode
  * members ask for it: mikeydec holds the first packet under the new key
  * and re-joins at once when its ROC may differ. Out of band through
- * `mikey_src` it reaches receivers later: before the first wrap (the
- * first 65536 packets of an SSRC) the ROC is 0 either way, but after one,
- * packets under the new key fail at receivers that do not have that
- * message yet. With srtpenc 1.22 there, re-key before the first wrap, or
- * rarely, or carry the messages in band.
+ * `mikey_src` the message reaches receivers later: mikeydec holds the
+ * packets under the new key until it comes (when the ROC may differ,
+ * after a wrap; at most 256 packets or max-pending, then on with the ROC
+ * it has).
  * In dh and dhhmac mode every exchange gives ROC 0 (its one crypto session
  * stands for every SSRC), srtpenc 1.22's ROC under the new key; mikeydec
  * keeps srtpdec's own count under the old key until the first packet

@@ -1816,6 +1816,152 @@ GST_START_TEST (test_rekey_in_band_wrap_after_switch)
 GST_END_TEST;
 
 /* the same without keys in caps: srtpdec asks again after each change */
+/* The next buffer out of @h within @ms, or NULL */
+static GstBuffer *
+pull_within (GstHarness *h, guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * (gint64) 1000;
+  GstBuffer *b;
+
+  while (!(b = gst_harness_try_pull (h)) && g_get_monotonic_time () < end)
+    g_usleep (1000);
+  return b;
+}
+
+/* Packets @from .. @to - 1 (sequence numbers from @base) through mikeyenc
+ * and into mikeydec, the messages from mikey_src to mikey_sink (through
+ * @dm) only after the packet: a packet mikeydec holds waits for the next
+ * message. Each back bit for bit. */
+static void
+out_of_band_pump (Enc *e, Dec *d, GstHarness *dm, guint from, guint to,
+    guint base)
+{
+  for (guint n = from; n < to; n++) {
+    GstBuffer *out, *msg, *want = seq_packet (n, base);
+
+    fail_unless_equals_int (gst_harness_push (e->h, seq_packet (n, base)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (d->h, gst_harness_pull (e->h)),
+        GST_FLOW_OK);
+    while (!(out = pull_within (d->h, 50))) {
+      msg = pull_within (e->em, 2000);
+      fail_unless (msg != NULL, "packet %u (seq %u) held, no message",
+          n, (guint16) (base + n));
+      fail_unless_equals_int (gst_harness_push (dm, msg), GST_FLOW_OK);
+    }
+    fail_unless (same_bytes (out, want), "packet %u (seq %u) differs", n,
+        (guint16) (base + n));
+    gst_buffer_unref (out);
+    gst_buffer_unref (want);
+    while ((msg = gst_harness_try_pull (e->em)))
+      fail_unless_equals_int (gst_harness_push (dm, msg), GST_FLOW_OK);
+  }
+}
+
+/* A re-key after a wrap with the messages out of band (mikey_src to
+ * mikey_sink), each reaching mikeydec after the packet that follows it:
+ * the first packet under the new key, whose ROC srtpenc 1.22 restarted,
+ * waits in mikeydec for the message sent at the switch; no packet lost,
+ * none failing authentication */
+/* mikeyenc (mki-length 1, rekey-lead 100 ms, messages out of band) and
+ * mikeydec dropping packets without keys, the first packet keyed by the
+ * first message, the sequence numbers wrapping after packet 1, a re-key
+ * distributed at packet 4 and switched before packet 8 */
+static GstHarness *
+out_of_band_to_switch (Enc *e, Dec *d)
+{
+  GstHarness *dm;
+  gboolean ok = FALSE;
+  guint8 mki;
+
+  enc_setup (e, RTP_CAPS, 1, NOT_IN_BAND);
+  g_object_set (e->me, "rekey-lead", 100, NULL);
+  dec_setup (d, 0);
+  dm = harness_on (d->bin, "mikey_sink", NULL);
+  /* before the first packet, like the keys of a signalling exchange */
+  fail_unless_equals_int (gst_harness_push (e->h, seq_packet (0, 65534)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (dm, gst_harness_pull (e->em)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (d->h, gst_harness_pull (e->h)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (d->h));
+
+  out_of_band_pump (e, d, dm, 1, 4, 65534);
+  g_signal_emit_by_name (e->me, "rekey", &ok);
+  fail_unless (ok);
+  wait_rekey (e->bus, e->me, "distributed", &mki);
+  out_of_band_pump (e, d, dm, 4, 8, 65534);
+  wait_rekey (e->bus, e->me, "switched", &mki);
+  return dm;
+}
+
+GST_START_TEST (test_rekey_out_of_band_after_wrap)
+{
+  GstHarness *dm;
+  guint8 mki;
+  Enc e;
+  Dec d;
+
+  dm = out_of_band_to_switch (&e, &d);
+  out_of_band_pump (&e, &d, dm, 8, 12, 65534);
+  wait_rekey (e.bus, e.me, "retired", &mki);
+  out_of_band_pump (&e, &d, dm, 12, 16, 65534);
+
+  fail_unless_equals_int (srtpdec_drops (d.sd), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-dropped"), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-keyed"), 16);
+  gst_harness_teardown (dm);
+  dec_teardown (&d);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
+/* The same with the message sent at the switch held back: mikeydec holds
+ * 256 packets under the new key (max-pending is 0), then lets them on with
+ * the ROC it has (srtpdec refuses them, their ROC being wrong); once the
+ * message comes, the packets after decrypt */
+#define SWITCH_HOLD 256
+
+GST_START_TEST (test_rekey_out_of_band_message_late)
+{
+  GstHarness *dm;
+  Enc e;
+  Dec d;
+
+  dm = out_of_band_to_switch (&e, &d);
+  for (guint n = 8; n < 8 + SWITCH_HOLD; n++) {
+    fail_unless_equals_int (gst_harness_push (e.h, seq_packet (n, 65534)),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (d.h, gst_harness_pull (e.h)),
+        GST_FLOW_OK);
+  }
+  fail_unless_equals_int (gst_harness_buffers_in_queue (d.h), 0);
+  fail_unless_equals_int (dec_stat (d.md, "packets-keyed"), 8);
+  /* one more: all go on */
+  fail_unless_equals_int (gst_harness_push (e.h, seq_packet (8 + SWITCH_HOLD,
+              65534)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (d.h, gst_harness_pull (e.h)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (dec_stat (d.md, "packets-keyed"),
+      8 + SWITCH_HOLD + 1);
+  fail_unless_equals_int (dec_stat (d.md, "packets-dropped"), 0);
+  fail_unless_equals_int (srtpdec_drops (d.sd), SWITCH_HOLD + 1);
+  /* the message now: on as before */
+  {
+    GstBuffer *msg;
+    while ((msg = pull_within (e.em, 200)))
+      fail_unless_equals_int (gst_harness_push (dm, msg), GST_FLOW_OK);
+  }
+  out_of_band_pump (&e, &d, dm, 9 + SWITCH_HOLD, 13 + SWITCH_HOLD, 65534);
+  gst_harness_teardown (dm);
+  dec_teardown (&d);
+  enc_teardown (&e);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_rekey_in_band_request_key)
 {
   dec_keys_in_caps = FALSE;
@@ -1855,6 +2001,8 @@ mikey_suite (void)
   tcase_add_test (tc, test_rekey_in_band_wrap_before_rekey);
   tcase_add_test (tc, test_rekey_in_band_wrap_after_switch);
   tcase_add_test (tc, test_rekey_in_band_request_key);
+  tcase_add_test (tc, test_rekey_out_of_band_after_wrap);
+  tcase_add_test (tc, test_rekey_out_of_band_message_late);
   return s;
 }
 
