@@ -1871,6 +1871,7 @@ static GstHarness *
 out_of_band_to_switch (Enc *e, Dec *d)
 {
   GstHarness *dm;
+  GstBuffer *msg;
   gboolean ok = FALSE;
   guint8 mki;
 
@@ -1891,6 +1892,10 @@ out_of_band_to_switch (Enc *e, Dec *d)
   g_signal_emit_by_name (e->me, "rekey", &ok);
   fail_unless (ok);
   wait_rekey (e->bus, e->me, "distributed", &mki);
+  /* its message (both keys) there before the switch, as the lead is for */
+  msg = pull_within (e->em, 2000);
+  fail_unless (msg != NULL);
+  fail_unless_equals_int (gst_harness_push (dm, msg), GST_FLOW_OK);
   out_of_band_pump (e, d, dm, 4, 8, 65534);
   wait_rekey (e->bus, e->me, "switched", &mki);
   return dm;
