@@ -19,6 +19,7 @@
 #define CLOCK_RATE 90000
 #define N_PACKETS 6
 #define FIRST_SEQ 65531         /* wraps: the ROC goes 0 -> 1 on both sides */
+#include "rtp-media.h"
 
 static const guint8 psk[] = "another pre-shared key, 32 bytes";
 static const guint8 mki1[] = { 0x00, 0x00, 0x00, 0x01 };
@@ -150,39 +151,6 @@ make_srtpenc (const MkySrtpPolicy *pol, const MkySrtpMasterKey *mk,
       "ssrc=(uint)%u", PT, CLOCK_RATE, ssrc);
   gst_harness_set_src_caps_str (h, caps);
   return h;
-}
-
-static guint8
-payload_byte (guint32 ssrc, guint n, guint i)
-{
-  return (guint8) (ssrc >> (8 * (n % 4)) ^ (n * 31 + i * 7));
-}
-
-static guint
-payload_len (guint n)
-{
-  return 50 + 37 * n;
-}
-
-static GstBuffer *
-rtp_packet (guint32 ssrc, guint n)
-{
-  GstBuffer *buf = gst_buffer_new ();
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint8 *pl;
-
-  gst_rtp_buffer_allocate_data (buf, payload_len (n), 0, 0);
-  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
-  gst_rtp_buffer_set_ssrc (&rtp, ssrc);
-  gst_rtp_buffer_set_payload_type (&rtp, PT);
-  gst_rtp_buffer_set_seq (&rtp, (guint16) (FIRST_SEQ + n));
-  gst_rtp_buffer_set_timestamp (&rtp, 3000 * n);
-  gst_rtp_buffer_set_marker (&rtp, n % 2);
-  pl = gst_rtp_buffer_get_payload (&rtp);
-  for (guint i = 0; i < payload_len (n); i++)
-    pl[i] = payload_byte (ssrc, n, i);
-  gst_rtp_buffer_unmap (&rtp);
-  return buf;
 }
 
 /* N_PACKETS of SSRC @ssrc through srtpenc: the SRTP packets */

@@ -35,11 +35,8 @@
 #include "test-pki.h"
 /* payload_len (), payload_byte (), same_bytes (), PT, FIRST_SEQ; not its
  * rtp_packet (): the payloader makes the packets here */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
 #include "rtp-media.h"
 #include "test-relay.h"
-#pragma GCC diagnostic pop
 
 #define SEED 0x4d494b59u        /* of the payload bytes */
 #define PSK_HEX "6120707265207368617265642b6b6579206f662033322062797465732e2e2e2e"
